@@ -1,0 +1,98 @@
+// Picks the compute backend: the GPU build of libtensorflow when it is installed, else wasm, else cpu.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tf } from './tf.js';
+import { registerWasmGradKernels } from './wasmGrads.js';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+export interface BackendInfo {
+  name: BackendName;
+  /** true only when CUDA libraries were actually loaded into this process */
+  gpu: boolean;
+  /** one line for the terminal: what runs, and why */
+  message: string;
+}
+
+let current: BackendInfo | undefined;
+
+function parseBackend(value: string, source: string): BackendName {
+  if ((BACKENDS as readonly string[]).includes(value)) return value as BackendName;
+  throw new Error(`${source}: unknown backend "${value}" (expected one of ${BACKENDS.join(', ')})`);
+}
+
+/** CUDA shows up in the process's memory map once libtensorflow has opened a GPU device. */
+function cudaLoaded(): boolean {
+  try {
+    const maps = readFileSync('/proc/self/maps', 'utf8');
+    return /libcudart|libcudnn|libcuda\.so/.test(maps);
+  } catch {
+    return false;
+  }
+}
+
+async function tryTensorflow(): Promise<string | undefined> {
+  try {
+    // Optional dependency: absent where its libtensorflow download failed. createRequire keeps
+    // TypeScript from needing its types when it is not installed.
+    const require = createRequire(import.meta.url);
+    require('@tensorflow/tfjs-node-gpu');
+  } catch (err) {
+    return `@tensorflow/tfjs-node-gpu is not usable (${(err as Error).message.split('\n')[0]})`;
+  }
+  if (!(await tf.setBackend('tensorflow'))) return 'the tensorflow backend failed to initialise';
+  return undefined;
+}
+
+/**
+ * Initialise the backend once per process. `requested` (or DGIQA_BACKEND) forces one; without it
+ * the GPU build is tried first, then wasm. Returns what is really in use, GPU or not.
+ */
+export async function initBackend(requested?: BackendName): Promise<BackendInfo> {
+  const env = process.env.DGIQA_BACKEND;
+  const forced = requested ?? (env ? parseBackend(env, 'DGIQA_BACKEND') : undefined);
+  if (current && (!forced || forced === current.name)) return current;
+
+  const notes: string[] = [];
+  let name: BackendName | undefined;
+  if (forced === 'tensorflow' || forced === undefined) {
+    const failure = await tryTensorflow();
+    if (failure === undefined) name = 'tensorflow';
+    else if (forced === 'tensorflow') throw new Error(`DGIQA_BACKEND=tensorflow: ${failure}`);
+    else notes.push(failure);
+  }
+  if (name === undefined && (forced === 'wasm' || forced === undefined)) {
+    await import('@tensorflow/tfjs-backend-wasm');
+    if (await tf.setBackend('wasm')) {
+      registerWasmGradKernels();
+      name = 'wasm';
+    } else if (forced === 'wasm') throw new Error('DGIQA_BACKEND=wasm: the wasm backend failed to initialise');
+    else notes.push('the wasm backend failed to initialise');
+  }
+  if (name === undefined) {
+    await tf.setBackend('cpu');
+    name = 'cpu';
+  }
+  await tf.ready();
+
+  let gpu = false;
+  let message: string;
+  if (name === 'tensorflow') {
+    tf.tidy(() => tf.matMul(tf.ones([8, 8]), tf.ones([8, 8])).dataSync());
+    gpu = cudaLoaded();
+    message = gpu
+      ? 'backend: tensorflow (libtensorflow with CUDA: running on the GPU)'
+      : 'backend: tensorflow, but NO GPU IS IN USE: libtensorflow runs on the CPU (it needs CUDA 11.2 and cuDNN 8.1 on the library path; see README, "GPU")';
+  } else {
+    message = `backend: ${name}${name === 'wasm' ? ' (WebAssembly SIMD, one thread)' : ' (pure JavaScript, slow)'}`;
+    if (notes.length > 0) message += `; no GPU: ${notes.join('; ')}`;
+  }
+  current = { name, gpu, message };
+  return current;
+}
+
+/** The backend in use, initialising the default one if needed. */
+export async function backendInfo(): Promise<BackendInfo> {
+  return current ?? initBackend();
+}

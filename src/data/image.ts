@@ -1,0 +1,49 @@
+// Decoding an image file to 8-bit RGB pixels: sharp (libvips) for JPEG, PNG, TIFF and WebP; the
+// kit's own decoder for BMP, which the prebuilt sharp cannot read (LIVE, TID2013 and part of LIVE
+// Challenge ship BMP).
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { decodeBmp, isBmp } from './bmp.js';
+import type { RgbImage } from './bmp.js';
+
+export type { RgbImage } from './bmp.js';
+
+/**
+ * Decodes `path` to RGB. Alpha is dropped, grey is repeated to three channels, 16-bit samples are
+ * reduced to 8 bits. EXIF orientation is NOT applied, as PIL's `Image.open(...).convert('RGB')` in
+ * the PyTorch IQA code does not apply it either: labels were collected on the stored pixels.
+ * Errors are one line naming the file.
+ */
+export async function decodeImage(path: string): Promise<RgbImage> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`${path}: ${code === 'ENOENT' ? 'image missing' : `unreadable (${(err as Error).message})`}`);
+  }
+  // Dispatch on the content, not the name: a `.bmp` that is really a PNG still decodes.
+  if (isBmp(bytes)) return decodeBmp(bytes, path);
+  try {
+    const { data, info } = await sharp(bytes)
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, channels: 3, data: toRgb(data, info.channels) };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new Error(`${path}: unreadable image (${reason})`);
+  }
+}
+
+/** Converts 1- or 3-channel interleaved bytes to RGB (sharp returns 3 after `srgb`, but be sure). */
+function toRgb(data: Uint8Array, channels: number): Uint8Array {
+  if (channels === 3) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (channels === 1) {
+    const out = new Uint8Array(data.length * 3);
+    for (let i = 0; i < data.length; i++) out.fill(data[i]!, 3 * i, 3 * i + 3);
+    return out;
+  }
+  throw new Error(`unexpected ${channels}-channel output from sharp`);
+}

@@ -1,0 +1,148 @@
+// DGIQA (Ramesh, Liu, Wang, Islam; arXiv 2505.24002), top-down as the paper's Fig. 3:
+//   RGB -> Swin-T -> 4 stage maps -> TCB each -> resize to 7x7 -> concat  (fused_rgb, 960 ch)
+//   depth -> Swin-T -> 4 stage maps -> TCB each -> resize to 7x7 -> concat (fused_depth)
+//   Depth-CAR(query = depth, key/value = RGB) -> refinement self-attention
+//   dilated conv stack (d = 2, 4) -> global average pool -> linear -> sigmoid = quality in [0, 1]
+// Parameter names are the official state-dict keys, so checkpoints load without renaming.
+import { tf } from '../backend/index.js';
+import { DgiqaConfig, fusedChannels } from './config.js';
+import { ParamStore } from './params.js';
+import { BatchNorm2d, Conv2d, Ctx, Linear, evalCtx } from './layers.js';
+import { SwinBackbone } from './swin.js';
+import { Tcb } from './tcb.js';
+import { DepthCar } from './depthCar.js';
+
+/** Intermediate maps (NHWC), for parity checks, Grad-CAM and t-SNE. */
+export interface DgiqaFeatures {
+  rgbStages: tf.Tensor4D[];
+  fusedRgb: tf.Tensor4D;
+  fusedDepth: tf.Tensor4D | undefined;
+  /** output of the dilated stack */
+  refined: tf.Tensor4D;
+  /** globally pooled `refined`, [B, dilationChannels] */
+  pooled: tf.Tensor2D;
+}
+
+export interface DgiqaOutput {
+  /** [B] in [0, 1], 1 best */
+  scores: tf.Tensor1D;
+  features: DgiqaFeatures;
+}
+
+/** The dilated convolution stack (paper Sec. 3.4): two 3x3 convs, BN, ReLU; dilation 1 in the ablation. */
+class DilatedStack {
+  readonly conv1: Conv2d;
+  readonly bn1: BatchNorm2d;
+  readonly conv2: Conv2d;
+  readonly bn2: BatchNorm2d;
+  constructor(store: ParamStore, inC: number, outC: number, dilations: number[]) {
+    const [d1, d2] = dilations;
+    this.conv1 = new Conv2d(store, 'dilated_stack.0', inC, outC, 3, { dilation: d1, padding: d1 });
+    this.bn1 = new BatchNorm2d(store, 'dilated_stack.1', outC);
+    this.conv2 = new Conv2d(store, 'dilated_stack.3', outC, outC, 3, { dilation: d2, padding: d2 });
+    this.bn2 = new BatchNorm2d(store, 'dilated_stack.4', outC);
+  }
+  apply(x: tf.Tensor4D, ctx: Ctx): tf.Tensor4D {
+    const y = tf.relu(this.bn1.apply(this.conv1.apply(x), ctx));
+    return tf.relu(this.bn2.apply(this.conv2.apply(y), ctx));
+  }
+}
+
+/** Resize every map to the smallest one's size (bilinear, align_corners false) and concatenate channels. */
+function fuse(maps: tf.Tensor4D[]): tf.Tensor4D {
+  const h = Math.min(...maps.map((m) => m.shape[1]));
+  const w = Math.min(...maps.map((m) => m.shape[2]));
+  const resized = maps.map((m) => (m.shape[1] === h && m.shape[2] === w ? m : tf.image.resizeBilinear(m, [h, w], false, true)));
+  return tf.concat(resized, 3);
+}
+
+export class Dgiqa {
+  readonly store: ParamStore;
+  readonly backbone: SwinBackbone;
+  readonly depthBackbone: SwinBackbone | undefined;
+  readonly tcbs: Tcb[] = [];
+  readonly tcbsDepth: Tcb[] = [];
+  readonly depthCar: DepthCar | undefined;
+  readonly dilatedStack: DilatedStack;
+  readonly fc: Linear;
+
+  /** seed: random initialisation (timm / PyTorch schemes); undefined: zeros, for weights loaded next. */
+  constructor(readonly config: DgiqaConfig, seed?: number) {
+    const c = config;
+    const store = (this.store = new ParamStore(seed));
+    const swin = { ...c };
+    this.backbone = new SwinBackbone(store, 'backbone', swin);
+    this.depthBackbone = c.useDepth ? new SwinBackbone(store, 'depth_backbone', swin) : undefined;
+    if (c.tcb) {
+      for (let i = 0; i < 4; i++) this.tcbs.push(new Tcb(store, `tcb${i + 1}`, c.embedDim * 2 ** i, c.tcbOut[i], c.seReduction, c.tcbDropout));
+      if (c.useDepth) for (let i = 0; i < 4; i++) this.tcbsDepth.push(new Tcb(store, `tcb${i + 1}_depth`, c.embedDim * 2 ** i, c.tcbOut[i], c.seReduction, c.tcbDropout));
+    }
+    const fused = fusedChannels(c);
+    this.depthCar = c.depthCar ? new DepthCar(store, fused, c.attnHeads, c.dropout) : undefined;
+    // Without Depth-CAR the two modalities are concatenated (the kit's reading of the ablation).
+    const stackIn = c.depthCar || !c.useDepth ? fused : 2 * fused;
+    this.dilatedStack = new DilatedStack(store, stackIn, c.dilationChannels, c.dilation ? c.dilations : [1, 1]);
+    this.fc = new Linear(store, 'fc', c.dilationChannels, 1);
+  }
+
+  /** Everything before the head: the dilated-stack features. rgb, depth: [B, S, S, 3] normalised NHWC. */
+  features(rgb: tf.Tensor4D, depth: tf.Tensor4D | undefined, ctx: Ctx = evalCtx()): DgiqaFeatures {
+    const c = this.config;
+    if (rgb.rank !== 4 || rgb.shape[1] !== c.imgSize || rgb.shape[2] !== c.imgSize || rgb.shape[3] !== 3) {
+      throw new Error(`model input must be [B, ${c.imgSize}, ${c.imgSize}, 3] NHWC, got [${rgb.shape.join(', ')}]`);
+    }
+    const bridge = (maps: tf.Tensor4D[], tcbs: Tcb[]): tf.Tensor4D => fuse(c.tcb ? maps.map((m, i) => tcbs[i].apply(m, ctx)) : maps);
+    const rgbStages = this.backbone.apply(rgb, ctx);
+    const fusedRgb = bridge(rgbStages, this.tcbs);
+    let fusedDepth: tf.Tensor4D | undefined;
+    let merged = fusedRgb;
+    if (this.depthBackbone) {
+      if (!depth || depth.shape.join() !== rgb.shape.join()) throw new Error(`depth input must have the RGB input's shape [${rgb.shape.join(', ')}], got ${depth ? `[${depth.shape.join(', ')}]` : 'none'}`);
+      fusedDepth = bridge(this.depthBackbone.apply(depth, ctx), this.tcbsDepth);
+      merged = this.depthCar ? this.depthCar.apply(fusedDepth, fusedRgb, ctx) : tf.concat([fusedRgb, fusedDepth], 3);
+    }
+    const refined = this.dilatedStack.apply(merged, ctx);
+    return { rgbStages, fusedRgb, fusedDepth, refined, pooled: tf.mean(refined, [1, 2]) as tf.Tensor2D };
+  }
+
+  /** Quality scores in [0, 1] and the intermediate maps. */
+  forward(rgb: tf.Tensor4D, depth: tf.Tensor4D | undefined, ctx: Ctx = evalCtx()): DgiqaOutput {
+    const features = this.features(rgb, depth, ctx);
+    const scores = tf.sigmoid(this.fc.apply(features.pooled)).reshape([-1]) as tf.Tensor1D;
+    return { scores, features };
+  }
+
+  /** Scores only, inside tf.tidy: what inference calls. */
+  predict(rgb: tf.Tensor4D, depth: tf.Tensor4D | undefined): tf.Tensor1D {
+    return tf.tidy(() => this.forward(rgb, depth).scores);
+  }
+
+  /** BatchNorm layers, by name, for committing training-time running-statistic updates. */
+  batchNorms(): Map<string, BatchNorm2d> {
+    const all = [...this.tcbs, ...this.tcbsDepth].map((t) => t.norm).concat([this.dilatedStack.bn1, this.dilatedStack.bn2]);
+    return new Map(all.map((bn) => [bn.name, bn]));
+  }
+
+  numParams(prefix = ''): number {
+    return this.store.count(prefix);
+  }
+
+  dispose(): void {
+    this.backbone.dispose();
+    this.depthBackbone?.dispose();
+    this.store.dispose();
+  }
+}
+
+/**
+ * DGIQA-FR (appendix C.3): the same trunk on the reference and the distorted image;
+ * score = sigmoid(W (F_ref - F_dist) + b) over the pooled dilated-stack features (the head's `fc`).
+ */
+export class DgiqaFr {
+  constructor(readonly model: Dgiqa) {}
+  forward(ref: { rgb: tf.Tensor4D; depth?: tf.Tensor4D }, dist: { rgb: tf.Tensor4D; depth?: tf.Tensor4D }, ctx: Ctx = evalCtx()): tf.Tensor1D {
+    const fRef = this.model.features(ref.rgb, ref.depth, ctx).pooled;
+    const fDist = this.model.features(dist.rgb, dist.depth, ctx).pooled;
+    return tf.sigmoid(this.model.fc.apply(tf.sub(fRef, fDist))).reshape([-1]) as tf.Tensor1D;
+  }
+}

@@ -1,0 +1,133 @@
+// The small building blocks, each matching its PyTorch counterpart's eval semantics exactly.
+import { tf } from '../backend/index.js';
+import type { ParamStore } from './params.js';
+import { Rng } from '../util/rng.js';
+
+/** Pending BatchNorm running-statistic updates, applied by the trainer after the gradient step. */
+export interface BnUpdate {
+  name: string;
+  mean: tf.Tensor;
+  variance: tf.Tensor;
+}
+
+/** What a forward pass needs besides its inputs. */
+export interface Ctx {
+  training: boolean;
+  /** seeds for dropout masks, so a training run is reproducible */
+  rng: Rng;
+  bnUpdates: BnUpdate[];
+}
+
+export function evalCtx(): Ctx {
+  return { training: false, rng: new Rng(0), bnUpdates: [] };
+}
+
+const LN_EPS = 1e-5; // nn.LayerNorm default, used by timm's Swin and by Depth-CAR
+const BN_EPS = 1e-5;
+const BN_MOMENTUM = 0.1; // PyTorch's convention: running = (1 - m) * running + m * batch
+
+export class Linear {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable | undefined;
+  constructor(store: ParamStore, name: string, readonly inF: number, readonly outF: number, opts: { bias?: boolean; std?: number; bound?: number } = {}) {
+    // timm's Swin: trunc_normal(0.02) weights and zero biases; elsewhere PyTorch's uniform(1/sqrt(in)).
+    const bound = opts.bound ?? 1 / Math.sqrt(inF);
+    this.weight = store.add({ name: `${name}.weight`, shape: [inF, outF], layout: 'linear', trainable: true, init: opts.std ? { kind: 'truncNormal', std: opts.std } : { kind: 'uniform', bound } });
+    this.bias = opts.bias === false ? undefined
+      : store.add({ name: `${name}.bias`, shape: [outF], layout: 'plain', trainable: true, init: opts.std ? { kind: 'zeros' } : { kind: 'uniform', bound } });
+  }
+  apply(x: tf.Tensor): tf.Tensor {
+    // Works on any rank: the last axis is the feature axis, as in PyTorch.
+    const lead = x.shape.slice(0, -1);
+    const y = tf.matMul(x.reshape([-1, this.inF]), this.weight);
+    const out = this.bias ? tf.add(y, this.bias) : y;
+    return out.reshape([...lead, this.outF]);
+  }
+}
+
+export class LayerNorm {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+  constructor(store: ParamStore, name: string, dim: number) {
+    this.weight = store.add({ name: `${name}.weight`, shape: [dim], layout: 'plain', trainable: true, init: { kind: 'ones' } });
+    this.bias = store.add({ name: `${name}.bias`, shape: [dim], layout: 'plain', trainable: true, init: { kind: 'zeros' } });
+  }
+  apply(x: tf.Tensor): tf.Tensor {
+    const axis = x.rank - 1;
+    const { mean, variance } = tf.moments(x, axis, true);
+    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LN_EPS))), this.weight), this.bias);
+  }
+}
+
+export class Conv2d {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+  constructor(
+    store: ParamStore, name: string, inC: number, outC: number, readonly kernel: number,
+    readonly opts: { stride?: number; dilation?: number; padding?: number } = {},
+  ) {
+    const bound = 1 / Math.sqrt(inC * kernel * kernel); // PyTorch's default (kaiming_uniform with a = sqrt(5))
+    this.weight = store.add({ name: `${name}.weight`, shape: [kernel, kernel, inC, outC], layout: 'conv', trainable: true, init: { kind: 'uniform', bound } });
+    this.bias = store.add({ name: `${name}.bias`, shape: [outC], layout: 'plain', trainable: true, init: { kind: 'uniform', bound } });
+  }
+  apply(x: tf.Tensor4D): tf.Tensor4D {
+    const { stride = 1, dilation = 1, padding = 0 } = this.opts;
+    const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [padding, padding], [padding, padding], [0, 0]];
+    const y = tf.conv2d(x, this.weight as tf.Tensor4D, stride, padding === 0 ? 'valid' : pad, 'NHWC', dilation);
+    return tf.add(y, this.bias);
+  }
+}
+
+export class BatchNorm2d {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+  readonly runningMean: tf.Variable;
+  readonly runningVar: tf.Variable;
+  constructor(store: ParamStore, readonly name: string, dim: number) {
+    this.weight = store.add({ name: `${name}.weight`, shape: [dim], layout: 'plain', trainable: true, init: { kind: 'ones' } });
+    this.bias = store.add({ name: `${name}.bias`, shape: [dim], layout: 'plain', trainable: true, init: { kind: 'zeros' } });
+    this.runningMean = store.add({ name: `${name}.running_mean`, shape: [dim], layout: 'plain', trainable: false, init: { kind: 'zeros' } });
+    this.runningVar = store.add({ name: `${name}.running_var`, shape: [dim], layout: 'plain', trainable: false, init: { kind: 'ones' } });
+  }
+  apply(x: tf.Tensor4D, ctx: Ctx): tf.Tensor4D {
+    let mean: tf.Tensor = this.runningMean;
+    let variance: tf.Tensor = this.runningVar;
+    if (ctx.training) {
+      const m = tf.moments(x, [0, 1, 2]);
+      mean = m.mean;
+      variance = m.variance;
+      const n = x.size / x.shape[3];
+      // The running variance is the unbiased one (PyTorch); normalisation uses the biased batch variance.
+      const unbiased = tf.mul(variance, n / Math.max(n - 1, 1));
+      ctx.bnUpdates.push({
+        name: this.name,
+        mean: tf.keep(tf.add(tf.mul(this.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM))),
+        variance: tf.keep(tf.add(tf.mul(this.runningVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM))),
+      });
+    }
+    return tf.batchNorm(x, mean, variance, this.bias, this.weight, BN_EPS) as tf.Tensor4D;
+  }
+  /** Apply an update collected in training. */
+  commit(update: BnUpdate): void {
+    this.runningMean.assign(update.mean);
+    this.runningVar.assign(update.variance);
+  }
+}
+
+/** Exact GELU (erf form), as nn.GELU() and timm's Swin MLP. */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+}
+
+/** Dropout in training only; noiseShape [B,1,1,C] gives Dropout2d (whole channels). */
+export function dropout(x: tf.Tensor, rate: number, ctx: Ctx, noiseShape?: number[]): tf.Tensor {
+  if (!ctx.training || rate === 0) return x;
+  return tf.dropout(x, rate, noiseShape, ctx.rng.seed());
+}
+
+/** Stochastic depth: drop a residual branch for whole samples, rescaling the survivors (timm's DropPath). */
+export function dropPath(x: tf.Tensor, rate: number, ctx: Ctx): tf.Tensor {
+  if (!ctx.training || rate === 0) return x;
+  const shape = [x.shape[0], ...x.shape.slice(1).map(() => 1)];
+  return tf.dropout(x, rate, shape, ctx.rng.seed());
+}

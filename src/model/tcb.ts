@@ -1,0 +1,28 @@
+// Transformer-CNN Bridge (paper Sec. 3.2; official TransformerCnnBlock): 1x1 projection to fewer
+// channels, a per-position squeeze-excitation gate (1x1 convs, no pooling, as the official code),
+// a 3x3 convolution for local structure, BatchNorm, ReLU, Dropout2d.
+import { tf } from '../backend/index.js';
+import type { ParamStore } from './params.js';
+import { BatchNorm2d, Conv2d, Ctx, dropout } from './layers.js';
+
+export class Tcb {
+  readonly conv1: Conv2d;
+  readonly squeeze: Conv2d;
+  readonly excite: Conv2d;
+  readonly conv2: Conv2d;
+  readonly norm: BatchNorm2d;
+  constructor(store: ParamStore, name: string, inC: number, outC: number, reduction: number, readonly dropRate: number) {
+    this.conv1 = new Conv2d(store, `${name}.conv1`, inC, outC, 1);
+    this.squeeze = new Conv2d(store, `${name}.attention.0`, outC, outC / reduction, 1);
+    this.excite = new Conv2d(store, `${name}.attention.2`, outC / reduction, outC, 1);
+    this.conv2 = new Conv2d(store, `${name}.conv2`, outC, outC, 3, { padding: 1 });
+    this.norm = new BatchNorm2d(store, `${name}.norm`, outC);
+  }
+
+  apply(x: tf.Tensor4D, ctx: Ctx): tf.Tensor4D {
+    const out = this.conv1.apply(x);
+    const gate = tf.sigmoid(this.excite.apply(tf.relu(this.squeeze.apply(out))));
+    const y = tf.relu(this.norm.apply(this.conv2.apply(tf.mul(out, gate) as tf.Tensor4D), ctx));
+    return dropout(y, this.dropRate, ctx, [y.shape[0], 1, 1, y.shape[3]]) as tf.Tensor4D;
+  }
+}
