@@ -196,6 +196,10 @@ test('CSV parsing: quotes, CRLF, BOM, and errors that name the file', () => {
   assert.throws(() => parseCsv('a\n"open\n', 'q.csv'), /q\.csv: line 2: a quoted field is never closed/);
   assert.throws(() => numericColumn(parseCsv('pred,mos\n1,2\n0x1f,3\n', 'n.csv'), 'pred'), /n\.csv: row 2 \(line 3\), column "pred": "0x1f"/);
   assert.throws(() => numericColumn(parseCsv('pred,mos\n,2\n', 'n.csv'), 'pred'), /row 1 .*"" is not a finite number/);
+  assert.throws(() => parseCsv('a,b\n"x"y,1\n', 't.csv'), /t\.csv: line 2: text after a closing quote/);
+  assert.throws(() => parseCsv('a,b\nx"y,1\n', 'u.csv'), /u\.csv: line 2: unexpected quote/);
+  assert.throws(() => parseCsv('\n\n', 'blank.csv'), /blank\.csv: empty file/);
+  assert.deepEqual(parseCsv('a,b\n\n1,""\n', 'g.csv').rows, [['1', '']]);
 });
 
 // Runs a command with stdout and stderr captured.
@@ -244,6 +248,13 @@ test('dgiqa metrics prints one JSON line; bad files give one line naming the fil
       assert.ok(b.err.includes(file), `${name}: message names the file: ${b.err}`);
       assert.equal(b.err.trimEnd().split('\n').length, 1, `${name}: one line`);
     }
+    // Fewer than 5 rows: no logistic fit, printed as null.
+    const small = join(dir, 'small.csv');
+    await writeFile(small, 'pred,mos\n0.1,0.2\n0.5,0.4\n0.9,0.95\n');
+    const s = await capture(() => metricsCommand([small]));
+    assert.equal(s.code, 0, s.err);
+    assert.equal((JSON.parse(s.out) as Record<string, unknown>)['plcc_logistic'], null);
+
     const missing = await capture(() => metricsCommand([join(dir, 'nope.csv')]));
     assert.notEqual(missing.code, 0);
     assert.match(missing.err, /nope\.csv: cannot read \(ENOENT\)/);

@@ -1,10 +1,14 @@
 // The `dgiqa` command line: one sub-command per file in this folder, dispatched here.
 import { forwardCommand } from './forward.js';
+import { metricsCommand } from './metrics.js';
+import { densityCommand } from './density.js';
 
 type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   forward: { run: forwardCommand, help: 'run a checkpoint on a safetensors input batch (parity check of a port)' },
+  metrics: { run: metricsCommand, help: 'SROCC, PLCC, KROCC, RMSE and logistic PLCC of a CSV with pred, mos columns' },
+  density: { run: densityCommand, help: 'Gaussian overlap of clean vs distorted scores (CSV with score, group columns)' },
 };
 
 function usage(): string {

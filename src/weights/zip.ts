@@ -40,7 +40,13 @@ export class ZipArchive {
     private readonly file: string,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.readCentralDirectory();
+    try {
+      this.readCentralDirectory();
+    } catch (err) {
+      // A field pointing outside the file surfaces as a DataView RangeError.
+      if (err instanceof RangeError) this.fail('truncated or corrupt zip archive: a directory field points outside the file');
+      throw err;
+    }
   }
 
   private fail(problem: string): never {

@@ -1,0 +1,141 @@
+// `dgiqa forward --config C --weights W --inputs I [--features] [--batch N]`: run a checkpoint on a
+// batch stored as PyTorch holds it (NCHW float32 `rgb` and `depth`), print the scores as one JSON line.
+// The command a researcher runs to check a port of weights against PyTorch's outputs.
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { initBackend, tf } from '../backend/index.js';
+import { configFrom } from '../model/index.js';
+import type { DgiqaConfig, DgiqaFeatures } from '../model/index.js';
+import { loadModel, readSafetensors, toFloat32 } from '../weights/index.js';
+import type { RawTensor } from '../weights/index.js';
+
+const USAGE = 'usage: dgiqa forward --config PRESET|config.json --weights W.pth|W.safetensors --inputs I.safetensors [--features] [--batch N]';
+const FIRST = 8; // values listed per feature map, as the parity fixture's expected.json
+
+export interface FeatureSummary {
+  shape: number[];
+  mean: number;
+  std: number;
+  first: number[];
+}
+
+async function readConfig(spec: string): Promise<DgiqaConfig> {
+  if (!spec.endsWith('.json')) return configFrom(spec);
+  let text: string;
+  try {
+    text = await readFile(spec, 'utf8');
+  } catch {
+    throw new Error(`${spec}: cannot read the config file`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`${spec}: not valid JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${spec}: expected a JSON object of model config fields`);
+  return configFrom(parsed as Record<string, unknown>, spec);
+}
+
+/** NCHW float tensor from an inputs file, checked. */
+function nchwInput(tensors: Map<string, RawTensor>, key: string, path: string, size: number): RawTensor {
+  const t = tensors.get(key);
+  if (!t) throw new Error(`${path}: no tensor "${key}" (has: ${[...tensors.keys()].join(', ') || 'none'})`);
+  const [n, c, h, w] = t.shape;
+  if (t.shape.length !== 4 || c !== 3 || h !== size || w !== size || n === 0) {
+    throw new Error(`${path}: "${key}" must be NCHW [N, 3, ${size}, ${size}], got [${t.shape.join(', ')}]`);
+  }
+  return t;
+}
+
+/** Summary of an NHWC map in PyTorch's NCHW order: mean, unbiased std (torch.std), first values. */
+export function summarize(map: tf.Tensor4D): FeatureSummary {
+  return tf.tidy(() => {
+    const nchw = tf.transpose(map, [0, 3, 1, 2]);
+    const values = nchw.dataSync();
+    let sum = 0;
+    for (const v of values) sum += v;
+    const mean = sum / values.length;
+    let sq = 0;
+    for (const v of values) sq += (v - mean) ** 2;
+    return { shape: nchw.shape, mean, std: Math.sqrt(sq / Math.max(values.length - 1, 1)), first: Array.from(values.slice(0, FIRST)) };
+  });
+}
+
+function featureMaps(f: DgiqaFeatures): Record<string, tf.Tensor4D> {
+  const maps: Record<string, tf.Tensor4D> = {};
+  f.rgbStages.forEach((m, i) => (maps[`rgb_stage${i + 1}`] = m));
+  maps.fused_rgb = f.fusedRgb;
+  if (f.fusedDepth) maps.fused_depth = f.fusedDepth;
+  maps.refined = f.refined;
+  return maps;
+}
+
+export async function forwardCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      config: { type: 'string' },
+      weights: { type: 'string' },
+      inputs: { type: 'string' },
+      features: { type: 'boolean', default: false },
+      batch: { type: 'string', default: '8' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (!values.weights || !values.inputs) throw new Error(`--weights and --inputs are required\n${USAGE}`);
+  const batch = Number(values.batch);
+  if (!Number.isInteger(batch) || batch < 1) throw new Error(`--batch must be a positive integer, got "${values.batch}"`);
+
+  const backend = await initBackend();
+  process.stderr.write(backend.message + '\n');
+  const config = values.config ? await readConfig(values.config) : undefined;
+  const inputs = await readSafetensors(values.inputs);
+  const { model, configSource } = await loadModel(values.weights, config);
+  process.stderr.write(`model: ${model.numParams().toLocaleString('en-US')} parameters (config: ${values.config ?? configSource})\n`);
+  try {
+    const size = model.config.imgSize;
+    const rgb = nchwInput(inputs.tensors, 'rgb', values.inputs, size);
+    const depth = model.config.useDepth ? nchwInput(inputs.tensors, 'depth', values.inputs, size) : undefined;
+    if (depth && depth.shape[0] !== rgb.shape[0]) throw new Error(`${values.inputs}: "rgb" has ${rgb.shape[0]} images, "depth" has ${depth.shape[0]}`);
+    const n = rgb.shape[0];
+    const per = 3 * size * size;
+    const toNhwc = (t: RawTensor, start: number, count: number): tf.Tensor4D =>
+      tf.tidy(() => tf.transpose(tf.tensor4d(toFloat32(t, values.inputs).subarray(start * per, (start + count) * per), [count, 3, size, size]), [0, 2, 3, 1]));
+
+    const scores: number[] = [];
+    const parts: Record<string, tf.Tensor4D[]> = {};
+    for (let start = 0; start < n; start += batch) {
+      const count = Math.min(batch, n - start);
+      const x = toNhwc(rgb, start, count);
+      const d = depth ? toNhwc(depth, start, count) : undefined;
+      tf.tidy(() => {
+        const out = model.forward(x, d);
+        scores.push(...out.scores.dataSync());
+        if (values.features) for (const [k, m] of Object.entries(featureMaps(out.features))) (parts[k] ??= []).push(tf.keep(m));
+      });
+      x.dispose();
+      d?.dispose();
+    }
+    const result: Record<string, unknown> = { scores, backend: backend.name };
+    if (values.features) {
+      const features: Record<string, FeatureSummary> = {};
+      for (const [k, list] of Object.entries(parts)) {
+        const whole = list.length === 1 ? list[0] : tf.concat(list, 0);
+        features[k] = summarize(whole);
+        if (whole !== list[0]) whole.dispose();
+        list.forEach((t) => t.dispose());
+      }
+      result.features = features;
+    }
+    process.stdout.write(JSON.stringify(result) + '\n');
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}

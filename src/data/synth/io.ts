@@ -1,0 +1,64 @@
+// Reading and writing the benchmark's files. PNGs go through sharp with fixed options so the same
+// pixels always give the same bytes; every file is written to a temporary name and renamed, so an
+// interrupted run never leaves a truncated file that looks finished.
+import { rename, writeFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import { toBytes } from './image.js';
+import type { RgbImage } from './types.js';
+
+/** Fixed PNG options: part of the byte-for-byte determinism contract. */
+const PNG_OPTIONS = { compressionLevel: 6, adaptiveFiltering: false, palette: false } as const;
+
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
+export async function encodeRgbPng(bytes: Uint8Array, width: number, height: number): Promise<Buffer> {
+  return sharp(bytes, { raw: { width, height, channels: 3 } }).png(PNG_OPTIONS).toBuffer();
+}
+
+export async function writeRgbPng(path: string, img: RgbImage): Promise<void> {
+  await writeFileAtomic(path, await encodeRgbPng(toBytes(img), img.width, img.height));
+}
+
+/** 16-bit greyscale PNG of metric depth: value = round(depth * unitsPerMeter), clipped to 65535. */
+export async function writeDepthPng16(path: string, depth: Float32Array, width: number, height: number, unitsPerMeter: number): Promise<void> {
+  const q = new Uint16Array(width * height);
+  for (let i = 0; i < q.length; i++) q[i] = Math.min(65535, Math.round((depth[i] as number) * unitsPerMeter));
+  const png = await sharp(q, { raw: { width, height, channels: 1 } }).toColourspace('grey16').png(PNG_OPTIONS).toBuffer();
+  await writeFileAtomic(path, png);
+}
+
+/** 8-bit greyscale PNG (the model-facing depth maps). */
+export async function writeGreyPng8(path: string, data: Uint8Array, width: number, height: number): Promise<void> {
+  const png = await sharp(data, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png(PNG_OPTIONS).toBuffer();
+  await writeFileAtomic(path, png);
+}
+
+/** First channel of any PNG sharp reads, at its own bit depth (8 or 16). */
+export async function readGrey(path: string): Promise<{ width: number; height: number; data: Uint8Array | Uint16Array; bits: 8 | 16 }> {
+  let meta;
+  try {
+    meta = await sharp(path).metadata();
+  } catch (err) {
+    throw new Error(`${path}: not a readable image (${err instanceof Error ? err.message : String(err)})`);
+  }
+  if (meta.depth === 'ushort') {
+    const { data, info } = await sharp(path).extractChannel(0).toColourspace('grey16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true });
+    const u16 = new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length));
+    return { width: info.width, height: info.height, data: u16, bits: 16 };
+  }
+  const { data, info } = await sharp(path).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, data: new Uint8Array(data), bits: 8 };
+}
+
+/** Metric depth from a 16-bit depth PNG written by writeDepthPng16. */
+export async function readDepthPng16(path: string, unitsPerMeter: number): Promise<{ width: number; height: number; depth: Float32Array }> {
+  const g = await readGrey(path);
+  if (g.bits !== 16) throw new Error(`${path}: expected a 16-bit depth PNG, found 8-bit`);
+  const depth = new Float32Array(g.data.length);
+  for (let i = 0; i < depth.length; i++) depth[i] = (g.data[i] as number) / unitsPerMeter;
+  return { width: g.width, height: g.height, depth };
+}

@@ -1,0 +1,95 @@
+// All the work for one scene: render it, save the clean image and its depth, make and save every
+// distorted version, label them. Independent of every other scene (own seeds), so scenes can run
+// in any order, on any worker, and be skipped when already done.
+import { join } from 'node:path';
+import { deriveSeed } from '../rng.js';
+import { distortionsOf, type Distortion } from './distortions.js';
+import { clampImage, fromBytes, toBytes } from './image.js';
+import { encodeRgbPng, writeDepthPng16, writeFileAtomic } from './io.js';
+import { monotoneScores, type LabelRow } from './labels.js';
+import { ReferenceQuality } from './quality.js';
+import { render } from './render.js';
+import { makeScene } from './scene.js';
+import type { SynthFamily, SynthPair } from './types.js';
+
+/** 16-bit depth PNG units: millimetres (65.535 m fits; the far cap is 60 m). */
+export const DEPTH_UNITS_PER_METER = 1000;
+
+/** Everything that decides a scene's bytes (and nothing else: not the scene count, not the worker). */
+export interface SceneJob {
+  familyDir: string;
+  seed: number;
+  family: SynthFamily;
+  size: number;
+  levels: number[];
+  distortions: string[];
+}
+
+export interface ScenePart {
+  /** Identity of the settings the part was made with (see jobKey). */
+  key: string;
+  refId: string;
+  rows: LabelRow[];
+  pairs: SynthPair[];
+  violations: number;
+}
+
+export const sceneId = (index: number): string => `s${String(index).padStart(3, '0')}`;
+
+export function jobKey(job: SceneJob, version: string): string {
+  return JSON.stringify({ version, seed: job.seed, family: job.family, size: job.size, levels: job.levels, distortions: job.distortions });
+}
+
+export function selectedDistortions(job: SceneJob): Distortion[] {
+  const all = distortionsOf(job.family);
+  return job.distortions.map((name) => {
+    const d = all.find((x) => x.name === name);
+    if (!d) throw new Error(`synth: distortion "${name}" is not in family ${job.family} (${all.map((x) => x.name).join(', ')})`);
+    return d;
+  });
+}
+
+export async function runScene(job: SceneJob, index: number, key: string): Promise<ScenePart> {
+  const refId = sceneId(index);
+  const { size, family } = job;
+  const scene = makeScene(family, deriveSeed(job.seed, family, 'scene', index));
+  const rendered = render(scene, size, size);
+  const cleanBytes = toBytes(rendered.image);
+  // Labels compare what is saved: the 8-bit clean image against the 8-bit distorted one.
+  const clean = fromBytes(cleanBytes, size, size);
+  const refRel = `images/${refId}.png`;
+  const writes: Promise<void>[] = [
+    encodeRgbPng(cleanBytes, size, size).then((png) => writeFileAtomic(join(job.familyDir, refRel), png)),
+    writeDepthPng16(join(job.familyDir, 'depth', `${refId}.png`), rendered.depth, size, size, DEPTH_UNITS_PER_METER),
+  ];
+  const quality = new ReferenceQuality(clean);
+  const rows: LabelRow[] = [];
+  const pairs: SynthPair[] = [];
+  let violations = 0;
+  for (const d of selectedDistortions(job)) {
+    const input = { clean, depth: rendered.depth, family, seed: deriveSeed(job.seed, family, index, d.name) };
+    const state = d.prepare?.(input);
+    const raw: number[] = [];
+    const rels: string[] = [];
+    for (const level of job.levels) {
+      const value = d.values[level - 1];
+      if (value === undefined) throw new Error(`synth: level ${level} is outside 1..${d.values.length}`);
+      const bytes = toBytes(clampImage(await d.apply(input, value, state)));
+      const rel = `images/${refId}_${d.name}_${level}.png`;
+      writes.push(encodeRgbPng(bytes, size, size).then((png) => writeFileAtomic(join(job.familyDir, rel), png)));
+      raw.push(quality.score(fromBytes(bytes, size, size)));
+      rels.push(rel);
+    }
+    const mono = monotoneScores(raw);
+    violations += mono.violations;
+    job.levels.forEach((level, k) => {
+      rows.push({ image: rels[k] as string, reference: refRel, distortion: d.name, level, score01: mono.scores[k] as number, refId, raw: raw[k] as number });
+      if (d.natural) pairs.push({ clean: refRel, distorted: rels[k] as string, distortion: d.name, level, refId });
+    });
+  }
+  await Promise.all(writes);
+  const part: ScenePart = { key, refId, rows, pairs, violations };
+  // Written last: its presence means every file of the scene is complete.
+  await writeFileAtomic(join(job.familyDir, '.parts', `${refId}.json`), JSON.stringify(part));
+  return part;
+}

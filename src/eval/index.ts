@@ -1,0 +1,4 @@
+export * from './metrics.js';
+export * from './density.js';
+export { parseCsv, readCsv, stringColumn, numericColumn } from './csv.js';
+export type { CsvTable } from './csv.js';
