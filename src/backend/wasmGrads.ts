@@ -1,2 +1,586 @@
-// Placeholder until the wasm gradient kernels land (being written now).
-export function registerWasmGradKernels(): void {}
+// Gradient kernels for the TensorFlow.js wasm backend (4.22.0), built from operations it runs fast.
+//
+// What the wasm backend lacks or gets wrong for the model's backward pass (found by running tf.grad
+// of every op the model uses on wasm):
+// - missing: Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input, UnsortedSegmentSum
+//   (the gradient of gather);
+// - wrong: ResizeBilinearGrad ignores halfPixelCenters (so does the cpu kernel): the gradient of
+//   PyTorch-style resizing (alignCorners false, halfPixelCenters true) came out off by up to ~0.9;
+// - slow: Conv2DBackpropInput is a plain loop (~2.4 GFLOP/s against ~20-25 for a forward conv), and
+//   BatchMatMul reaches XNNPACK's speed only for one untransposed 2-D product: with transposeA or
+//   transposeB (every matmul gradient) or with batch dimensions it drops 10-50x.
+// And two gradients tfjs-core has for no backend: StridedSlice, and Conv2D with dilation > 1.
+//
+// Each kernel here is a tf.tidy over tfjs ops, which the engine dispatches to wasm (XNNPACK matmuls
+// and convolutions, memcpy-like slices and transposes); nothing loops over tensor elements in JS.
+import { tf } from './tf.js';
+
+/** Kernels the wasm backend does not have. */
+export const WASM_MISSING_KERNELS: readonly string[] = [
+  'Conv2DBackpropFilter',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+  'UnsortedSegmentSum',
+];
+/** Kernels the wasm backend has, replaced here: ResizeBilinearGrad (wrong), the others (slow). */
+export const WASM_REPLACED_KERNELS: readonly string[] = ['ResizeBilinearGrad', 'Conv2DBackpropInput', 'BatchMatMul'];
+/** Every kernel registerWasmGradKernels() registers for the wasm backend. */
+export const WASM_GRAD_KERNELS: readonly string[] = [...WASM_MISSING_KERNELS, ...WASM_REPLACED_KERNELS];
+/** Gradients registered for every backend: StridedSlice has none in tfjs-core; Conv2D's refuses dilation > 1. */
+export const ADDED_GRADIENTS: readonly string[] = ['StridedSlice', 'Conv2D'];
+
+type ConvInfo = tf.backend_util.Conv2DInfo;
+type Edges = Array<[number, number]>;
+
+/** Batched products with at least this many multiply-adds per matrix run faster one XNNPACK call each. */
+const LOOP_MIN_MACS = 1 << 21;
+/** Largest one-hot matrix (elements) UnsortedSegmentSum builds at once; 64 MB of float32. */
+const MAX_ONE_HOT = 1 << 24;
+
+// ---------------------------------------------------------------------------------------------
+// Small tensor helpers
+
+/** Pads (positive) or crops (negative) each axis by [before, after]. */
+function padCrop(x: tf.Tensor, edges: Edges): tf.Tensor {
+  const begin = edges.map(([b]) => Math.max(0, -b));
+  const size = x.shape.map((d, i) => d - begin[i] - Math.max(0, -edges[i][1]));
+  const cropped = size.some((s, i) => s !== x.shape[i]) ? tf.slice(x, begin, size) : x;
+  const pads = edges.map(([b, a]): [number, number] => [Math.max(0, b), Math.max(0, a)]);
+  return pads.some(([b, a]) => b > 0 || a > 0) ? tf.pad(cropped, pads) : cropped;
+}
+
+/** Spreads an axis `step` apart, zeros between: [.., L, ..] -> [.., (L-1)*step+1, ..]. */
+function spreadAxis(x: tf.Tensor, axis: number, step: number): tf.Tensor {
+  if (step === 1) return x;
+  const shape = x.shape;
+  const len = shape[axis];
+  const split = [...shape.slice(0, axis + 1), 1, ...shape.slice(axis + 1)];
+  const pads = split.map((_, i): [number, number] => (i === axis + 1 ? [0, step - 1] : [0, 0]));
+  const merged = [...shape.slice(0, axis), len * step, ...shape.slice(axis + 1)];
+  const spread = tf.reshape(tf.pad(tf.reshape(x, split), pads), merged);
+  const size = merged.map((d, i) => (i === axis ? (len - 1) * step + 1 : d));
+  return tf.slice(spread, merged.map(() => 0), size);
+}
+
+/** Reverses both spatial axes of a [kh, kw, a, b] filter (gather over taps: wasm's Reverse is slow). */
+function flipTaps(f: tf.Tensor4D): tf.Tensor4D {
+  const [kh, kw, a, b] = f.shape;
+  const taps = kh * kw;
+  if (taps === 1) return f;
+  const reversed = tf.tensor1d(Array.from({ length: taps }, (_, t) => taps - 1 - t), 'int32');
+  return tf.reshape(tf.gather(tf.reshape(f, [taps, a * b]), reversed), [kh, kw, a, b]);
+}
+
+/** The [n, oh, ow, c] window of x (already padded) that filter tap (i, j) reads. */
+function tapWindow(x: tf.Tensor4D, c: ConvInfo, i: number, j: number): tf.Tensor4D {
+  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = c;
+  const [n, , , ch] = x.shape;
+  const r = i * c.dilationHeight;
+  const q = j * c.dilationWidth;
+  if (sh === 1 && sw === 1) return tf.slice(x, [0, r, q, 0], [n, oh, ow, ch]);
+  return tf.stridedSlice(x, [0, r, q, 0], [n, r + (oh - 1) * sh + 1, q + (ow - 1) * sw + 1, ch], [1, sh, sw, 1]) as tf.Tensor4D;
+}
+
+/** x padded (or cropped) to exactly the rows and columns the convolution reads. */
+function paddedInput(x: tf.Tensor4D, c: ConvInfo): tf.Tensor4D {
+  const needH = (c.outHeight - 1) * c.strideHeight + c.effectiveFilterHeight;
+  const needW = (c.outWidth - 1) * c.strideWidth + c.effectiveFilterWidth;
+  const { top, left } = c.padInfo;
+  return padCrop(x, [[0, 0], [top, needH - top - c.inHeight], [left, needW - left - c.inWidth], [0, 0]]) as tf.Tensor4D;
+}
+
+/**
+ * Pads of dy for the stride-1 correlation with the flipped filter that gives dx; `outH`/`outW` are
+ * dy's spatial size after zero insertion. Negative entries are crops.
+ */
+function transposedPads(c: ConvInfo, outH: number, outW: number): Edges {
+  const { top, left } = c.padInfo;
+  return [
+    [0, 0],
+    [c.effectiveFilterHeight - 1 - top, c.inHeight - outH + top],
+    [c.effectiveFilterWidth - 1 - left, c.inWidth - outW + left],
+    [0, 0],
+  ];
+}
+
+/** Crops the negative pads away; returns the tensor and the remaining explicit padding. */
+function splitPads(x: tf.Tensor4D, edges: Edges): [tf.Tensor4D, tf.backend_util.ExplicitPadding] {
+  const crops = edges.map(([b, a]): [number, number] => [Math.min(0, b), Math.min(0, a)]);
+  const cropped = padCrop(x, crops) as tf.Tensor4D;
+  const pads = edges.map(([b, a]) => [Math.max(0, b), Math.max(0, a)]) as tf.backend_util.ExplicitPadding;
+  return [cropped, pads];
+}
+
+function isNhwc(dataFormat: string | undefined): boolean {
+  return dataFormat === undefined || dataFormat === 'NHWC';
+}
+
+function refuseNchw(kernel: string, dataFormat: string | undefined): void {
+  if (!isNhwc(dataFormat)) {
+    throw new Error(`${kernel} on wasm: only NHWC is supported (got ${dataFormat}); the kit computes in NHWC`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conv2D gradients (NHWC)
+
+/** dW of a conv2d: one matmul per filter tap, or a single one for 1x1 and non-overlapping filters. */
+function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, c: ConvInfo): tf.Tensor4D {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = c;
+  const { outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw } = c;
+  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = c;
+  const { top, left } = c.padInfo;
+  const m = n * oh * ow;
+  const dy2 = tf.reshape(dy, [m, co]);
+
+  if (kh === 1 && kw === 1 && sh === 1 && sw === 1 && top === 0 && left === 0 && oh === h && ow === w) {
+    return tf.reshape(tf.matMul(tf.transpose(tf.reshape(x, [m, ci])), dy2), [1, 1, ci, co]);
+  }
+  if (kh === sh && kw === sw && dh === 1 && dw === 1 && top === 0 && left === 0) {
+    // Patch embedding: each input pixel feeds exactly one output, so the patches are a reshape.
+    const used = oh * kh === h && ow * kw === w ? x : tf.slice(x, [0, 0, 0, 0], [n, oh * kh, ow * kw, ci]);
+    const patches = tf.transpose(tf.reshape(used, [n, oh, kh, ow, kw, ci]), [2, 4, 5, 0, 1, 3]);
+    return tf.reshape(tf.matMul(tf.reshape(patches, [kh * kw * ci, m]), dy2), [kh, kw, ci, co]);
+  }
+  // Channels first, each tap's window is a contiguous [ci, m] matrix: no im2col buffer, and matmul
+  // without transposes (the only fast kind on wasm).
+  const xcf = tf.transpose(paddedInput(x, c), [3, 0, 1, 2]) as tf.Tensor4D;
+  const taps: tf.Tensor[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const win = tapWindowCf(xcf, c, n, i, j);
+      taps.push(tf.matMul(tf.reshape(win, [ci, m]), dy2));
+    }
+  }
+  return tf.reshape(tf.stack(taps), [kh, kw, ci, co]);
+}
+
+/** Like tapWindow, on a channels-first [ci, n, H, W] tensor. */
+function tapWindowCf(x: tf.Tensor4D, c: ConvInfo, n: number, i: number, j: number): tf.Tensor4D {
+  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = c;
+  const ci = x.shape[0];
+  const r = i * c.dilationHeight;
+  const q = j * c.dilationWidth;
+  if (sh === 1 && sw === 1) return tf.slice(x, [0, 0, r, q], [ci, n, oh, ow]);
+  return tf.stridedSlice(x, [0, 0, r, q], [ci, n, r + (oh - 1) * sh + 1, q + (ow - 1) * sw + 1], [1, 1, sh, sw]) as tf.Tensor4D;
+}
+
+/**
+ * dx of a stride-1 conv2d (any dilation). Large images: a forward conv of dy with the flipped,
+ * transposed filter (XNNPACK). Few pixels and many channels (where repacking that big filter costs
+ * more than the product): one matmul to per-tap columns, then shifted adds (col2im).
+ */
+function conv2dInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, c: ConvInfo): tf.Tensor4D {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = c;
+  const { outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw } = c;
+  const { dilationHeight: dh, dilationWidth: dw } = c;
+  const { top, left } = c.padInfo;
+  if (c.strideHeight !== 1 || c.strideWidth !== 1) throw new Error('conv2dInputGrad: stride 1 only');
+  const m = n * oh * ow;
+  const dy2 = tf.reshape(dy, [m, co]);
+
+  if (kh === 1 && kw === 1 && top === 0 && left === 0 && oh === h && ow === w) {
+    const wt = tf.transpose(tf.reshape(filter, [ci, co]));
+    return tf.reshape(tf.matMul(dy2, wt), [n, h, w, ci]);
+  }
+  if (co <= m) {
+    const flipped = flipTaps(tf.transpose(filter, [0, 1, 3, 2]));
+    const [dyc, pads] = splitPads(dy, transposedPads(c, oh, ow));
+    return tf.conv2d(dyc, flipped, 1, pads, 'NHWC', [dh, dw]);
+  }
+  const cols = tf.matMul(tf.reshape(filter, [kh * kw * ci, co]), tf.transpose(dy2)); // [taps*ci, m]
+  const hp = oh + (kh - 1) * dh;
+  const wp = ow + (kw - 1) * dw;
+  const parts: tf.Tensor[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const slab = tf.reshape(tf.slice(cols, [(i * kw + j) * ci, 0], [ci, m]), [ci, n, oh, ow]);
+      parts.push(tf.pad(slab, [[0, 0], [0, 0], [i * dh, hp - oh - i * dh], [j * dw, wp - ow - j * dw]]));
+    }
+  }
+  const grid = parts.length === 1 ? parts[0] : tf.addN(parts);
+  // Row q of the padded grid is input row q - top.
+  const dxcf = padCrop(grid, [[0, 0], [0, 0], [-top, h + top - hp], [-left, w + left - wp]]);
+  return tf.transpose(dxcf, [1, 2, 3, 0]) as tf.Tensor4D;
+}
+
+function conv2dInfo(
+  xShape: [number, number, number, number],
+  filterShape: [number, number, number, number],
+  attrs: { strides: number | [number, number]; pad: tf.Conv2DAttrs['pad']; dimRoundingMode?: 'floor' | 'round' | 'ceil' },
+  dilations: number | [number, number],
+  depthwise: boolean,
+): ConvInfo {
+  return tf.backend_util.computeConv2DInfo(
+    xShape, filterShape, attrs.strides, dilations, attrs.pad, attrs.dimRoundingMode, depthwise, 'channelsLast');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Depthwise conv gradients (NHWC). The model has none; elementwise per tap is plenty.
+
+function depthwiseFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, c: ConvInfo, mult: number): tf.Tensor4D {
+  const { batchSize: n, inChannels: ci, outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw } = c;
+  const xp = paddedInput(x, c);
+  const dy5 = mult === 1 ? dy : tf.reshape(dy, [n, oh, ow, ci, mult]);
+  const taps: tf.Tensor[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const win = tapWindow(xp, c, i, j);
+      const prod = mult === 1 ? tf.mul(win, dy5) : tf.mul(tf.expandDims(win, 4), dy5);
+      taps.push(tf.sum(prod, [0, 1, 2]));
+    }
+  }
+  return tf.reshape(tf.stack(taps), [kh, kw, ci, mult]);
+}
+
+function depthwiseInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, c: ConvInfo): tf.Tensor4D {
+  const [kh, kw, ci, mult] = filter.shape;
+  const { batchSize: n, inHeight: h, inWidth: w, strideHeight: sh, strideWidth: sw } = c;
+  // Zero insertion turns a strided conv's transpose into a stride-1 correlation.
+  const up = spreadAxis(spreadAxis(dy, 1, sh), 2, sw) as tf.Tensor4D;
+  const flipped = tf.reshape(flipTaps(filter), [kh, kw, ci * mult, 1]) as tf.Tensor4D;
+  const [dyc, pads] = splitPads(up, transposedPads(c, up.shape[1], up.shape[2]));
+  const dx = tf.depthwiseConv2d(dyc, flipped, 1, pads, 'NHWC', [c.dilationHeight, c.dilationWidth]);
+  return mult === 1 ? dx : tf.sum(tf.reshape(dx, [n, h, w, ci, mult]), 4);
+}
+
+// ---------------------------------------------------------------------------------------------
+// ResizeBilinearGrad: the exact adjoint of the forward resize, as two small matmuls
+
+/**
+ * The [inSize, outSize] transpose of the interpolation matrix, with the cpu forward kernel's
+ * formulas (which the wasm kernel matches): source = ratio * (o + 0.5) - 0.5 with half-pixel centers.
+ */
+function interpolationT(outSize: number, inSize: number, alignCorners: boolean, halfPixelCenters: boolean): tf.Tensor2D {
+  const aligned = alignCorners && outSize > 1;
+  const ratio = aligned ? (inSize - 1) / (outSize - 1) : inSize / outSize;
+  const at = new Float32Array(inSize * outSize);
+  for (let o = 0; o < outSize; o++) {
+    const src = halfPixelCenters ? ratio * (o + 0.5) - 0.5 : ratio * o;
+    const lo = Math.max(0, Math.floor(src));
+    const hi = Math.min(inSize - 1, Math.ceil(src));
+    const frac = src - lo;
+    at[lo * outSize + o] += 1 - frac;
+    at[hi * outSize + o] += frac;
+  }
+  return tf.tensor2d(at, [inSize, outSize]);
+}
+
+function resizeBilinearGrad(images: tf.Tensor, dy: tf.Tensor, alignCorners: boolean, halfPixelCenters: boolean): tf.Tensor4D {
+  const [n, h, w, c] = images.shape;
+  const [, oh, ow] = dy.shape;
+  const ahT = interpolationT(oh, h, alignCorners, halfPixelCenters);
+  const awT = interpolationT(ow, w, alignCorners, halfPixelCenters);
+  // Rows: [oh, n*ow*c] -> [h, n*ow*c]; then columns: [ow, h*n*c] -> [w, h*n*c].
+  const rows = tf.matMul(ahT, tf.reshape(tf.transpose(dy, [1, 0, 2, 3]), [oh, n * ow * c]));
+  const colsIn = tf.reshape(tf.transpose(tf.reshape(rows, [h, n, ow, c]), [2, 0, 1, 3]), [ow, h * n * c]);
+  const cols = tf.matMul(awT, colsIn);
+  return tf.transpose(tf.reshape(cols, [w, h, n, c]), [2, 1, 0, 3]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// UnsortedSegmentSum (gather's gradient): a one-hot [segments, n] matrix times the rows
+
+function unsortedSegmentSum(x: tf.Tensor, segmentIds: tf.Tensor, numSegments: number): tf.Tensor {
+  const n = segmentIds.size;
+  const outShape = [numSegments, ...x.shape.slice(segmentIds.rank)];
+  if (n === 0 || numSegments === 0) return tf.zeros(outShape, x.dtype);
+  const rest = x.size / n;
+  const rows = tf.reshape(x.dtype === 'float32' ? x : tf.cast(x, 'float32'), [n, rest]);
+  const ids = tf.reshape(tf.cast(segmentIds, 'int32'), [1, n]);
+  const segments = tf.reshape(tf.range(0, numSegments, 1, 'int32'), [numSegments, 1]);
+  const chunk = Math.max(1, Math.floor(MAX_ONE_HOT / numSegments));
+  let sum: tf.Tensor | undefined;
+  for (let start = 0; start < n; start += chunk) {
+    const len = Math.min(chunk, n - start);
+    const oneHot = tf.cast(tf.equal(segments, tf.slice(ids, [0, start], [1, len])), 'float32');
+    const part = tf.matMul(oneHot, tf.slice(rows, [start, 0], [len, rest]));
+    sum = sum === undefined ? part : tf.add(sum, part);
+  }
+  const out = tf.reshape(sum as tf.Tensor, outShape);
+  return x.dtype === 'float32' ? out : tf.cast(tf.round(out), x.dtype);
+}
+
+// ---------------------------------------------------------------------------------------------
+// StridedSlice gradient: dy spread back to the sliced positions of a zero tensor
+
+function stridedSliceGrad(dy: tf.Tensor, xShape: number[], a: tf.StridedSliceAttrs): tf.Tensor {
+  const info = tf.slice_util.sliceInfo(
+    xShape, a.begin, a.end, a.strides, a.beginMask, a.endMask, a.ellipsisMask, a.newAxisMask, a.shrinkAxisMask);
+  // Per input axis, how many elements the slice took (the op's shape before shrinking and new axes).
+  const sizes = xShape.map((_, i) => {
+    const s = info.strides[i];
+    const len = info.end[i] - info.begin[i];
+    if (len === 0 || len < 0 !== s < 0) return 0;
+    return Math.trunc(len / s) + (len % s !== 0 ? 1 : 0);
+  });
+  if (sizes.some((s) => s === 0)) return tf.zeros(xShape, dy.dtype);
+  let g = tf.reshape(dy, sizes);
+  const reversed = sizes.map((_, i) => i).filter((i) => info.strides[i] < 0);
+  if (reversed.length > 0) g = tf.reverse(g, reversed);
+  const edges: Edges = [];
+  for (let i = 0; i < xShape.length; i++) {
+    const s = info.strides[i];
+    const step = Math.abs(s);
+    const first = s > 0 ? info.begin[i] : info.begin[i] + (sizes[i] - 1) * s;
+    g = spreadAxis(g, i, step);
+    edges.push([first, xShape[i] - first - ((sizes[i] - 1) * step + 1)]);
+  }
+  return tf.pad(g, edges);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kernel plumbing
+
+function isTensor(info: tf.TensorInfo): info is tf.Tensor {
+  return info instanceof tf.Tensor;
+}
+
+/**
+ * Runs `body` on a kernel's inputs in a tidy and hands the engine the result Tensor, which it
+ * adopts as the kernel output (a Tensor, unlike a bare TensorInfo, is used as is), so every
+ * intermediate is freed and nothing is counted twice.
+ */
+function runOps(
+  kernel: string,
+  inputs: tf.NamedTensorInfoMap,
+  body: (t: Record<string, tf.Tensor>) => tf.Tensor,
+): tf.TensorInfo {
+  const tensors: Record<string, tf.Tensor> = {};
+  for (const [name, info] of Object.entries(inputs)) {
+    if (info === undefined) continue;
+    if (!isTensor(info)) throw new Error(`${kernel} (kit wasm kernel): input "${name}" is not an engine Tensor`);
+    tensors[name] = info;
+  }
+  const out = tf.tidy(() => body(tensors));
+  // An input handed back unchanged would be freed twice; give the engine its own reference.
+  return Object.values(tensors).includes(out) ? out.clone() : out;
+}
+
+function attrsOf<T>(attrs: tf.NamedAttrMap | undefined): T {
+  return (attrs ?? {}) as unknown as T;
+}
+
+function stockKernel(name: string): tf.KernelConfig {
+  const config = tf.getKernel(name, 'wasm');
+  if (config === undefined) {
+    throw new Error(`registerWasmGradKernels: the wasm backend's ${name} kernel is missing; import @tensorflow/tfjs-backend-wasm first`);
+  }
+  return config;
+}
+
+function conv2DBackpropFilterConfig(): tf.KernelConfig {
+  return {
+    kernelName: 'Conv2DBackpropFilter',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs }) => {
+      const a = attrsOf<tf.Conv2DBackpropFilterAttrs>(attrs);
+      refuseNchw('Conv2DBackpropFilter', a.dataFormat);
+      return runOps('Conv2DBackpropFilter', inputs, ({ x, dy }) => {
+        const c = conv2dInfo(x.shape as [number, number, number, number], a.filterShape, a, 1, false);
+        return conv2dFilterGrad(x as tf.Tensor4D, dy as tf.Tensor4D, c);
+      });
+    },
+  };
+}
+
+function conv2DBackpropInputConfig(stock: tf.KernelConfig): tf.KernelConfig {
+  return {
+    kernelName: 'Conv2DBackpropInput',
+    backendName: 'wasm',
+    setupFunc: stock.setupFunc,
+    disposeFunc: stock.disposeFunc,
+    kernelFunc: (args) => {
+      const a = attrsOf<tf.Conv2DBackpropInputAttrs>(args.attrs);
+      const strides = typeof a.strides === 'number' ? [a.strides, a.strides] : a.strides;
+      // Strided transposes and NCHW stay with the stock loop (the model's dx are all stride 1).
+      if (!isNhwc(a.dataFormat) || strides[0] !== 1 || strides[1] !== 1) return stock.kernelFunc(args);
+      return runOps('Conv2DBackpropInput', args.inputs, ({ dy, filter }) => {
+        const c = conv2dInfo(a.inputShape, filter.shape as [number, number, number, number], a, 1, false);
+        return conv2dInputGrad(dy as tf.Tensor4D, filter as tf.Tensor4D, c);
+      });
+    },
+  };
+}
+
+function depthwiseFilterConfig(): tf.KernelConfig {
+  return {
+    kernelName: 'DepthwiseConv2dNativeBackpropFilter',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs }) => {
+      const a = attrsOf<tf.DepthwiseConv2dNativeBackpropFilterAttrs>(attrs);
+      return runOps('DepthwiseConv2dNativeBackpropFilter', inputs, ({ x, dy }) => {
+        const c = conv2dInfo(x.shape as [number, number, number, number], a.filterShape, a, a.dilations, true);
+        return depthwiseFilterGrad(x as tf.Tensor4D, dy as tf.Tensor4D, c, a.filterShape[3]);
+      });
+    },
+  };
+}
+
+function depthwiseInputConfig(): tf.KernelConfig {
+  return {
+    kernelName: 'DepthwiseConv2dNativeBackpropInput',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs }) => {
+      const a = attrsOf<tf.DepthwiseConv2dNativeBackpropInputAttrs>(attrs);
+      return runOps('DepthwiseConv2dNativeBackpropInput', inputs, ({ dy, filter }) => {
+        const c = conv2dInfo(a.inputShape, filter.shape as [number, number, number, number], a, a.dilations, true);
+        return depthwiseInputGrad(dy as tf.Tensor4D, filter as tf.Tensor4D, c);
+      });
+    },
+  };
+}
+
+function unsortedSegmentSumConfig(): tf.KernelConfig {
+  return {
+    kernelName: 'UnsortedSegmentSum',
+    backendName: 'wasm',
+    kernelFunc: ({ inputs, attrs }) => {
+      const { numSegments } = attrsOf<tf.UnsortedSegmentSumAttrs>(attrs);
+      return runOps('UnsortedSegmentSum', inputs, ({ x, segmentIds }) => unsortedSegmentSum(x, segmentIds, numSegments));
+    },
+  };
+}
+
+function resizeBilinearGradConfig(stock: tf.KernelConfig): tf.KernelConfig {
+  return {
+    kernelName: 'ResizeBilinearGrad',
+    backendName: 'wasm',
+    setupFunc: stock.setupFunc,
+    disposeFunc: stock.disposeFunc,
+    kernelFunc: ({ inputs, attrs }) => {
+      const { alignCorners, halfPixelCenters } = attrsOf<tf.ResizeBilinearGradAttrs>(attrs);
+      return runOps('ResizeBilinearGrad', inputs, ({ images, dy }) =>
+        resizeBilinearGrad(images, dy, alignCorners, halfPixelCenters));
+    },
+  };
+}
+
+type MatMulPlan = 'stock' | 'transpose' | 'fold' | 'loop';
+
+/** How to run a BatchMatMul so that XNNPACK does it: the wasm kernel is fast only for plain 2-D. */
+function planMatMul(a: number[], b: number[], transposeA: boolean, transposeB: boolean): MatMulPlan {
+  const outerA = a.slice(0, -2);
+  const outerB = b.slice(0, -2);
+  const batchA = outerA.reduce((p, d) => p * d, 1);
+  const batchB = outerB.reduce((p, d) => p * d, 1);
+  if (batchA === 1 && batchB === 1) return transposeA || transposeB ? 'transpose' : 'stock';
+  if (batchB === 1 && !transposeA) return 'fold';
+  const rowsA = transposeA ? a[a.length - 1] : a[a.length - 2];
+  const inner = transposeA ? a[a.length - 2] : a[a.length - 1];
+  const colsB = transposeB ? b[b.length - 2] : b[b.length - 1];
+  const sameBatch = outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]);
+  if (sameBatch && rowsA * inner * colsB >= LOOP_MIN_MACS) return 'loop';
+  return 'stock';
+}
+
+function matMul2d(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+  const a2 = tf.reshape(a, a.shape.slice(-2));
+  const b2 = tf.reshape(b, b.shape.slice(-2));
+  return tf.matMul(transposeA ? tf.transpose(a2) : a2, transposeB ? tf.transpose(b2) : b2);
+}
+
+function batchMatMulConfig(stock: tf.KernelConfig): tf.KernelConfig {
+  return {
+    kernelName: 'BatchMatMul',
+    backendName: 'wasm',
+    setupFunc: stock.setupFunc,
+    disposeFunc: stock.disposeFunc,
+    kernelFunc: (args) => {
+      const { a, b } = args.inputs;
+      const { transposeA, transposeB } = attrsOf<tf.BatchMatMulAttrs>(args.attrs);
+      if (a === undefined || b === undefined || a.dtype !== 'float32' || b.dtype !== 'float32') {
+        return stock.kernelFunc(args);
+      }
+      const plan = planMatMul(a.shape, b.shape, transposeA, transposeB);
+      if (plan === 'stock') return stock.kernelFunc(args);
+      return runOps('BatchMatMul', args.inputs, ({ a: ta, b: tb }) => {
+        const outer = tf.backend_util.assertAndGetBroadcastShape(ta.shape.slice(0, -2), tb.shape.slice(0, -2));
+        const rows = transposeA ? ta.shape[ta.rank - 1] : ta.shape[ta.rank - 2];
+        const cols = transposeB ? tb.shape[tb.rank - 2] : tb.shape[tb.rank - 1];
+        let out: tf.Tensor;
+        if (plan === 'transpose') {
+          out = matMul2d(ta, tb, transposeA, transposeB);
+        } else if (plan === 'fold') {
+          // One right matrix for the whole batch: stack the left matrices' rows, one 2-D product.
+          const b2 = tf.reshape(tb, tb.shape.slice(-2));
+          out = tf.matMul(tf.reshape(ta, [-1, ta.shape[ta.rank - 1]]), transposeB ? tf.transpose(b2) : b2);
+        } else {
+          const as = tf.unstack(tf.reshape(ta, [-1, ...ta.shape.slice(-2)]));
+          const bs = tf.unstack(tf.reshape(tb, [-1, ...tb.shape.slice(-2)]));
+          out = tf.stack(as.map((ai, i) => matMul2d(ai, bs[i], transposeA, transposeB)));
+        }
+        return tf.reshape(out, [...outer, rows, cols]);
+      });
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Gradients (every backend)
+
+function stridedSliceGradConfig(): tf.GradConfig {
+  return {
+    kernelName: 'StridedSlice',
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved;
+      const a = attrsOf<tf.StridedSliceAttrs>(attrs);
+      return { x: () => stridedSliceGrad(dy as tf.Tensor, x.shape, a) };
+    },
+  };
+}
+
+/** tfjs-core's Conv2D gradient for dilation 1; the kit's for dilation > 1, which core refuses. */
+function conv2dGradConfig(stock: tf.GradConfig): tf.GradConfig {
+  return {
+    kernelName: 'Conv2D',
+    inputsToSave: ['x', 'filter'],
+    gradFunc: (dy, saved, attrs) => {
+      const a = attrsOf<tf.Conv2DAttrs>(attrs);
+      if (tf.backend_util.tupleValuesAreOne(a.dilations)) return stock.gradFunc(dy, saved, attrs);
+      if (!isNhwc(a.dataFormat)) throw new Error(`gradient of a dilated conv2d: only NHWC is supported (got ${a.dataFormat})`);
+      const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const c = conv2dInfo(x.shape, filter.shape, a, a.dilations, false);
+      const g = dy as tf.Tensor4D;
+      return { x: () => conv2dInputGrad(g, filter, c), filter: () => conv2dFilterGrad(x, g, c) };
+    },
+  };
+}
+
+let registered = false;
+
+/**
+ * Registers the kernels above for the wasm backend, and the StridedSlice and dilated-Conv2D
+ * gradients for all backends. Call after importing @tensorflow/tfjs-backend-wasm; idempotent.
+ */
+export function registerWasmGradKernels(): void {
+  if (registered) return;
+  const configs = [
+    conv2DBackpropFilterConfig(),
+    depthwiseFilterConfig(),
+    depthwiseInputConfig(),
+    unsortedSegmentSumConfig(),
+    resizeBilinearGradConfig(stockKernel('ResizeBilinearGrad')),
+    conv2DBackpropInputConfig(stockKernel('Conv2DBackpropInput')),
+    batchMatMulConfig(stockKernel('BatchMatMul')),
+  ];
+  for (const config of configs) {
+    // registerKernel warns and keeps going on a duplicate; unregister first to replace quietly.
+    if (tf.getKernel(config.kernelName, 'wasm') !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel(config);
+  }
+  registerAddedGradients();
+  registered = true;
+}
+
+let gradientsRegistered = false;
+
+/** The StridedSlice gradient and dilated-Conv2D gradient alone (backend-neutral ops); idempotent. */
+export function registerAddedGradients(): void {
+  if (gradientsRegistered) return;
+  if (tf.getGradient('StridedSlice') === undefined) tf.registerGradient(stridedSliceGradConfig());
+  const stock = tf.getGradient('Conv2D');
+  if (stock !== undefined) tf.registerGradient(conv2dGradConfig(stock));
+  gradientsRegistered = true;
+}

@@ -2,10 +2,11 @@
 // loader noticed (scale, count against the paper's Table 1, rows left out), decodes the first image
 // as a check, and prints as its LAST line one JSON object (see DatasetSummary / PairSummary).
 import { decodeImage } from '../data/image.js';
-import {
-  DATASET_IDS, PAIR_DATASET_IDS, isDatasetId, isPairDatasetId, readDataset, loadPairs, summarizeDataset, summarizePairs,
-} from '../data/loaders/index.js';
-import type { DatasetOptions, PairOptions } from '../data/loaders/index.js';
+// The registry, not the loaders' index: the summary needs no DataFrame (danfojs-node loads slowly).
+import { isDatasetId, isPairDatasetId, loadPairs, readDataset } from '../data/loaders/registry.js';
+import { summarizeDataset, summarizePairs } from '../data/loaders/summary.js';
+import { DATASET_IDS, PAIR_DATASET_IDS } from '../data/loaders/types.js';
+import type { DatasetOptions, PairOptions } from '../data/loaders/types.js';
 
 const USAGE = `usage: dgiqa data summary <dataset> <root> [options]
 

@@ -87,7 +87,8 @@ export function decodeBmp(bytes: Uint8Array, label = 'BMP'): RgbImage {
   // Rows are padded to a multiple of 4 bytes.
   const stride = Math.floor((bpp * width + 31) / 32) * 4;
   const needed = pixelOffset + stride * height;
-  if (pixelOffset < FILE_HEADER_BYTES + headerSize || needed > bytes.length) {
+  if (pixelOffset < FILE_HEADER_BYTES + headerSize) fail(`bad pixel data offset ${pixelOffset}`);
+  if (needed > bytes.length) {
     fail(`truncated BMP (pixel data needs ${needed} bytes, file has ${bytes.length})`);
   }
 

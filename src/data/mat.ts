@@ -181,6 +181,10 @@ function readMatrix(r: Reader, tag: Tag): { name: string; value: MatValue } {
 
   const numeric = NUMERIC_CLASSES[classId];
   if (numeric !== undefined) {
+    // An empty array may come without a data element.
+    if (count === 0 && offset + 8 > end) {
+      return { name, value: { kind: 'numeric', className: numeric, dims, data: new Float64Array(0), logical: (flags & FLAG_LOGICAL) !== 0 } };
+    }
     const realTag = r.tag(offset, end);
     const data = r.numbers(realTag);
     if (data.length !== count) r.fail(`variable "${name}": ${data.length} values for dimensions ${dims.join('x')}`);
@@ -240,7 +244,7 @@ function decodeChars(r: Reader, tag: Tag): string[] {
   if (tag.type === MI.UTF8) {
     return Array.from(Buffer.from(r.bytes.subarray(tag.data, tag.data + tag.bytes)).toString('utf8'));
   }
-  return Array.from(r.numbers(tag), (code) => String.fromCharCode(code));
+  return Array.from(r.numbers(tag), (code) => String.fromCodePoint(code));
 }
 
 /** Reads and parses a MAT-file from disk. */

@@ -3,10 +3,12 @@ import { tf } from '../backend/index.js';
 import type { ParamStore } from './params.js';
 import { Rng } from '../util/rng.js';
 
-/** Pending BatchNorm running-statistic updates, applied by the trainer after the gradient step. */
+/** A training batch's BatchNorm statistics, folded into the running ones by the trainer after the step. */
 export interface BnUpdate {
   name: string;
+  /** batch mean */
   mean: tf.Tensor;
+  /** unbiased batch variance (what PyTorch folds into running_var) */
   variance: tf.Tensor;
 }
 
@@ -99,18 +101,16 @@ export class BatchNorm2d {
       const n = x.size / x.shape[3];
       // The running variance is the unbiased one (PyTorch); normalisation uses the biased batch variance.
       const unbiased = tf.mul(variance, n / Math.max(n - 1, 1));
-      ctx.bnUpdates.push({
-        name: this.name,
-        mean: tf.keep(tf.add(tf.mul(this.runningMean, 1 - BN_MOMENTUM), tf.mul(mean, BN_MOMENTUM))),
-        variance: tf.keep(tf.add(tf.mul(this.runningVar, 1 - BN_MOMENTUM), tf.mul(unbiased, BN_MOMENTUM))),
-      });
+      ctx.bnUpdates.push({ name: this.name, mean: tf.keep(mean), variance: tf.keep(unbiased) });
     }
     return tf.batchNorm(x, mean, variance, this.bias, this.weight, BN_EPS) as tf.Tensor4D;
   }
-  /** Apply an update collected in training. */
+  /** Fold one training batch's statistics into the running ones; in forward order, as PyTorch does. */
   commit(update: BnUpdate): void {
-    this.runningMean.assign(update.mean);
-    this.runningVar.assign(update.variance);
+    tf.tidy(() => {
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - BN_MOMENTUM), tf.mul(update.mean, BN_MOMENTUM)));
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - BN_MOMENTUM), tf.mul(update.variance, BN_MOMENTUM)));
+    });
   }
 }
 

@@ -51,7 +51,11 @@ function fill(init: Init, size: number, rng: Rng): Float32Array {
   return out;
 }
 
+let storesMade = 0;
+
 export class ParamStore {
+  /** tfjs variable names are global to the engine: a per-store tag keeps two models apart */
+  private readonly tag = `m${storesMade++}`;
   readonly specs = new Map<string, ParamSpec>();
   readonly vars = new Map<string, tf.Variable>();
   private readonly rng: Rng | undefined;
@@ -65,7 +69,7 @@ export class ParamStore {
     if (this.specs.has(spec.name)) throw new Error(`parameter "${spec.name}" declared twice`);
     const size = spec.shape.reduce((a, b) => a * b, 1);
     const values = this.rng ? fill(spec.init, size, this.rng) : fill(spec.init.kind === 'ones' ? spec.init : { kind: 'zeros' }, size, new Rng(0));
-    const v = tf.variable(tf.tensor(values, spec.shape, 'float32'), spec.trainable, `${spec.name}#${this.vars.size}`);
+    const v = tf.variable(tf.tensor(values, spec.shape, 'float32'), spec.trainable, `${this.tag}/${spec.name}`);
     this.specs.set(spec.name, spec);
     this.vars.set(spec.name, v);
     return v;
@@ -78,7 +82,12 @@ export class ParamStore {
   }
 
   trainable(): tf.Variable[] {
-    return [...this.specs.values()].filter((s) => s.trainable).map((s) => this.get(s.name));
+    return [...this.trainableByName().values()];
+  }
+
+  /** learnable variables by parameter name (what the optimizer keys its state by) */
+  trainableByName(): Map<string, tf.Variable> {
+    return new Map([...this.specs.values()].filter((s) => s.trainable).map((s) => [s.name, this.get(s.name)]));
   }
 
   /** learnable parameter count (BatchNorm running statistics excluded, as PyTorch's parameters()) */

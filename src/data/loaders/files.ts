@@ -3,7 +3,7 @@
 // `i01_01_1.bmp`, LIVE Challenge's `.JPG` next to `.bmp`) and may be unpacked on any file system.
 import { readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 
 /** An error about a dataset's files; its message is one line that starts with the file's path. */
 export class DataError extends Error {
@@ -123,11 +123,6 @@ export class DirIndex {
     }
     return undefined;
   }
-}
-
-/** `path` made absolute, for records (callers may pass relative roots). */
-export function absolute(path: string): string {
-  return isAbsolute(path) ? path : resolve(path);
 }
 
 /** Image file extensions the kit decodes (sharp for the first ones, its own decoder for BMP). */

@@ -1,83 +1,33 @@
 // The dataset loaders' public API: one loader per benchmark of the paper's Table 1 and per
-// natural-distortion set, looked up by the command-line ids.
+// natural-distortion set, looked up by the command-line ids, and the DataFrame form of a load.
 import type { DataFrame } from 'danfojs-node';
 import { toDataFrame } from '../records.js';
-import type { ImageRecord } from '../records.js';
-import { loadCsiq } from './csiq.js';
-import { loadFlare7k } from './flare7k.js';
-import { loadGopro } from './gopro.js';
-import { loadIhaze } from './ihaze.js';
-import { loadKadid10k } from './kadid10k.js';
-import { loadKoniq10k } from './koniq10k.js';
-import { loadLive } from './live.js';
-import { loadLivec } from './livec.js';
-import { loadLivefb } from './livefb.js';
-import { loadLol } from './lol.js';
-import { loadFolderPairs } from './pairs.js';
-import { loadTid2013 } from './tid2013.js';
-import { DATASET_IDS, PAIR_DATASET_IDS } from './types.js';
-import type { DatasetId, DatasetOptions, LoadedDataset, LoadedPairs, PairDatasetId, PairOptions } from './types.js';
-
-export type BenchmarkLoader = (root: string, options?: DatasetOptions) => Promise<LoadedDataset>;
-export type PairLoader = (root: string, options?: PairOptions) => Promise<LoadedPairs>;
-
-export const LOADERS: Readonly<Record<DatasetId, BenchmarkLoader>> = {
-  live: loadLive,
-  csiq: loadCsiq,
-  tid2013: loadTid2013,
-  kadid10k: loadKadid10k,
-  livec: loadLivec,
-  koniq10k: loadKoniq10k,
-  livefb: loadLivefb,
-};
-
-export const PAIR_LOADERS: Readonly<Record<PairDatasetId, PairLoader>> = {
-  lol: loadLol,
-  ihaze: loadIhaze,
-  gopro: loadGopro,
-  flare7k: loadFlare7k,
-  pairs: loadFolderPairs,
-};
-
-export function isDatasetId(id: string): id is DatasetId {
-  return (DATASET_IDS as readonly string[]).includes(id);
-}
-
-export function isPairDatasetId(id: string): id is PairDatasetId {
-  return (PAIR_DATASET_IDS as readonly string[]).includes(id);
-}
-
-function checkId(id: string): DatasetId {
-  if (!isDatasetId(id)) {
-    throw new Error(`unknown dataset "${id}" (benchmarks: ${DATASET_IDS.join(', ')}; pair sets: ${PAIR_DATASET_IDS.join(', ')})`);
-  }
-  return id;
-}
-
-/** Loads a benchmark with its notes (count explanations, scale, skipped rows). */
-export async function readDataset(id: DatasetId | string, root: string, options: DatasetOptions = {}): Promise<LoadedDataset> {
-  return LOADERS[checkId(id)](root, options);
-}
-
-/** A benchmark's records, in the official label file's order. */
-export async function loadRecords(id: DatasetId | string, root: string, options: DatasetOptions = {}): Promise<ImageRecord[]> {
-  return (await readDataset(id, root, options)).records;
-}
+import { loadRecords } from './registry.js';
+import type { DatasetId, DatasetOptions } from './types.js';
 
 /** A benchmark as a DataFrame (columns: RECORD_COLUMNS). */
 export async function loadDataset(id: DatasetId | string, root: string, options: DatasetOptions = {}): Promise<DataFrame> {
   return toDataFrame(await loadRecords(id, root, options));
 }
 
-/** A natural-distortion set's clean/distorted pairs, with notes. */
-export async function loadPairs(id: PairDatasetId | string, root: string, options: PairOptions = {}): Promise<LoadedPairs> {
-  if (!isPairDatasetId(id)) throw new Error(`unknown pair dataset "${id}" (${PAIR_DATASET_IDS.join(', ')})`);
-  return PAIR_LOADERS[id](root, options);
-}
-
+export {
+  LOADERS, PAIR_LOADERS, isDatasetId, isPairDatasetId, loadPairs, loadRecords, readDataset,
+} from './registry.js';
+export type { BenchmarkLoader, PairLoader } from './registry.js';
+export { loadCsiq } from './csiq.js';
+export { loadFlare7k, FLARE7K_SUBSETS } from './flare7k.js';
+export { loadGopro, GOPRO_SPLITS } from './gopro.js';
+export { loadIhaze } from './ihaze.js';
+export { loadLol, LOL_SUBSETS } from './lol.js';
+export { loadFolderPairs, pairFolders, pairKey } from './pairs.js';
+export { loadKadid10k } from './kadid10k.js';
+export { loadKoniq10k } from './koniq10k.js';
+export { loadLive } from './live.js';
+export { loadLivec } from './livec.js';
+export { loadLivefb } from './livefb.js';
+export { loadTid2013 } from './tid2013.js';
 export { DATASET_IDS, PAIR_DATASET_IDS, TABLE1_COUNTS } from './types.js';
 export type { CommonOptions, DatasetId, DatasetOptions, LoadedDataset, LoadedPairs, PairDatasetId, PairOptions } from './types.js';
-export { loadCsiq, loadFlare7k, loadFolderPairs, loadGopro, loadIhaze, loadKadid10k, loadKoniq10k, loadLive, loadLivec, loadLivefb, loadLol, loadTid2013 };
 export { LIVE_FOLDERS, LIVE_SCALE } from './live.js';
 export { CSIQ_SCALE } from './csiq.js';
 export { TID2013_DISTORTIONS, TID2013_SCALE } from './tid2013.js';
@@ -85,7 +35,6 @@ export { KADID10K_DISTORTIONS, KADID10K_SCALE } from './kadid10k.js';
 export { LIVEC_SCALE, LIVEC_TRAINING_IMAGES } from './livec.js';
 export { KONIQ_SCALES } from './koniq10k.js';
 export { LIVEFB_SCALE } from './livefb.js';
-export { pairFolders, pairKey } from './pairs.js';
 export { toScore01 } from './scale.js';
 export type { ScoreScale } from './scale.js';
 export { DataError } from './files.js';

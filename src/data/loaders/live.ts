@@ -83,7 +83,7 @@ export async function loadLive(rootDir: string, options: DatasetOptions = {}): P
       const refname = refnames[entry]!;
       const line = info.get(`img${j}.bmp`);
       if (line && line.ref.toLowerCase() !== refname.toLowerCase()) infoMismatches++;
-      builder.add(`entry ${entry + 1} (${folder}/img${j}.bmp)`, `${dir}/img${j}.bmp`, dmos[entry]!, {
+      builder.add(`entry ${entry + 1}`, `${dir}/img${j}.bmp`, dmos[entry]!, {
         reference: `${refDir}/${refname}`,
         distortion: folder,
         ...(line?.param !== undefined ? { param: line.param } : {}),

@@ -1,0 +1,54 @@
+// AdamW (Loshchilov & Hutter 2019) with PyTorch's torch.optim.AdamW semantics: the weight decay is
+// decoupled (p -= lr * wd * p before the Adam step), not an L2 term added to the gradient.
+// Written here because tfjs has Adam but no AdamW; the state is plain tensors so it can be checkpointed.
+import { tf } from '../backend/index.js';
+
+export interface AdamWOptions {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+}
+
+export const ADAMW_DEFAULTS: Readonly<AdamWOptions> = Object.freeze({ beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
+
+export class AdamW {
+  /** number of steps taken (PyTorch's `step` in the state) */
+  t = 0;
+  readonly m = new Map<string, tf.Variable>();
+  readonly v = new Map<string, tf.Variable>();
+  readonly opts: AdamWOptions;
+
+  constructor(readonly params: Map<string, tf.Variable>, opts: Partial<AdamWOptions> = {}) {
+    this.opts = { ...ADAMW_DEFAULTS, ...opts };
+    for (const [name, p] of params) {
+      this.m.set(name, tf.variable(tf.zerosLike(p), false));
+      this.v.set(name, tf.variable(tf.zerosLike(p), false));
+    }
+  }
+
+  /** One update with learning rate `lr`; grads by parameter name (missing ones are skipped, as PyTorch's None). */
+  step(grads: Record<string, tf.Tensor>, lr: number): void {
+    const { beta1, beta2, eps, weightDecay } = this.opts;
+    this.t += 1;
+    const c1 = 1 - beta1 ** this.t;
+    const c2 = 1 - beta2 ** this.t;
+    tf.tidy(() => {
+      for (const [name, p] of this.params) {
+        const g = grads[name];
+        if (!g) continue;
+        const m = this.m.get(name) as tf.Variable;
+        const v = this.v.get(name) as tf.Variable;
+        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
+        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+        const decayed = weightDecay ? tf.mul(p, 1 - lr * weightDecay) : p;
+        const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), eps));
+        p.assign(tf.sub(decayed, tf.mul(update, lr)));
+      }
+    });
+  }
+
+  dispose(): void {
+    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
+  }
+}

@@ -1,0 +1,60 @@
+// One optimisation step: MSE to the labels plus lambda times the consistency loss (MSE between the
+// scores of an image and of its horizontal flip, applied to RGB and depth alike; paper Eq. 6).
+import { tf } from '../backend/index.js';
+import type { Dgiqa } from '../model/index.js';
+import type { Ctx } from '../model/index.js';
+import { Rng } from '../util/rng.js';
+import type { AdamW } from './adamw.js';
+
+export interface Batch {
+  rgb: tf.Tensor4D;
+  depth: tf.Tensor4D | undefined;
+  /** [B] labels in [0, 1] */
+  labels: tf.Tensor1D;
+}
+
+export interface StepResult {
+  loss: number;
+  mse: number;
+  consistency: number;
+}
+
+/** Horizontal flip of NHWC maps. */
+export function hflip(x: tf.Tensor4D): tf.Tensor4D {
+  return tf.reverse(x, 2);
+}
+
+/** The training loss for a batch (scalar tensors), in training mode. */
+export function lossTerms(model: Dgiqa, batch: Batch, lambda: number, ctx: Ctx): { loss: tf.Scalar; mse: tf.Scalar; consistency: tf.Scalar } {
+  const scores = model.forward(batch.rgb, batch.depth, ctx).scores;
+  const mse = tf.losses.meanSquaredError(batch.labels, scores) as tf.Scalar;
+  if (lambda === 0) return { loss: mse, mse, consistency: tf.scalar(0) };
+  const flipped = model.forward(hflip(batch.rgb), batch.depth ? hflip(batch.depth) : undefined, ctx).scores;
+  const consistency = tf.losses.meanSquaredError(scores, flipped) as tf.Scalar;
+  return { loss: tf.add(mse, tf.mul(consistency, lambda)) as tf.Scalar, mse, consistency };
+}
+
+/** Compute gradients, update with AdamW at `lr`, commit BatchNorm statistics. Leaks nothing. */
+export function trainStep(model: Dgiqa, optimizer: AdamW, batch: Batch, opts: { lr: number; lambda: number; seed: number }): StepResult {
+  const ctx: Ctx = { training: true, rng: new Rng(opts.seed), bnUpdates: [] };
+  const trainable = model.store.trainable();
+  let parts: { mse: number; consistency: number } = { mse: NaN, consistency: NaN };
+  const { value, grads } = tf.variableGrads(() => {
+    const t = lossTerms(model, batch, opts.lambda, ctx);
+    parts = { mse: t.mse.dataSync()[0], consistency: t.consistency.dataSync()[0] };
+    return t.loss;
+  }, trainable);
+  const loss = value.dataSync()[0];
+  value.dispose();
+  // grads are keyed by tf variable name; the optimizer keys by parameter name
+  const byParam: Record<string, tf.Tensor> = {};
+  for (const [name, v] of model.store.vars) if (grads[v.name]) byParam[name] = grads[v.name];
+  if (Number.isFinite(loss)) {
+    optimizer.step(byParam, opts.lr);
+    const norms = model.batchNorms();
+    for (const u of ctx.bnUpdates) norms.get(u.name)?.commit(u);
+  }
+  tf.dispose(Object.values(grads));
+  for (const u of ctx.bnUpdates) tf.dispose([u.mean, u.variance]);
+  return { loss, ...parts };
+}
