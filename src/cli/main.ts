@@ -2,12 +2,16 @@
 import { forwardCommand } from './forward.js';
 import { metricsCommand } from './metrics.js';
 import { densityCommand } from './density.js';
+import { benchCommand } from './bench.js';
+import { dataCommand } from './data.js';
 
 type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   forward: { run: forwardCommand, help: 'run a checkpoint on a safetensors input batch (parity check of a port)' },
   metrics: { run: metricsCommand, help: 'SROCC, PLCC, KROCC, RMSE and logistic PLCC of a CSV with pred, mos columns' },
+  data: { run: dataCommand, help: 'dataset tools: `data summary <dataset> <root>` reads a dataset in its official layout' },
+  bench: { run: benchCommand, help: 'whole-process timings of `forward` (medians, machine, backend)' },
   density: { run: densityCommand, help: 'Gaussian overlap of clean vs distorted scores (CSV with score, group columns)' },
 };
 
@@ -28,7 +32,12 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   try {
-    return await command.run(rest);
+    const code = await command.run(rest);
+    if (process.env.DGIQA_REPORT_RESOURCES) {
+      // read by `dgiqa bench`: peak memory of this whole process
+      process.stderr.write(`resources: ${JSON.stringify({ maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
+    }
+    return code;
   } catch (err) {
     // One line, naming the file and the problem: the error messages of the library are written so.
     process.stderr.write(`dgiqa ${name}: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -113,7 +113,9 @@ export async function writeImage(path: string, seed: number, width = 8, height =
 export type MatIn =
   | { kind: 'double'; dims?: number[]; data: number[]; storeAs?: 'double' | 'uint8' }
   | { kind: 'char'; text: string; utf8?: boolean }
-  | { kind: 'cell'; dims?: number[]; cells: MatIn[] };
+  | { kind: 'charRows'; rows: string[] }
+  | { kind: 'cell'; dims?: number[]; cells: MatIn[] }
+  | { kind: 'struct'; fields: Record<string, MatIn> };
 
 const miINT8 = 1;
 const miUINT8 = 2;
@@ -149,7 +151,7 @@ function int32s(values: number[]): Buffer {
 }
 
 function matrix(name: string, value: MatIn): Buffer {
-  const classId = value.kind === 'double' ? 6 : value.kind === 'char' ? 4 : 1;
+  const classId = { double: 6, char: 4, charRows: 4, cell: 1, struct: 2 }[value.kind];
   const flags = Buffer.alloc(8);
   flags.writeUInt32LE(classId, 0);
   let dims: number[];
@@ -170,6 +172,21 @@ function matrix(name: string, value: MatIn): Buffer {
       for (let i = 0; i < value.text.length; i++) b.writeUInt16LE(value.text.charCodeAt(i), 2 * i);
       body = [element(miUINT16, b)];
     }
+  } else if (value.kind === 'charRows') {
+    // Column-major: the first characters of all rows, then the second ones, ...
+    const cols = value.rows[0]!.length;
+    dims = [value.rows.length, cols];
+    const b = Buffer.alloc(2 * value.rows.length * cols);
+    let o = 0;
+    for (let c = 0; c < cols; c++) for (const row of value.rows) b.writeUInt16LE(row.charCodeAt(c), (o++) * 2);
+    body = [element(miUINT16, b)];
+  } else if (value.kind === 'struct') {
+    dims = [1, 1];
+    const names = Object.keys(value.fields);
+    const width = 32;
+    const nameBytes = Buffer.alloc(width * names.length);
+    names.forEach((n, i) => nameBytes.write(n, i * width, 'latin1'));
+    body = [element(miINT32, int32s([width])), element(miINT8, nameBytes), ...names.map((n) => matrix('', value.fields[n]!))];
   } else {
     dims = value.dims ?? [1, value.cells.length];
     body = value.cells.map((c) => matrix('', c));
