@@ -4,12 +4,14 @@
 // of every op the model uses on wasm):
 // - missing: Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter/Input, UnsortedSegmentSum
 //   (the gradient of gather);
-// - wrong: ResizeBilinearGrad ignores halfPixelCenters (so does the cpu kernel): the gradient of
-//   PyTorch-style resizing (alignCorners false, halfPixelCenters true) came out off by up to ~0.9;
+// - wrong: ResizeBilinearGrad ignores halfPixelCenters (the cpu kernel too): the gradient of
+//   PyTorch-style resizing (alignCorners false, halfPixelCenters true) came out off by up to ~0.9
+//   on an 8->3 resize; fixed below for every backend as a gradient, two small matmuls;
 // - slow: Conv2DBackpropInput is a plain loop (~2.4 GFLOP/s against ~20-25 for a forward conv), and
 //   BatchMatMul reaches XNNPACK's speed only for one untransposed 2-D product: with transposeA or
 //   transposeB (every matmul gradient) or with batch dimensions it drops 10-50x.
 // And two gradients tfjs-core has for no backend: StridedSlice, and Conv2D with dilation > 1.
+// The kernels are registered for wasm only; the gradients (backend-neutral ops) for every backend.
 //
 // Each kernel here is a tf.tidy over tfjs ops, which the engine dispatches to wasm (XNNPACK matmuls
 // and convolutions, memcpy-like slices and transposes); nothing loops over tensor elements in JS.
@@ -22,12 +24,15 @@ export const WASM_MISSING_KERNELS: readonly string[] = [
   'DepthwiseConv2dNativeBackpropInput',
   'UnsortedSegmentSum',
 ];
-/** Kernels the wasm backend has, replaced here: ResizeBilinearGrad (wrong), the others (slow). */
-export const WASM_REPLACED_KERNELS: readonly string[] = ['ResizeBilinearGrad', 'Conv2DBackpropInput', 'BatchMatMul'];
+/** Kernels the wasm backend has, replaced here because they are 10-50x slower than matmul-based ones. */
+export const WASM_REPLACED_KERNELS: readonly string[] = ['Conv2DBackpropInput', 'BatchMatMul'];
 /** Every kernel registerWasmGradKernels() registers for the wasm backend. */
 export const WASM_GRAD_KERNELS: readonly string[] = [...WASM_MISSING_KERNELS, ...WASM_REPLACED_KERNELS];
-/** Gradients registered for every backend: StridedSlice has none in tfjs-core; Conv2D's refuses dilation > 1. */
-export const ADDED_GRADIENTS: readonly string[] = ['StridedSlice', 'Conv2D'];
+/**
+ * Gradients registered for every backend: StridedSlice has none in tfjs-core; Conv2D's refuses
+ * dilation > 1; ResizeBilinear's kernel (cpu and wasm alike) ignores halfPixelCenters.
+ */
+export const ADDED_GRADIENTS: readonly string[] = ['StridedSlice', 'Conv2D', 'ResizeBilinear'];
 
 type ConvInfo = tf.backend_util.Conv2DInfo;
 type Edges = Array<[number, number]>;
@@ -245,7 +250,7 @@ function depthwiseInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, c: ConvInfo): 
 }
 
 // ---------------------------------------------------------------------------------------------
-// ResizeBilinearGrad: the exact adjoint of the forward resize, as two small matmuls
+// Resize gradient: the exact adjoint of the forward resize, as two small matmuls
 
 /**
  * The [inSize, outSize] transpose of the interpolation matrix, with the cpu forward kernel's
@@ -442,20 +447,6 @@ function unsortedSegmentSumConfig(): tf.KernelConfig {
   };
 }
 
-function resizeBilinearGradConfig(stock: tf.KernelConfig): tf.KernelConfig {
-  return {
-    kernelName: 'ResizeBilinearGrad',
-    backendName: 'wasm',
-    setupFunc: stock.setupFunc,
-    disposeFunc: stock.disposeFunc,
-    kernelFunc: ({ inputs, attrs }) => {
-      const { alignCorners, halfPixelCenters } = attrsOf<tf.ResizeBilinearGradAttrs>(attrs);
-      return runOps('ResizeBilinearGrad', inputs, ({ images, dy }) =>
-        resizeBilinearGrad(images, dy, alignCorners, halfPixelCenters));
-    },
-  };
-}
-
 type MatMulPlan = 'stock' | 'transpose' | 'fold' | 'loop';
 
 /** How to run a BatchMatMul so that XNNPACK does it: the wasm kernel is fast only for plain 2-D. */
@@ -548,11 +539,25 @@ function conv2dGradConfig(stock: tf.GradConfig): tf.GradConfig {
   };
 }
 
+/** The exact adjoint for halfPixelCenters (PyTorch's alignCorners false); tfjs-core's otherwise. */
+function resizeBilinearGradConfig(stock: tf.GradConfig): tf.GradConfig {
+  return {
+    kernelName: 'ResizeBilinear',
+    inputsToSave: ['images'],
+    gradFunc: (dy, saved, attrs) => {
+      const a = attrsOf<tf.ResizeBilinearAttrs>(attrs);
+      if (!a.halfPixelCenters) return stock.gradFunc(dy, saved, attrs);
+      const [images] = saved;
+      return { images: () => resizeBilinearGrad(images, dy as tf.Tensor, a.alignCorners, a.halfPixelCenters) };
+    },
+  };
+}
+
 let registered = false;
 
 /**
- * Registers the kernels above for the wasm backend, and the StridedSlice and dilated-Conv2D
- * gradients for all backends. Call after importing @tensorflow/tfjs-backend-wasm; idempotent.
+ * Registers the WASM_GRAD_KERNELS for the wasm backend, and the ADDED_GRADIENTS for all backends.
+ * Call after importing @tensorflow/tfjs-backend-wasm; idempotent.
  */
 export function registerWasmGradKernels(): void {
   if (registered) return;
@@ -561,7 +566,6 @@ export function registerWasmGradKernels(): void {
     depthwiseFilterConfig(),
     depthwiseInputConfig(),
     unsortedSegmentSumConfig(),
-    resizeBilinearGradConfig(stockKernel('ResizeBilinearGrad')),
     conv2DBackpropInputConfig(stockKernel('Conv2DBackpropInput')),
     batchMatMulConfig(stockKernel('BatchMatMul')),
   ];
@@ -570,17 +574,25 @@ export function registerWasmGradKernels(): void {
     if (tf.getKernel(config.kernelName, 'wasm') !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');
     tf.registerKernel(config);
   }
-  registerAddedGradients();
+  registerGradientFixes();
   registered = true;
 }
 
 let gradientsRegistered = false;
 
-/** The StridedSlice gradient and dilated-Conv2D gradient alone (backend-neutral ops); idempotent. */
-export function registerAddedGradients(): void {
+/**
+ * The ADDED_GRADIENTS alone: backend-neutral ops, right for every backend (cpu's resize gradient has
+ * the same halfPixelCenters bug as wasm's). Needs tfjs-core's gradients registered; idempotent.
+ */
+export function registerGradientFixes(): void {
   if (gradientsRegistered) return;
   if (tf.getGradient('StridedSlice') === undefined) tf.registerGradient(stridedSliceGradConfig());
-  const stock = tf.getGradient('Conv2D');
-  if (stock !== undefined) tf.registerGradient(conv2dGradConfig(stock));
+  const conv = tf.getGradient('Conv2D');
+  const resize = tf.getGradient('ResizeBilinear');
+  if (conv === undefined || resize === undefined) {
+    throw new Error('registerGradientFixes: tfjs-core gradients are not registered (import src/backend/tf.js)');
+  }
+  tf.registerGradient(conv2dGradConfig(conv));
+  tf.registerGradient(resizeBilinearGradConfig(resize));
   gradientsRegistered = true;
 }

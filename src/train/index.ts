@@ -3,3 +3,8 @@ export type { AdamWOptions } from './adamw.js';
 export { cosineLr } from './schedule.js';
 export { trainStep, lossTerms, hflip } from './step.js';
 export type { Batch, StepResult } from './step.js';
+export { TRAIN_DEFAULTS, resolveTrainConfig } from './config.js';
+export type { TrainConfig } from './config.js';
+export { fit, readLog } from './trainer.js';
+export type { FitOptions, FitResult, HostBatch, RunState } from './trainer.js';
+export { Progress } from './progress.js';

@@ -26,3 +26,13 @@ export class Rng {
     return this.int(2 ** 31);
   }
 }
+
+/** A seed derived from several integers (seed, epoch, step, ...): the same parts give the same seed. */
+export function seedFor(...parts: number[]): number {
+  let h = 0x811c9dc5;
+  for (const p of parts) {
+    h = Math.imul(h ^ (p >>> 0), 0x01000193) >>> 0;
+    h = Math.imul(h ^ (h >>> 13), 0x5bd1e995) >>> 0;
+  }
+  return (h ^ (h >>> 15)) >>> 0;
+}

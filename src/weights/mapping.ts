@@ -3,7 +3,7 @@
 import { tf } from '../backend/index.js';
 import type { Dgiqa } from '../model/index.js';
 import { torchShape } from '../model/index.js';
-import type { ParamSpec } from '../model/index.js';
+import type { ParamSpec, ParamStore } from '../model/index.js';
 import { RawTensor, toFloat32 } from './dtypes.js';
 
 /** Buffers that PyTorch checkpoints may hold and the kit recomputes or does not track. */
@@ -64,16 +64,22 @@ function toKit(spec: ParamSpec, t: RawTensor, name: string): tf.Tensor {
  * unexpected or of the wrong shape; buffers PyTorch keeps but the kit recomputes are skipped.
  */
 export function loadIntoModel(model: Dgiqa, tensors: Map<string, RawTensor>, source: string): MatchReport {
+  return loadIntoStore(model.store, tensors, source);
+}
+
+/** As loadIntoModel, for the parameters whose names start with `prefix` (one backbone, say). */
+export function loadIntoStore(store: ParamStore, tensors: Map<string, RawTensor>, source: string, prefix = ''): MatchReport {
   const named = stripModulePrefix(tensors);
-  const report = matchCheckpoint(model.store.specs, named);
+  const specs = prefix ? new Map([...store.specs].filter(([k]) => k.startsWith(prefix))) : store.specs;
+  const report = matchCheckpoint(specs, named);
   const problems: string[] = [];
   if (report.missing.length) problems.push(`missing ${report.missing.length} (${listed(report.missing)})`);
   if (report.unexpected.length) problems.push(`unexpected ${report.unexpected.length} (${listed(report.unexpected)})`);
   if (report.misshapen.length) problems.push(`misshapen ${report.misshapen.length} (${listed(report.misshapen)})`);
   if (problems.length) throw new Error(`${source}: checkpoint does not match the model: ${problems.join('; ')}`);
-  for (const [name, spec] of model.store.specs) {
+  for (const [name, spec] of specs) {
     const kit = toKit(spec, named.get(name) as RawTensor, `${source}: ${name}`);
-    model.store.get(name).assign(kit);
+    store.get(name).assign(kit);
     kit.dispose();
   }
   return report;

@@ -89,7 +89,7 @@ export const DISTORTIONS: readonly Distortion[] = [
   },
   {
     name: 'overexposure', families: ['B'], natural: false, depthDependent: false,
-    parameter: 'gain before clipping', values: [1.25, 1.5, 1.85, 2.3, 3.0],
+    parameter: 'gain before clipping', values: [1.2, 1.4, 1.65, 1.95, 2.3],
     apply: (i, v) => basic.overexpose(i.clean, v),
   },
   {

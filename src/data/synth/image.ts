@@ -88,14 +88,16 @@ export function convolveSeparable(
       }
     }
   }
-  // Vertical pass, accumulated row by row so memory is read in order.
+  // Vertical pass: each output row reads the `taps` source rows side by side, in memory order.
   const stride = width * C;
+  const rows = new Int32Array(taps);
   for (let y = 0; y < height; y++) {
+    for (let k = 0; k < taps; k++) rows[k] = mirror(y - r + k, height) * stride;
     const o = y * stride;
-    for (let k = 0; k < taps; k++) {
-      const w = kernel[k] as number;
-      const s = mirror(y - r + k, height) * stride;
-      for (let i = 0; i < stride; i++) out[o + i] = (out[o + i] as number) + w * (tmp[s + i] as number);
+    for (let i = 0; i < stride; i++) {
+      let acc = 0;
+      for (let k = 0; k < taps; k++) acc += (kernel[k] as number) * (tmp[(rows[k] as number) + i] as number);
+      out[o + i] = acc;
     }
   }
   return out;

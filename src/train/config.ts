@@ -1,0 +1,58 @@
+// Training defaults. The paper's numbers for these did not survive in our copy of its text (see
+// ../data/paper/hyperparameters.csv): each value below is the kit's assumption, from the closest
+// published practice, and says where it comes from.
+import { mergeStrict } from '../util/options.js';
+
+export interface TrainConfig {
+  /** model preset name or a partial model config */
+  model: string | Record<string, unknown>;
+  /** epochs; the cosine period is half of them (paper: T_max = epochs / 2) */
+  numEpochs: number;
+  batchSize: number;
+  /** peak learning rate of AdamW */
+  lr: number;
+  /** floor of the cosine schedule */
+  minLr: number;
+  /** decoupled weight decay of AdamW */
+  weightDecay: number;
+  /** weight of the consistency loss (paper Eq. 6; swept in appendix A.2) */
+  lambda: number;
+  /** random 224 crops per image per epoch (each with its own flips) */
+  cropsPerImage: number;
+  /** crops averaged at evaluation (official inference script: 20) */
+  evalCrops: number;
+  /** smaller side at evaluation, before the crops (official inference script: 384) */
+  evalResize: number;
+  /** seed of data order, crops, flips, dropout and initialisation */
+  seed: number;
+  /** timm swin_tiny_patch4_window7_224 weights on disk (safetensors or .pth) for both backbones, or '' */
+  pretrained: string;
+  /** log a step record every this many steps */
+  logEvery: number;
+}
+
+export const TRAIN_DEFAULTS: Readonly<TrainConfig> = Object.freeze({
+  model: 'paper',
+  numEpochs: 20, // assumption: TReS / MANIQA-style fine-tuning lengths
+  batchSize: 8, // assumption: fits one 16-24 GB GPU at 224 crops with two Swin-T backbones
+  lr: 2e-5, // assumption: TReS's and MANIQA's order of magnitude for Swin/ViT fine-tuning
+  minLr: 1e-7, // assumption: a small floor so the schedule never stops learning entirely
+  weightDecay: 1e-5, // assumption: MANIQA's AdamW weight decay
+  lambda: 0.5, // assumption: the middle of the paper's Fig. 11 sweep
+  cropsPerImage: 1,
+  evalCrops: 20, // official inference script (README: 20 crops)
+  evalResize: 384, // official inference script
+  seed: 0,
+  pretrained: '',
+  logEvery: 10,
+});
+
+export function resolveTrainConfig(overrides: Record<string, unknown> = {}, source = 'train config'): TrainConfig {
+  const c = mergeStrict({ ...TRAIN_DEFAULTS }, overrides, source);
+  for (const k of ['numEpochs', 'batchSize', 'cropsPerImage', 'evalCrops', 'evalResize', 'logEvery'] as const) {
+    if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`${source}: "${k}" must be a positive integer, got ${c[k]}`);
+  }
+  if (!(c.lr > 0) || c.minLr < 0 || c.minLr > c.lr) throw new Error(`${source}: need 0 <= minLr <= lr and lr > 0`);
+  if (c.lambda < 0 || c.weightDecay < 0) throw new Error(`${source}: lambda and weightDecay must be >= 0`);
+  return c;
+}
