@@ -1,6 +1,6 @@
 // Training curves: the loss and the learning rate (cosine annealing) on two y axes, against the
 // optimiser step when the log has it, else the epoch.
-import { COLORS, assertFinite, axisTitle, baseLayout, type Figure } from './figure.js';
+import { BOTTOM_LEGEND, COLORS, assertFinite, axisTitle, baseLayout, type Figure } from './figure.js';
 
 export interface TrainLogRow {
   step?: number;
@@ -34,8 +34,8 @@ export function curvesFigure(log: TrainLogRow[], opts: CurvesFigureOptions = {})
     layout: baseLayout(title, {
       xaxis: { title: axisTitle(bySteps ? 'step' : 'epoch') },
       yaxis: { title: axisTitle('loss') },
-      yaxis2: { title: axisTitle('learning rate'), overlaying: 'y', side: 'right', showgrid: false, exponentformat: 'e' },
-      legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -0.18 },
+      yaxis2: { title: axisTitle('learning rate'), overlaying: 'y', side: 'right', showgrid: false, zeroline: false, tickformat: '.1e' },
+    ...BOTTOM_LEGEND,
     }),
   };
 }

@@ -1,7 +1,7 @@
 // Figs. 2 and 8 of DGIQA (arXiv 2505.24002, Section 5.2): for each natural-distortion dataset, the
 // predicted scores of clean and of distorted images as normalised histograms, each with its fitted
 // Gaussian, and the overlap of the two Gaussians (in %) in the panel title.
-import { COLORS, assertFinite, axisTitle, baseLayout, type Figure, type PlotlyTrace } from './figure.js';
+import { BOTTOM_LEGEND, COLORS, assertFinite, axisTitle, baseLayout, type Figure, type PlotlyTrace } from './figure.js';
 import { cellTitle, gridCells } from './grid.js';
 
 export interface FittedGaussians {
@@ -40,7 +40,7 @@ export function densityFigure(panels: DensityPanel[], opts: DensityFigureOptions
   const data: PlotlyTrace[] = [];
   const layout = baseLayout(title, {
     barmode: 'overlay',
-    legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -0.12 },
+    ...BOTTOM_LEGEND,
   });
   const annotations: Record<string, unknown>[] = [];
   panels.forEach((p, k) => {

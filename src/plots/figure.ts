@@ -76,6 +76,12 @@ export function baseLayout(title: string, extra: Record<string, unknown> = {}): 
   };
 }
 
+/** A horizontal legend under the plot, below the x-axis title (the bottom margin makes room). */
+export const BOTTOM_LEGEND = {
+  legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -0.2, yanchor: 'top' },
+  margin: { l: 70, r: 70, t: 80, b: 120 },
+} as const;
+
 /** Axis title in the form plotly.js 3 requires (a bare string title was removed in v3). */
 export function axisTitle(text: string): { text: string } {
   return { text };

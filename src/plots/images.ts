@@ -121,7 +121,13 @@ function pictureFigure(
   layout.annotations = cells.map((cell, k) => cellTitle(cell, images[k]!.title));
   const c = Math.min(cols, images.length);
   const rows = Math.ceil(images.length / c);
-  return { name, title, data, layout, size: { width: 40 + c * cellSize, height: 100 + rows * (cellSize + 30) } };
+  // Cells as tall as the tallest picture needs, so captions sit right above the pictures.
+  const aspect = Math.max(...images.map((img) => {
+    const { width, height } = pngSize(img.pngBase64);
+    return height / width;
+  }));
+  const cellHeight = Math.round(cellSize * aspect);
+  return { name, title, data, layout, size: { width: 40 + c * cellSize, height: 100 + rows * (cellHeight + 30) } };
 }
 
 function stripPrefix(b64: string): string {

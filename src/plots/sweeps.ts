@@ -1,6 +1,6 @@
 // The ablation sweeps of DGIQA's appendix: Fig. 6 (SROCC, PLCC and evaluation time against the
 // number of test-time crops) and Fig. 11 (SROCC and PLCC against the consistency-loss weight lambda).
-import { COLORS, assertFinite, axisTitle, baseLayout, type Figure, type ScatterTrace } from './figure.js';
+import { BOTTOM_LEGEND, COLORS, assertFinite, axisTitle, baseLayout, type Figure, type ScatterTrace } from './figure.js';
 
 export interface CropsRow {
   crops: number;
@@ -44,8 +44,8 @@ export function cropsFigure(rows: CropsRow[], opts: SweepFigureOptions = {}): Fi
     layout: baseLayout(title, {
       xaxis: { title: axisTitle('number of crops'), tickmode: 'array', tickvals: x },
       yaxis: { title: axisTitle('correlation') },
-      yaxis2: { title: axisTitle('evaluation time (s)'), overlaying: 'y', side: 'right', rangemode: 'tozero', showgrid: false },
-      legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -0.18 },
+      yaxis2: { title: axisTitle('evaluation time (s)'), overlaying: 'y', side: 'right', rangemode: 'tozero', showgrid: false, zeroline: false },
+    ...BOTTOM_LEGEND,
     }),
   };
 }
@@ -62,7 +62,7 @@ export function lambdaFigure(rows: LambdaRow[], opts: SweepFigureOptions = {}): 
       // The swept values are few and unevenly spaced: tick each one.
       xaxis: { title: axisTitle('λ (consistency-loss weight)'), tickmode: 'array', tickvals: x },
       yaxis: { title: axisTitle('correlation') },
-      legend: { orientation: 'h', x: 0.5, xanchor: 'center', y: -0.18 },
+    ...BOTTOM_LEGEND,
     }),
   };
 }
