@@ -1,4 +1,4 @@
 export { tf } from './tf.js';
 export { initBackend, backendInfo, BACKENDS } from './select.js';
 export type { BackendName, BackendInfo } from './select.js';
-export { registerWasmGradKernels } from './wasmGrads.js';
+export { registerWasmGradKernels, registerGradientFixes, WASM_GRAD_KERNELS } from './wasmGrads.js';

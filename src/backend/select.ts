@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tf } from './tf.js';
-import { registerWasmGradKernels } from './wasmGrads.js';
+import { registerGradientFixes, registerWasmGradKernels } from './wasmGrads.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -75,6 +75,8 @@ export async function initBackend(requested?: BackendName): Promise<BackendInfo>
     name = 'cpu';
   }
   await tf.ready();
+  // gradients tfjs-core lacks or gets wrong (strided slice, dilated conv, half-pixel resize): every backend
+  registerGradientFixes();
 
   let gpu = false;
   let message: string;

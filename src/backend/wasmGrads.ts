@@ -10,11 +10,13 @@
 // - slow: Conv2DBackpropInput is a plain loop (~2.4 GFLOP/s against ~20-25 for a forward conv), and
 //   BatchMatMul reaches XNNPACK's speed only for one untransposed 2-D product: with transposeA or
 //   transposeB (every matmul gradient) or with batch dimensions it drops 10-50x.
-// And two gradients tfjs-core has for no backend: StridedSlice, and Conv2D with dilation > 1.
+// And two gradients tfjs-core lacks on every backend: StridedSlice, and Conv2D with dilation > 1.
 // The kernels are registered for wasm only; the gradients (backend-neutral ops) for every backend.
 //
-// Each kernel here is a tf.tidy over tfjs ops, which the engine dispatches to wasm (XNNPACK matmuls
-// and convolutions, memcpy-like slices and transposes); nothing loops over tensor elements in JS.
+// Each kernel here is a tf.tidy over tfjs ops, which the engine dispatches to wasm: XNNPACK matmuls
+// and convolutions carry the arithmetic; reshapes, transposes and a few slices move data (wasm's
+// slices cost ~5 ns an element, its strided slices ~30x that, so they are kept out of hot paths).
+// Nothing loops over tensor elements in JS.
 import { tf } from './tf.js';
 
 /** Kernels the wasm backend does not have. */
@@ -129,7 +131,11 @@ function refuseNchw(kernel: string, dataFormat: string | undefined): void {
 // ---------------------------------------------------------------------------------------------
 // Conv2D gradients (NHWC)
 
-/** dW of a conv2d: one matmul per filter tap, or a single one for 1x1 and non-overlapping filters. */
+/**
+ * dW of a conv2d. Stride 1: one matmul per filter tap. Strided: a convolution of x (batch and
+ * channels swapped) with dy as the filter, as wasm's strided slices are ~30x slower than its convs.
+ * 1x1 and non-overlapping filters (patch embedding): a single matmul.
+ */
 function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, c: ConvInfo): tf.Tensor4D {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = c;
   const { outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw } = c;
@@ -142,32 +148,33 @@ function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, c: ConvInfo): tf.Tens
     return tf.reshape(tf.matMul(tf.transpose(tf.reshape(x, [m, ci])), dy2), [1, 1, ci, co]);
   }
   if (kh === sh && kw === sw && dh === 1 && dw === 1 && top === 0 && left === 0) {
-    // Patch embedding: each input pixel feeds exactly one output, so the patches are a reshape.
+    // Each input pixel feeds exactly one output: the patches are a reshape, [m, kh*kw*ci].
     const used = oh * kh === h && ow * kw === w ? x : tf.slice(x, [0, 0, 0, 0], [n, oh * kh, ow * kw, ci]);
-    const patches = tf.transpose(tf.reshape(used, [n, oh, kh, ow, kw, ci]), [2, 4, 5, 0, 1, 3]);
-    return tf.reshape(tf.matMul(tf.reshape(patches, [kh * kw * ci, m]), dy2), [kh, kw, ci, co]);
+    const rows = tf.transpose(tf.reshape(used, [n * oh, kh, ow, kw * ci]), [0, 2, 1, 3]);
+    const patches = tf.transpose(tf.reshape(rows, [m, kh * kw * ci]));
+    return tf.reshape(tf.matMul(patches, dy2), [kh, kw, ci, co]);
   }
-  // Channels first, each tap's window is a contiguous [ci, m] matrix: no im2col buffer, and matmul
+  if (sh > 1 || sw > 1) {
+    // dW[i, j, a, b] = sum over n, p, q of x[n, p*s + i - top, q*s + j - left, a] dy[n, p, q, b]: a conv
+    // over x as [ci, h, w, n] with filter dy as [oh, ow, n, co], dilated by the stride (d is 1 here).
+    const needH = (oh - 1) * sh + kh;
+    const needW = (ow - 1) * sw + kw;
+    const edges: Edges = [[0, 0], [top, needH - top - h], [left, needW - left - w], [0, 0]];
+    const [xt, pads] = splitPads(tf.transpose(x, [3, 1, 2, 0]), edges);
+    const filter = tf.transpose(dy, [1, 2, 0, 3]);
+    return tf.transpose(tf.conv2d(xt, filter, 1, pads, 'NHWC', [sh, sw]), [1, 2, 0, 3]);
+  }
+  // Channels first, each tap's window is a contiguous [ci, m] matrix: no im2col buffer, and matmuls
   // without transposes (the only fast kind on wasm).
   const xcf = tf.transpose(paddedInput(x, c), [3, 0, 1, 2]) as tf.Tensor4D;
   const taps: tf.Tensor[] = [];
   for (let i = 0; i < kh; i++) {
     for (let j = 0; j < kw; j++) {
-      const win = tapWindowCf(xcf, c, n, i, j);
+      const win = tf.slice(xcf, [0, 0, i * dh, j * dw], [ci, n, oh, ow]);
       taps.push(tf.matMul(tf.reshape(win, [ci, m]), dy2));
     }
   }
   return tf.reshape(tf.stack(taps), [kh, kw, ci, co]);
-}
-
-/** Like tapWindow, on a channels-first [ci, n, H, W] tensor. */
-function tapWindowCf(x: tf.Tensor4D, c: ConvInfo, n: number, i: number, j: number): tf.Tensor4D {
-  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = c;
-  const ci = x.shape[0];
-  const r = i * c.dilationHeight;
-  const q = j * c.dilationWidth;
-  if (sh === 1 && sw === 1) return tf.slice(x, [0, 0, r, q], [ci, n, oh, ow]);
-  return tf.stridedSlice(x, [0, 0, r, q], [ci, n, r + (oh - 1) * sh + 1, q + (ow - 1) * sw + 1], [1, 1, sh, sw]) as tf.Tensor4D;
 }
 
 /**
@@ -292,13 +299,14 @@ function unsortedSegmentSum(x: tf.Tensor, segmentIds: tf.Tensor, numSegments: nu
   if (n === 0 || numSegments === 0) return tf.zeros(outShape, x.dtype);
   const rest = x.size / n;
   const rows = tf.reshape(x.dtype === 'float32' ? x : tf.cast(x, 'float32'), [n, rest]);
-  const ids = tf.reshape(tf.cast(segmentIds, 'int32'), [1, n]);
-  const segments = tf.reshape(tf.range(0, numSegments, 1, 'int32'), [numSegments, 1]);
+  const ids = tf.reshape(tf.cast(segmentIds, 'int32'), [n]);
   const chunk = Math.max(1, Math.floor(MAX_ONE_HOT / numSegments));
   let sum: tf.Tensor | undefined;
   for (let start = 0; start < n; start += chunk) {
     const len = Math.min(chunk, n - start);
-    const oneHot = tf.cast(tf.equal(segments, tf.slice(ids, [0, start], [1, len])), 'float32');
+    // oneHot (native on wasm) leaves ids outside [0, numSegments) out, as UnsortedSegmentSum drops
+    // them; a broadcast equal() would do the same ~40x slower.
+    const oneHot = tf.transpose(tf.cast(tf.oneHot(tf.slice(ids, [start], [len]), numSegments), 'float32'));
     const part = tf.matMul(oneHot, tf.slice(rows, [start, 0], [len, rest]));
     sum = sum === undefined ? part : tf.add(sum, part);
   }

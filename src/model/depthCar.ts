@@ -53,6 +53,10 @@ class AttentionBlock {
     this.fc2 = new Linear(store, `${name}.${names.fc}.2`, 4 * dim, dim);
   }
   apply(query: tf.Tensor3D, keyValue: tf.Tensor3D, ctx: Ctx): tf.Tensor3D {
+    return tf.tidy(() => this.block(query, keyValue, ctx));
+  }
+
+  private block(query: tf.Tensor3D, keyValue: tf.Tensor3D, ctx: Ctx): tf.Tensor3D {
     const x = this.norm1.apply(tf.add(query, dropout(this.attn.apply(query, keyValue, ctx), this.dropRate, ctx)));
     const f = this.fc2.apply(gelu(this.fc0.apply(x)));
     return this.norm2.apply(tf.add(x, dropout(f, this.dropRate, ctx))) as tf.Tensor3D;

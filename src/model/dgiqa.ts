@@ -43,8 +43,10 @@ class DilatedStack {
     this.bn2 = new BatchNorm2d(store, 'dilated_stack.4', outC);
   }
   apply(x: tf.Tensor4D, ctx: Ctx): tf.Tensor4D {
-    const y = tf.relu(this.bn1.apply(this.conv1.apply(x), ctx));
-    return tf.relu(this.bn2.apply(this.conv2.apply(y), ctx));
+    return tf.tidy(() => {
+      const y = tf.relu(this.bn1.apply(this.conv1.apply(x), ctx));
+      return tf.relu(this.bn2.apply(this.conv2.apply(y), ctx));
+    });
   }
 }
 

@@ -69,7 +69,10 @@ export class ParamStore {
     if (this.specs.has(spec.name)) throw new Error(`parameter "${spec.name}" declared twice`);
     const size = spec.shape.reduce((a, b) => a * b, 1);
     const values = this.rng ? fill(spec.init, size, this.rng) : fill(spec.init.kind === 'ones' ? spec.init : { kind: 'zeros' }, size, new Rng(0));
-    const v = tf.variable(tf.tensor(values, spec.shape, 'float32'), spec.trainable, `${this.tag}/${spec.name}`);
+    // tf.variable shares the initial tensor's data; dispose that handle so an assign() can free it
+    const initial = tf.tensor(values, spec.shape, 'float32');
+    const v = tf.variable(initial, spec.trainable, `${this.tag}/${spec.name}`);
+    initial.dispose();
     this.specs.set(spec.name, spec);
     this.vars.set(spec.name, v);
     return v;

@@ -132,6 +132,11 @@ class SwinBlock {
   }
 
   apply(x: tf.Tensor4D, ctx: Ctx): tf.Tensor4D {
+    // one tidy per block: inference frees the block's intermediates at once (the gradient tape keeps what it needs)
+    return tf.tidy(() => this.block(x, ctx));
+  }
+
+  private block(x: tf.Tensor4D, ctx: Ctx): tf.Tensor4D {
     const [b, h, w, c] = x.shape;
     const { window: ws, shift } = this.consts;
     let y = this.norm1.apply(x) as tf.Tensor4D;
@@ -156,6 +161,10 @@ class PatchMerging {
     this.reduction = new Linear(store, `${name}.reduction`, 4 * dim, 2 * dim, { bias: false, std: INIT_STD });
   }
   apply(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => this.merge(x));
+  }
+
+  private merge(x: tf.Tensor4D): tf.Tensor4D {
     const [b, h, w, c] = x.shape;
     const y = x.reshape([b, h / 2, 2, w / 2, 2, c]).transpose([0, 1, 3, 4, 2, 5]).reshape([b, h / 2, w / 2, 4 * c]);
     return this.reduction.apply(this.norm.apply(y)) as tf.Tensor4D;

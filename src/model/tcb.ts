@@ -20,6 +20,10 @@ export class Tcb {
   }
 
   apply(x: tf.Tensor4D, ctx: Ctx): tf.Tensor4D {
+    return tf.tidy(() => this.bridge(x, ctx));
+  }
+
+  private bridge(x: tf.Tensor4D, ctx: Ctx): tf.Tensor4D {
     const out = this.conv1.apply(x);
     const gate = tf.sigmoid(this.excite.apply(tf.relu(this.squeeze.apply(out))));
     const y = tf.relu(this.norm.apply(this.conv2.apply(tf.mul(out, gate) as tf.Tensor4D), ctx));

@@ -73,7 +73,11 @@ export function pixelate(img: RgbImage, block: number): RgbImage {
   return out;
 }
 
-/** Uniform quantization to n levels per channel, no dithering: banding and false contours. */
+/**
+ * Uniform quantization of each channel to n levels, no dithering: banding, false contours and hue
+ * shifts. The level tables use n = 2^k + 1, so every grid is a subset of the finer one before it
+ * and no pixel's error shrinks from one level to the next.
+ */
 export function quantize(img: RgbImage, levels: number): RgbImage {
   const out = cloneImage(img);
   const q = levels - 1;

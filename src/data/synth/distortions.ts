@@ -35,8 +35,8 @@ export interface Distortion {
 const AIRLIGHT: Record<SynthFamily, readonly number[]> = { A: [0.86, 0.86, 0.88], B: [0.8, 0.86, 0.94] };
 
 /** Largest defocus radius (pixels) at level 5; the blur stack covers it. */
-const DEFOCUS_RADII = [1.5, 2.5, 4, 6, 8.5];
-const DEFOCUS_SIGMAS = [0, 0.5, 1, 1.5, 2, 2.75, 3.5, 4.5, 6.1];
+const DEFOCUS_RADII = [2, 3.5, 5.5, 8, 11];
+const DEFOCUS_SIGMAS = [0, 0.5, 1, 1.5, 2, 2.75, 3.5, 4.5, 6, 7.8];
 
 interface DefocusState { stack: natural.BlurStack; focus: number; spread: number }
 
@@ -74,7 +74,7 @@ export const DISTORTIONS: readonly Distortion[] = [
   },
   {
     name: 'quantization', families: ['A'], natural: false, depthDependent: false,
-    parameter: 'levels per channel', values: [20, 12, 8, 5, 3],
+    parameter: 'levels per channel (nested grids)', values: [33, 17, 9, 5, 3],
     apply: (i, v) => basic.quantize(i.clean, v),
   },
   {
@@ -84,7 +84,7 @@ export const DISTORTIONS: readonly Distortion[] = [
   },
   {
     name: 'ringing', families: ['B'], natural: false, depthDependent: false,
-    parameter: 'truncated-sinc cutoff (cycles/px)', values: [0.32, 0.22, 0.15, 0.1, 0.07],
+    parameter: 'truncated-sinc cutoff (cycles/px)', values: [0.24, 0.16, 0.11, 0.08, 0.06],
     apply: (i, v) => basic.ringing(i.clean, v),
   },
   {

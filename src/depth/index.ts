@@ -1,0 +1,31 @@
+// Depth maps for the model's second input: from the synthetic benchmark's exact depth, from a
+// folder of precomputed PNGs, or (not bundled) from Depth Anything.
+import { openDepthAnything } from './depthAnything.js';
+import { openPrecomputedDepth } from './precomputed.js';
+import { openSyntheticDepth } from './synthetic.js';
+import type { DepthProvider } from './types.js';
+
+export type DepthSpec =
+  | { provider: 'synthetic'; root: string }
+  | { provider: 'precomputed'; imageRoot: string; depthRoot: string }
+  | { provider: 'depth-anything'; model?: string };
+
+export async function openDepthProvider(spec: DepthSpec): Promise<DepthProvider> {
+  switch (spec.provider) {
+    case 'synthetic':
+      return openSyntheticDepth(spec.root);
+    case 'precomputed':
+      return openPrecomputedDepth(spec);
+    case 'depth-anything':
+      return openDepthAnything(spec.model === undefined ? {} : { model: spec.model });
+  }
+}
+
+export { openSyntheticDepth } from './synthetic.js';
+export { openPrecomputedDepth, mirroredDepthPath } from './precomputed.js';
+export { openDepthAnything, DEPTH_ANYTHING_UNAVAILABLE } from './depthAnything.js';
+export { precomputeDepth, listImages, IMAGE_EXTENSIONS } from './precompute.js';
+export type { PrecomputeProgress, PrecomputeResult } from './precompute.js';
+export { minMaxToUint8, metricToModelMap, resizeMap } from './scale.js';
+export { DEPTH_PROVIDERS } from './types.js';
+export type { DepthMap, DepthProvider, DepthProviderName } from './types.js';
