@@ -1,6 +1,6 @@
 // `dgiqa depth`: precompute a dataset's depth maps into a folder mirroring its image tree.
 import { relative, resolve } from 'node:path';
-import { loadSynth } from '../data/synth/index.js';
+import { loadSynth } from '../data/synth/load.js';
 import { DEPTH_PROVIDERS, listImages, openDepthProvider, precomputeDepth, type DepthProviderName, type DepthSpec, type PrecomputeProgress } from '../depth/index.js';
 
 const DATASETS = ['live', 'csiq', 'tid2013', 'kadid10k', 'livec', 'koniq10k', 'livefb', 'lol', 'ihaze', 'gopro', 'flare7k', 'pairs', 'synth'];
@@ -83,13 +83,19 @@ export async function depthCommand(args: string[]): Promise<number> {
   const tty = process.stderr.isTTY === true;
   const t0 = Date.now();
   let lastTenth = -1;
+  let lastPrint = 0;
   const result = await precomputeDepth({
     images, imageRoot: a.root, outDir: a.out, provider,
     onProgress: (p) => {
       if (tty) process.stderr.write(`\r${bar(p, t0)}`);
       else {
+        // Logs (not a terminal): a line per tenth done, at most every two seconds, and the last.
         const tenth = Math.floor((10 * p.done) / Math.max(1, p.total));
-        if (tenth !== lastTenth) { lastTenth = tenth; process.stderr.write(`${bar(p, t0)}\n`); }
+        if (p.done === p.total || (tenth !== lastTenth && Date.now() - lastPrint > 2000)) {
+          lastTenth = tenth;
+          lastPrint = Date.now();
+          process.stderr.write(`${bar(p, t0)}\n`);
+        }
       }
     },
   });

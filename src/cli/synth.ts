@@ -1,6 +1,6 @@
 // `dgiqa synth`: generate the embedded benchmark (both families) for the current profile.
 import { resolve } from 'node:path';
-import { generateBenchmark, SYNTH_DEFAULT_SEED, SYNTH_FAMILIES, SYNTH_PROFILES, type SynthFamily, type SynthProfileName, type SynthProgress } from '../data/synth/index.js';
+import { defaultSynthWorkers, generateBenchmark, SYNTH_DEFAULT_SEED, SYNTH_FAMILIES, SYNTH_PROFILES, type SynthFamily, type SynthProfileName, type SynthProgress } from '../data/synth/index.js';
 
 const USAGE = `usage: dgiqa synth [--out DIR] [--seed N] [--profile smoke|demo] [--families A,B] [--workers N] [--force]
 
@@ -10,7 +10,8 @@ levels, full-reference labels. Finished scenes are kept, so a stopped run resume
   --seed      seed of the whole set (default ${SYNTH_DEFAULT_SEED}); the same seed gives the same bytes
   --profile   smoke | demo (default: DGIQA_PROFILE, else demo; paper uses demo)
   --families  which families to make (default A,B)
-  --workers   worker threads (default: 2, or 1 on a one-core machine)
+  --workers   worker threads in all (default: 2, or 1 on a one-core machine; 0: this thread);
+              with two or more, the families are made side by side
   --force     replace a folder made with other settings`;
 
 interface SynthArgs { out: string | null; seed: number; profile: SynthProfileName; families: SynthFamily[]; workers: number | undefined; force: boolean; help: boolean }
@@ -37,7 +38,7 @@ function parseArgs(args: string[]): SynthArgs {
     switch (flag) {
       case '--out': out.out = value(); break;
       case '--seed': out.seed = integer(value(), 0); break;
-      case '--workers': out.workers = integer(value(), 1); break;
+      case '--workers': out.workers = integer(value(), 0); break;
       case '--force': out.force = true; break;
       case '--help': case '-h': out.help = true; break;
       case '--profile': {
@@ -58,11 +59,14 @@ function parseArgs(args: string[]): SynthArgs {
   return out;
 }
 
-function progressLine(p: SynthProgress): string {
+function progressLine(all: SynthProgress[], t0: number): string {
   const width = 24;
-  const filled = Math.round((width * p.scenesDone) / p.scenes);
-  const reused = p.scenesReused > 0 ? `, ${p.scenesReused} already done` : '';
-  return `synth ${p.family} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.scenesDone}/${p.scenes} scenes, ${p.imagesDone}/${p.images} images${reused}, ${(p.elapsedMs / 1000).toFixed(1)} s`;
+  const done = all.reduce((a, p) => a + p.scenesDone, 0);
+  const total = all.reduce((a, p) => a + p.scenes, 0);
+  const filled = Math.round((width * done) / Math.max(1, total));
+  const fams = all.map((p) => `${p.family} ${p.scenesDone}/${p.scenes}${p.scenesReused > 0 ? ` (${p.scenesReused} already done)` : ''}`).join(', ');
+  const images = `${all.reduce((a, p) => a + p.imagesDone, 0)}/${all.reduce((a, p) => a + p.images, 0)} images`;
+  return `synth [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] scenes ${fams}; ${images}; ${((Date.now() - t0) / 1000).toFixed(1)} s`;
 }
 
 export async function synthCommand(args: string[]): Promise<number> {
@@ -84,21 +88,39 @@ export async function synthCommand(args: string[]): Promise<number> {
   process.on('SIGINT', onSigint);
   const t0 = Date.now();
   const summary: Record<string, { references: number; distorted: number; pairs: number; rawViolations: number }> = {};
+  const state = new Map<SynthFamily, SynthProgress>();
+  let lastLine = 0;
+  const report = (p: SynthProgress): void => {
+    const before = state.get(p.family);
+    state.set(p.family, p);
+    const line = progressLine([...state.values()], t0);
+    if (tty) process.stderr.write(`\r${line}`);
+    else if (before === undefined || p.scenesDone > before.scenesDone) {
+      // Logs: a line per finished scene, but not more than one a second unless a family completes.
+      if (p.scenesDone === p.scenes || Date.now() - lastLine > 1000) { lastLine = Date.now(); process.stderr.write(`${line}\n`); }
+    }
+  };
+  // Families side by side, each on its share of the workers: no idle core while one finishes.
+  const total = opts.workers ?? defaultSynthWorkers();
+  const together = opts.families.length > 1 && total >= opts.families.length;
+  const make = async (family: SynthFamily, workers: number): Promise<void> => {
+    const manifest = await generateBenchmark({
+      outDir, seed: opts.seed, family, scenes: profile.scenes, size: profile.size, levels: profile.levels,
+      profile: opts.profile, note: profile.note, force: opts.force, signal: controller.signal, workers, onProgress: report,
+    });
+    summary[family] = { ...manifest.counts, rawViolations: manifest.label.rawViolations };
+  };
   try {
     if (profile.note) process.stderr.write(`synth: ${profile.note}\n`);
-    for (const family of opts.families) {
-      const manifest = await generateBenchmark({
-        outDir, seed: opts.seed, family, scenes: profile.scenes, size: profile.size, levels: profile.levels,
-        profile: opts.profile, note: profile.note, force: opts.force, signal: controller.signal,
-        ...(opts.workers === undefined ? {} : { workers: opts.workers }),
-        onProgress: (p) => {
-          if (tty) process.stderr.write(`\r${progressLine(p)}`);
-          else if (p.scenesDone === p.scenes || p.scenesDone > p.scenesReused) process.stderr.write(`${progressLine(p)}\n`);
-        },
-      });
-      if (tty) process.stderr.write('\n');
-      summary[family] = { ...manifest.counts, rawViolations: manifest.label.rawViolations };
+    if (together) {
+      const share = Math.floor(total / opts.families.length);
+      const results = await Promise.allSettled(opts.families.map((f) => make(f, share)));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason instanceof Error ? failed.reason : new Error(String(failed.reason));
+    } else {
+      for (const family of opts.families) await make(family, total);
     }
+    if (tty) process.stderr.write('\n');
   } catch (err) {
     if (controller.signal.aborted) {
       process.stderr.write(`\n${err instanceof Error ? err.message : String(err)}\n`);

@@ -21,6 +21,13 @@ export async function openDepthProvider(spec: DepthSpec): Promise<DepthProvider>
   }
 }
 
+/** The records with the path of each one's depth map (`depth`), as the image pipeline takes them. */
+export async function withDepth<T extends { image: string }>(records: readonly T[], provider: DepthProvider): Promise<(T & { depth: string })[]> {
+  const out: (T & { depth: string })[] = [];
+  for (const r of records) out.push({ ...r, depth: await provider.pathOf(r.image) });
+  return out;
+}
+
 export { openSyntheticDepth } from './synthetic.js';
 export { openPrecomputedDepth, mirroredDepthPath } from './precomputed.js';
 export { openDepthAnything, DEPTH_ANYTHING_UNAVAILABLE } from './depthAnything.js';

@@ -20,16 +20,20 @@ export function mirroredDepthPath(imageRoot: string, depthRoot: string, image: s
 
 export function openPrecomputedDepth(opts: { imageRoot: string; depthRoot: string }): DepthProvider {
   const depthRoot = resolve(opts.depthRoot);
+  const pathOf = async (image: string): Promise<string> => {
+    const path = mirroredDepthPath(opts.imageRoot, depthRoot, image);
+    if (!(await stat(path).then((s) => s.isFile(), () => false))) {
+      const rel = relative(depthRoot, path).split(sep).join('/');
+      throw new Error(`precomputed depth: missing depth map ${path} for image ${image} (expected ${rel} under ${depthRoot}, mirroring the image tree)`);
+    }
+    return path;
+  };
   return {
     name: 'precomputed',
     source: `depth PNGs under ${depthRoot} mirroring ${resolve(opts.imageRoot)}`,
+    pathOf,
     async depthOf(image, size) {
-      const path = mirroredDepthPath(opts.imageRoot, depthRoot, image);
-      if (!(await stat(path).then((s) => s.isFile(), () => false))) {
-        const rel = relative(depthRoot, path).split(sep).join('/');
-        throw new Error(`precomputed depth: missing depth map ${path} for image ${image} (expected ${rel} under ${depthRoot}, mirroring the image tree)`);
-      }
-      const grey = await readGrey(path);
+      const grey = await readGrey(await pathOf(image));
       const map = { width: grey.width, height: grey.height, data: minMaxToUint8(grey.data) };
       return size ? resizeMap(map, size.width, size.height) : map;
     },

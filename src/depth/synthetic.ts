@@ -1,9 +1,10 @@
 // The `synthetic` provider: the exact depth the benchmark generator rendered, read from its
-// 16-bit maps (one per scene, shared by the scene's distorted images).
-import { join, relative, resolve, sep } from 'node:path';
+// 16-bit inverse-depth maps (one per scene, shared by the scene's distorted images).
 import { stat } from 'node:fs/promises';
-import { DEPTH_UNITS_PER_METER, loadSynth, readDepthPng16 } from '../data/synth/index.js';
-import { metricToModelMap, resizeMap } from './scale.js';
+import { join, relative, resolve, sep } from 'node:path';
+import { readGrey } from '../data/synth/io.js';
+import { loadSynth } from '../data/synth/load.js';
+import { minMaxToUint8, resizeMap } from './scale.js';
 import type { DepthMap, DepthProvider } from './types.js';
 
 /** Scenes kept decoded: a scene's images are usually asked for together. */
@@ -20,30 +21,33 @@ export async function openSyntheticDepth(root: string): Promise<DepthProvider> {
   }
   const cache = new Map<string, DepthMap>();
 
-  const sceneMap = async (refId: string, image: string): Promise<DepthMap> => {
-    const hit = cache.get(refId);
-    if (hit) return hit;
+  const pathOf = async (image: string): Promise<string> => {
+    const rel = relative(dir, resolve(image)).split(sep).join('/');
+    const refId = sceneOf.get(rel);
+    if (refId === undefined) {
+      throw new Error(`synthetic depth: ${image} is not an image of the synthetic benchmark at ${dir} (not in its labels.csv)`);
+    }
     const path = join(dir, 'depth', `${refId}.png`);
-    if (!(await stat(path).then(() => true, () => false))) {
+    if (!(await stat(path).then((s) => s.isFile(), () => false))) {
       throw new Error(`synthetic depth: missing depth map ${path} (for image ${image}); regenerate with \`dgiqa synth\``);
     }
-    const { width, height, depth } = await readDepthPng16(path, DEPTH_UNITS_PER_METER);
-    const map = { width, height, data: metricToModelMap(depth) };
-    if (cache.size >= CACHE_SCENES) cache.delete(cache.keys().next().value as string);
-    cache.set(refId, map);
-    return map;
+    return path;
   };
 
   return {
     name: 'synthetic',
     source: `exact depth of the embedded benchmark at ${dir}`,
+    pathOf,
     async depthOf(image, size) {
-      const rel = relative(dir, resolve(image)).split(sep).join('/');
-      const refId = sceneOf.get(rel);
-      if (refId === undefined) {
-        throw new Error(`synthetic depth: ${image} is not an image of the synthetic benchmark at ${dir} (not in its labels.csv)`);
+      const path = await pathOf(image);
+      let map = cache.get(path);
+      if (!map) {
+        // The stored values are inverse depth, so min-max scaling gives the near-bright model map.
+        const grey = await readGrey(path);
+        map = { width: grey.width, height: grey.height, data: minMaxToUint8(grey.data) };
+        if (cache.size >= CACHE_SCENES) cache.delete(cache.keys().next().value as string);
+        cache.set(path, map);
       }
-      const map = await sceneMap(refId, image);
       return size ? resizeMap(map, size.width, size.height) : map;
     },
   };

@@ -21,4 +21,9 @@ export interface DepthProvider {
    * it (bilinear), as Depth Anything's output is resized to its image.
    */
   depthOf(image: string, size?: { width: number; height: number }): Promise<DepthMap>;
+  /**
+   * A PNG file holding the map of `image`, for the image pipeline (which reads 8- or 16-bit PNGs
+   * and min-max scales them itself). Rejects, naming the file, when there is none.
+   */
+  pathOf(image: string): Promise<string>;
 }

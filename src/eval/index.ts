@@ -2,3 +2,5 @@ export * from './metrics.js';
 export * from './density.js';
 export { parseCsv, readCsv, stringColumn, numericColumn } from './csv.js';
 export type { CsvTable } from './csv.js';
+export { predictRecords } from './predict.js';
+export type { PredictOptions, Predictions } from './predict.js';

@@ -65,11 +65,16 @@ export const PAPER_CONFIG: Readonly<DgiqaConfig> = Object.freeze({
   tcbDropout: 0.1,
 });
 
-/** Named presets: `paper` (102,878,829 parameters), `tiny` (the parity fixture), `small` (CPU demos). */
+/** Named presets: `paper` (102,878,829 parameters), `tiny` (the parity fixture), `demo` and `small` (CPU demos), ablations. */
 export const PRESETS: Readonly<Record<string, Partial<DgiqaConfig>>> = Object.freeze({
   paper: {},
   tiny: {
     embedDim: 16, depths: [2, 2, 2, 2], numHeads: [1, 2, 4, 8], tcbOut: [8, 16, 32, 64],
+    seReduction: 4, attnHeads: 4, dilationChannels: 32,
+  },
+  // CPU demos and CI: tiny widths at 128 px with 4x4 windows (stages 32, 16, 8, 4), about 8x cheaper than 224
+  demo: {
+    imgSize: 128, windowSize: 4, embedDim: 16, depths: [2, 2, 2, 2], numHeads: [1, 2, 4, 8], tcbOut: [8, 16, 32, 64],
     seReduction: 4, attnHeads: 4, dilationChannels: 32,
   },
   small: {

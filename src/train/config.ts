@@ -48,7 +48,13 @@ export const TRAIN_DEFAULTS: Readonly<TrainConfig> = Object.freeze({
 });
 
 export function resolveTrainConfig(overrides: Record<string, unknown> = {}, source = 'train config'): TrainConfig {
-  const c = mergeStrict({ ...TRAIN_DEFAULTS }, overrides, source);
+  // `model` is a preset name or a config object: checked by the model's own resolver, not here
+  const { model, ...rest } = overrides;
+  const c = mergeStrict({ ...TRAIN_DEFAULTS }, rest, source);
+  if (model !== undefined) {
+    if (typeof model !== 'string' && (typeof model !== 'object' || model === null || Array.isArray(model))) throw new Error(`${source}: "model" must be a preset name or a config object`);
+    c.model = model as TrainConfig['model'];
+  }
   for (const k of ['numEpochs', 'batchSize', 'cropsPerImage', 'evalCrops', 'evalResize', 'logEvery'] as const) {
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`${source}: "${k}" must be a positive integer, got ${c[k]}`);
   }

@@ -1,5 +1,5 @@
 // The embedded benchmark: a seeded generator of scenes with true depth, distortions and labels.
-export { generateBenchmark, SYNTH_VERSION, SYNTH_MIN_SIZE } from './generate.js';
+export { generateBenchmark, defaultSynthWorkers, SYNTH_VERSION, SYNTH_MIN_SIZE } from './generate.js';
 export type { GenerateOptions, SynthProgress } from './generate.js';
 export { loadSynth, loadSynthPairs, loadSynthManifest } from './load.js';
 export { SYNTH_PROFILES, SYNTH_DEFAULT_SEED } from './profiles.js';
@@ -8,8 +8,8 @@ export { DISTORTIONS, distortionsOf, NATURAL_DISTORTIONS } from './distortions.j
 export type { Distortion } from './distortions.js';
 export { ReferenceQuality, fullReferenceQuality, LABEL_MODEL } from './quality.js';
 export { makeScene, FAR_METERS } from './scene.js';
-export { render } from './render.js';
-export { DEPTH_UNITS_PER_METER } from './sceneWork.js';
-export { readDepthPng16 } from './io.js';
+export { render as renderScene } from './render.js';
+export { DISPARITY_SCALE } from './sceneWork.js';
+export { readInverseDepthPng16 } from './io.js';
 export { SYNTH_FAMILIES } from './types.js';
 export type { SynthRecord, SynthPair, SynthFamily, SynthManifest, RgbImage } from './types.js';

@@ -23,10 +23,14 @@ export async function writeRgbPng(path: string, img: RgbImage): Promise<void> {
   await writeFileAtomic(path, await encodeRgbPng(toBytes(img), img.width, img.height));
 }
 
-/** 16-bit greyscale PNG of metric depth: value = round(depth * unitsPerMeter), clipped to 65535. */
-export async function writeDepthPng16(path: string, depth: Float32Array, width: number, height: number, unitsPerMeter: number): Promise<void> {
+/**
+ * 16-bit greyscale PNG of inverse depth: value = round(scale / depth), clipped to 1..65535. Larger is
+ * nearer, as in Depth Anything's maps, so the image pipeline's min-max scaling gives the model the
+ * convention it was trained with; metric depth comes back exactly as scale / value.
+ */
+export async function writeInverseDepthPng16(path: string, depth: Float32Array, width: number, height: number, scale: number): Promise<void> {
   const q = new Uint16Array(width * height);
-  for (let i = 0; i < q.length; i++) q[i] = Math.min(65535, Math.round((depth[i] as number) * unitsPerMeter));
+  for (let i = 0; i < q.length; i++) q[i] = Math.max(1, Math.min(65535, Math.round(scale / (depth[i] as number))));
   const png = await sharp(q, { raw: { width, height, channels: 1 } }).toColourspace('grey16').png(PNG_OPTIONS).toBuffer();
   await writeFileAtomic(path, png);
 }
@@ -54,11 +58,11 @@ export async function readGrey(path: string): Promise<{ width: number; height: n
   return { width: info.width, height: info.height, data: new Uint8Array(data), bits: 8 };
 }
 
-/** Metric depth from a 16-bit depth PNG written by writeDepthPng16. */
-export async function readDepthPng16(path: string, unitsPerMeter: number): Promise<{ width: number; height: number; depth: Float32Array }> {
+/** Metric depth (m) from a 16-bit inverse-depth PNG written by writeInverseDepthPng16. */
+export async function readInverseDepthPng16(path: string, scale: number): Promise<{ width: number; height: number; depth: Float32Array }> {
   const g = await readGrey(path);
   if (g.bits !== 16) throw new Error(`${path}: expected a 16-bit depth PNG, found 8-bit`);
   const depth = new Float32Array(g.data.length);
-  for (let i = 0; i < depth.length; i++) depth[i] = (g.data[i] as number) / unitsPerMeter;
+  for (let i = 0; i < depth.length; i++) depth[i] = scale / Math.max(1, g.data[i] as number);
   return { width: g.width, height: g.height, depth };
 }

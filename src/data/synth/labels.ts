@@ -1,5 +1,4 @@
 // From full-reference indices to labels, and the labels.csv / pairs.csv formats.
-import type { SynthPair } from './types.js';
 
 /** A stronger level must score strictly lower than the level before by at least this much. */
 export const MONOTONE_MARGIN = 0.001;
@@ -48,9 +47,18 @@ export function labelsCsv(rows: readonly LabelRow[]): string {
   return lines.join('\n') + '\n';
 }
 
+/** One line of pairs.csv: paths relative to the family folder. */
+export interface PairRow {
+  clean: string;
+  distorted: string;
+  distortion: string;
+  level: number;
+  refId: string;
+}
+
 export const PAIR_COLUMNS = ['clean', 'distorted', 'distortion', 'level', 'refId'] as const;
 
-export function pairsCsv(pairs: readonly SynthPair[]): string {
+export function pairsCsv(pairs: readonly PairRow[]): string {
   const lines = [PAIR_COLUMNS.join(',')];
   for (const p of pairs) lines.push([p.clean, p.distorted, p.distortion, p.level, p.refId].join(','));
   return lines.join('\n') + '\n';

@@ -42,14 +42,17 @@ export async function loadSynth(root: string): Promise<SynthRecord[]> {
   });
 }
 
-/** Clean/distorted pairs of the natural distortions, with absolute paths. */
+/** Clean/distorted pairs of the natural distortions, with absolute paths (dataset `synth-<family>`). */
 export async function loadSynthPairs(root: string): Promise<SynthPair[]> {
   const dir = resolve(root);
   const file = join(dir, 'pairs.csv');
   const rows = parseSimpleCsv(await readFamilyFile(dir, 'pairs.csv'), file, PAIR_COLUMNS);
+  const dataset = `synth-${(await loadSynthManifest(dir)).family}`;
   return rows.map((r, i) => ({
     clean: join(dir, r.clean as string),
     distorted: join(dir, r.distorted as string),
+    dataset,
+    subset: r.distortion as string,
     distortion: r.distortion as string,
     level: number(r.level, file, i + 2, 'level'),
     refId: r.refId as string,

@@ -5,15 +5,18 @@ import { join } from 'node:path';
 import { deriveSeed } from '../rng.js';
 import { distortionsOf, type Distortion } from './distortions.js';
 import { clampImage, fromBytes, toBytes } from './image.js';
-import { encodeRgbPng, writeDepthPng16, writeFileAtomic } from './io.js';
-import { monotoneScores, type LabelRow } from './labels.js';
+import { encodeRgbPng, writeFileAtomic, writeInverseDepthPng16 } from './io.js';
+import { monotoneScores, type LabelRow, type PairRow } from './labels.js';
 import { ReferenceQuality } from './quality.js';
 import { render } from './render.js';
 import { makeScene } from './scene.js';
-import type { SynthFamily, SynthPair } from './types.js';
+import type { SynthFamily } from './types.js';
 
-/** 16-bit depth PNG units: millimetres (65.535 m fits; the far cap is 60 m). */
-export const DEPTH_UNITS_PER_METER = 1000;
+/**
+ * Depth PNGs hold round(DISPARITY_SCALE / depth_m): 1000 at the 60 m far cap, 65535 at 0.92 m
+ * (nearer than any camera sees), so the relative error stays below 0.05 %.
+ */
+export const DISPARITY_SCALE = 60000;
 
 /** Everything that decides a scene's bytes (and nothing else: not the scene count, not the worker). */
 export interface SceneJob {
@@ -30,7 +33,7 @@ export interface ScenePart {
   key: string;
   refId: string;
   rows: LabelRow[];
-  pairs: SynthPair[];
+  pairs: PairRow[];
   violations: number;
 }
 
@@ -60,11 +63,11 @@ export async function runScene(job: SceneJob, index: number, key: string): Promi
   const refRel = `images/${refId}.png`;
   const writes: Promise<void>[] = [
     encodeRgbPng(cleanBytes, size, size).then((png) => writeFileAtomic(join(job.familyDir, refRel), png)),
-    writeDepthPng16(join(job.familyDir, 'depth', `${refId}.png`), rendered.depth, size, size, DEPTH_UNITS_PER_METER),
+    writeInverseDepthPng16(join(job.familyDir, 'depth', `${refId}.png`), rendered.depth, size, size, DISPARITY_SCALE),
   ];
   const quality = new ReferenceQuality(clean);
   const rows: LabelRow[] = [];
-  const pairs: SynthPair[] = [];
+  const pairs: PairRow[] = [];
   let violations = 0;
   for (const d of selectedDistortions(job)) {
     const input = { clean, depth: rendered.depth, family, seed: deriveSeed(job.seed, family, index, d.name) };

@@ -1,31 +1,18 @@
 // Shapes shared by the synthetic benchmark's modules.
 
+import type { ImagePair, ImageRecord } from '../records.js';
+
 /**
- * One labelled image. The same shape as the dataset loaders' records (src/data/loaders); defined
- * here too because the synthetic benchmark must not depend on the loaders.
+ * One labelled image, the loaders' record: relImage relative to the family folder (e.g.
+ * `images/s003_haze_2.png`), level 1 (mildest) .. 5, raw the full-reference index before the
+ * monotone guard (labels.ts), score01 the label, refId the scene.
  */
-export interface SynthRecord {
-  /** Absolute path of the distorted image. */
-  image: string;
-  /** Path relative to the family folder, e.g. `images/s003_haze_2.png` (stable across machines). */
-  relImage: string;
-  /** Absolute path of the clean image it was made from. */
-  reference?: string;
-  distortion?: string;
-  /** 1 (mildest) .. 5 (strongest). */
-  level?: number;
-  /** The full-reference index before the monotone guard (see labels.ts). */
-  raw: number;
-  /** The label: 0..1, 1 best. */
-  score01: number;
-  /** The scene: images sharing it must stay on one side of a split. */
-  refId?: string;
-}
+export type SynthRecord = ImageRecord;
 
 /** A clean/distorted pair for the density-separation study (natural distortions only). */
-export interface SynthPair {
-  clean: string;
-  distorted: string;
+export interface SynthPair extends ImagePair {
+  /** `synth-A` or `synth-B`; `subset` is the distortion type. */
+  dataset: string;
   distortion: string;
   level: number;
   refId: string;
@@ -57,7 +44,7 @@ export interface SynthManifest {
     folder: string;
     format: 'png16-grey';
     quantity: string;
-    unitsPerMeter: number;
+    disparityScale: number;
     farMeters: number;
     modelMap: string;
   };

@@ -1,0 +1,20 @@
+// Where the kit keeps things, relative to its root (notebooks run from notebooks/, commands from
+// anywhere): generated benchmark, real datasets, depth maps, results, figures. Each can be moved with
+// an environment variable.
+import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+
+/** dist/src/experiments -> the kit's root */
+export const KIT_ROOT = resolve(process.env.DGIQA_HOME ?? fileURLToPath(new URL('../../../', import.meta.url)));
+
+export const paths = {
+  synth: resolve(process.env.DGIQA_SYNTH ?? join(KIT_ROOT, 'data', 'synth')),
+  /** the real datasets, one folder per id as unpacked from the official archives */
+  datasets: resolve(process.env.DGIQA_DATA ?? join(KIT_ROOT, 'data', 'datasets')),
+  /** precomputed depth maps, one folder per dataset mirroring its image tree */
+  depth: resolve(process.env.DGIQA_DEPTH ?? join(KIT_ROOT, 'data', 'depth')),
+  results: resolve(process.env.DGIQA_RESULTS ?? join(KIT_ROOT, 'results')),
+  figures: resolve(process.env.DGIQA_FIGURES ?? join(KIT_ROOT, 'figures')),
+  /** timm swin_tiny_patch4_window7_224 weights (safetensors or .pth) for the paper profile, if any */
+  pretrained: process.env.DGIQA_PRETRAINED ?? '',
+};

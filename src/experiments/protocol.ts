@@ -1,0 +1,152 @@
+// The paper's protocols: 80/20 splits over 10 seeds (Table 2), cross-dataset tests (Table 3),
+// ablations (Tables 4 and 5) and the consistency-loss sweep (Fig. 11).
+import { join } from 'node:path';
+import { applySplit, makeSplits, saveSplits } from '../data/splits.js';
+import type { Split } from '../data/splits.js';
+import { summarize } from '../eval/index.js';
+import type { Summary } from '../eval/index.js';
+import { Dgiqa, configFrom } from '../model/index.js';
+import { openBenchmark } from './datasets.js';
+import type { Benchmark } from './datasets.js';
+import type { Profile } from './profiles.js';
+import { readResult, resultPath, writeResult } from './results.js';
+import { loadRunModel, runModelConfig, testModel, trainAndTest } from './run.js';
+import type { RunResult } from './run.js';
+
+const SPLIT_SEED = 0;
+
+function dataLabel(b: Benchmark): string {
+  return b.kind === 'embedded' ? `embedded benchmark ${b.id} (not comparable with the paper)` : `${b.id} (official files)`;
+}
+
+export async function splitsFor(profile: Profile, b: Benchmark, count = profile.splits): Promise<Split[]> {
+  const splits = makeSplits(b.items, { seed: SPLIT_SEED, numSplits: count, dataset: b.id });
+  await saveSplits(resultPath(profile, 'splits', b.id), splits);
+  return splits;
+}
+
+export interface ProtocolSummary {
+  dataset: string;
+  splits: number;
+  srocc: Summary;
+  plcc: Summary;
+  runs: { split: number; srocc: number; plcc: number; krocc: number; rmse: number }[];
+  perDistortion: Record<string, number>;
+  seconds: number;
+}
+
+/** Train and test on each split of one dataset; mean, median and std over the splits. */
+export async function runProtocol(profile: Profile, dataset: string, log: (l: string) => void = (l) => process.stderr.write(l + '\n')): Promise<ProtocolSummary> {
+  const file = resultPath(profile, 'protocol', dataset, 'summary.json');
+  const saved = await readResult<ProtocolSummary>(file);
+  if (saved) return saved;
+  const b = await openBenchmark(dataset, profile);
+  const splits = await splitsFor(profile, b);
+  const runs: RunResult[] = [];
+  for (const split of splits) {
+    const parts = applySplit(b.items, split);
+    log(`${dataset} split ${split.index + 1}/${splits.length}: train ${parts.train.length + parts.val.length}, test ${parts.test.length}`);
+    runs.push(await trainAndTest({ profile, dir: resultPath(profile, 'protocol', dataset, `split-${String(split.index).padStart(2, '0')}`), train: [...parts.train, ...parts.val], test: parts.test, label: `${dataset} split ${split.index}`, data: dataLabel(b), seed: split.index }));
+  }
+  const perDistortion: Record<string, number> = {};
+  const types = new Set(runs.flatMap((r) => Object.keys(r.perDistortion)));
+  for (const t of types) perDistortion[t] = summarize(runs.map((r) => r.perDistortion[t]).filter(Number.isFinite)).mean;
+  return writeResult(file, 'protocol', profile, dataLabel(b), {
+    dataset,
+    splits: runs.length,
+    srocc: summarize(runs.map((r) => r.metrics.srocc)),
+    plcc: summarize(runs.map((r) => r.metrics.plcc)),
+    runs: runs.map((r, i) => ({ split: i, srocc: r.metrics.srocc, plcc: r.metrics.plcc, krocc: r.metrics.krocc, rmse: r.metrics.rmse })),
+    perDistortion,
+    seconds: runs.reduce((a, r) => a + r.trainSeconds + r.evalSeconds, 0),
+  });
+}
+
+/** Train on all of one dataset, test on all of another (Table 3). */
+export async function runCross(profile: Profile, train: string, test: string, model: Record<string, unknown> = {}, tag = 'full'): Promise<RunResult> {
+  const a = await openBenchmark(train, profile);
+  const b = await openBenchmark(test, profile);
+  const dir = resultPath(profile, 'cross', `${train}__${tag}`);
+  // one model per training set and variant; each test set is scored from it
+  const trained = await trainAndTest({ profile, dir, train: a.items, test: b.items, label: `${train} -> ${test}`, data: `${dataLabel(a)} -> ${dataLabel(b)}`, model });
+  if (trained.label === `${train} -> ${test}`) return trained;
+  const file = resultPath(profile, 'cross', `${train}__${tag}`, `test-${test}.json`);
+  const saved = await readResult<RunResult>(file);
+  if (saved) return saved;
+  const m = await loadRunModel(dir, profile, model);
+  const r = await testModel(m, { profile, test: b.items, label: `${train} -> ${test}` });
+  m.dispose();
+  return writeResult(file, 'run', profile, `${dataLabel(a)} -> ${dataLabel(b)}`, { ...r, trainSeconds: trained.trainSeconds, pretrained: trained.pretrained, trainConfig: trained.trainConfig });
+}
+
+/** The paper's ablation variants (Table 4 rows, read in Table 5's order). */
+export const VARIANTS: { cfg: number; name: string; model: Record<string, unknown>; tcb: boolean; depthCar: boolean; dilation: boolean }[] = [
+  { cfg: 1, name: 'DGIQA without Depth-CAR', model: { depthCar: false }, tcb: true, depthCar: false, dilation: true },
+  { cfg: 2, name: 'DGIQA without dilation', model: { dilation: false }, tcb: true, depthCar: true, dilation: false },
+  { cfg: 3, name: 'DGIQA without TCB', model: { tcb: false }, tcb: false, depthCar: true, dilation: true },
+  { cfg: 4, name: 'DGIQA full', model: {}, tcb: true, depthCar: true, dilation: true },
+];
+
+export interface AblationRow {
+  cfg: number;
+  name: string;
+  tcb: boolean;
+  depthCar: boolean;
+  dilation: boolean;
+  /** learnable parameters at the paper's size and at the profile's size */
+  paperParams: number;
+  params: number;
+  srocc: number;
+  plcc: number;
+  crossSrocc: number;
+  crossPlcc: number;
+}
+
+/** Parameter count of a variant at the paper's size (built with zero weights, then released). */
+export function paperParams(model: Record<string, unknown>): number {
+  const m = new Dgiqa(configFrom(model));
+  const n = m.numParams();
+  m.dispose();
+  return n;
+}
+
+/** Tables 4 and 5: each variant trained on the ablation set's split 0, tested there and across datasets. */
+export async function runAblations(profile: Profile): Promise<AblationRow[]> {
+  const file = resultPath(profile, 'ablation', 'summary.json');
+  const saved = await readResult<{ rows: AblationRow[] }>(file);
+  if (saved) return saved.rows;
+  const { train, cross } = profile.ablation;
+  const a = await openBenchmark(train, profile);
+  const b = await openBenchmark(cross, profile);
+  const split = (await splitsFor(profile, a, 1))[0];
+  const parts = applySplit(a.items, split);
+  const rows: AblationRow[] = [];
+  for (const v of VARIANTS) {
+    const dir = resultPath(profile, 'ablation', `cfg${v.cfg}`);
+    const within = await trainAndTest({ profile, dir, train: [...parts.train, ...parts.val], test: parts.test, label: `${v.name} on ${train}`, data: dataLabel(a), model: v.model });
+    const file2 = join(dir, `test-${cross}.json`);
+    let across = await readResult<RunResult>(file2);
+    if (!across) {
+          const m = await loadRunModel(dir, profile, v.model);
+      const r = await testModel(m, { profile, test: b.items, label: `${v.name}: ${train} -> ${cross}` });
+      m.dispose();
+      across = await writeResult(file2, 'run', profile, `${dataLabel(a)} -> ${dataLabel(b)}`, { ...r, trainSeconds: within.trainSeconds, pretrained: within.pretrained, trainConfig: within.trainConfig });
+    }
+    rows.push({ cfg: v.cfg, name: v.name, tcb: v.tcb, depthCar: v.depthCar, dilation: v.dilation, paperParams: paperParams({ ...v.model }), params: within.params, srocc: within.metrics.srocc, plcc: within.metrics.plcc, crossSrocc: across.metrics.srocc, crossPlcc: across.metrics.plcc });
+  }
+  await writeResult(file, 'ablation', profile, `${dataLabel(a)}; cross: ${dataLabel(b)}`, { rows, modelConfig: runModelConfig(profile) });
+  return rows;
+}
+
+/** Fig. 11: the consistency-loss weight lambda swept on split 0 of the ablation set. */
+export async function runLambdaSweep(profile: Profile): Promise<{ lambda: number; srocc: number; plcc: number }[]> {
+  const a = await openBenchmark(profile.ablation.train, profile);
+  const parts = applySplit(a.items, (await splitsFor(profile, a, 1))[0]);
+  const rows: { lambda: number; srocc: number; plcc: number }[] = [];
+  for (const lambda of profile.lambdas) {
+    const r = await trainAndTest({ profile, dir: resultPath(profile, 'lambda', `lambda-${lambda}`), train: [...parts.train, ...parts.val], test: parts.test, label: `lambda ${lambda}`, data: dataLabel(a), trainOverrides: { lambda } });
+    rows.push({ lambda, srocc: r.metrics.srocc, plcc: r.metrics.plcc });
+  }
+  await writeResult(resultPath(profile, 'lambda', 'summary.json'), 'lambda-sweep', profile, dataLabel(a), { rows });
+  return rows;
+}
