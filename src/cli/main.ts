@@ -4,10 +4,21 @@ import { metricsCommand } from './metrics.js';
 import { densityCommand } from './density.js';
 import { benchCommand } from './bench.js';
 import { dataCommand } from './data.js';
+import { synthCommand } from './synth.js';
+import { depthCommand } from './depth.js';
+import { scoreCommand } from './score.js';
+import { crossCommand, evalCommand, protocolCommand, trainCommand } from './experiments.js';
 
 type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
+  score: { run: scoreCommand, help: 'quality of any image: the official multi-crop inference with a checkpoint' },
+  train: { run: trainCommand, help: 'train on one split of a dataset, test on its test part (resumable)' },
+  eval: { run: evalCommand, help: 'multi-crop metrics of a checkpoint on a dataset' },
+  protocol: { run: protocolCommand, help: 'the 10-split protocol (Table 2): mean, median, std of SROCC and PLCC' },
+  cross: { run: crossCommand, help: 'cross-dataset tests (Table 3): train on all of one set, test on another' },
+  synth: { run: synthCommand, help: 'generate the embedded synthetic benchmark (with true depth)' },
+  depth: { run: depthCommand, help: 'precompute depth maps for a dataset (resumable)' },
   forward: { run: forwardCommand, help: 'run a checkpoint on a safetensors input batch (parity check of a port)' },
   metrics: { run: metricsCommand, help: 'SROCC, PLCC, KROCC, RMSE and logistic PLCC of a CSV with pred, mos columns' },
   data: { run: dataCommand, help: 'dataset tools: `data summary <dataset> <root>` reads a dataset in its official layout' },

@@ -40,7 +40,8 @@ const familyOf = (id: string): SynthFamily | undefined => (id === 'synth-A' ? 'A
 /** Generate the profile's embedded benchmark (both families) if it is not on disk yet; resumable. */
 export async function ensureSynth(profile: Profile, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<string> {
   const size = SYNTH_PROFILES[profile.synth ?? 'demo'];
-  const root = join(paths.synth, profile.synth ?? 'demo');
+  // the same folders as `dgiqa synth`: data/synth for demo, data/synth/smoke for smoke
+  const root = profile.synth === 'smoke' ? join(paths.synth, 'smoke') : paths.synth;
   for (const family of ['A', 'B'] as SynthFamily[]) {
     if (existsSync(join(root, family, 'manifest.json'))) continue;
     log(`generating the embedded benchmark, family ${family} (${size.scenes} scenes, ${size.size}px) in ${root}`);

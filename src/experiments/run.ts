@@ -29,6 +29,8 @@ export interface RunSpec {
   /** training overrides (lambda sweep) */
   trainOverrides?: Record<string, unknown>;
   seed?: number;
+  /** continue a run found in `dir` (default true: protocols rerun cheaply); false refuses to overwrite one */
+  resume?: boolean;
 }
 
 export interface RunResult {
@@ -66,7 +68,7 @@ export async function trainAndTest(spec: RunSpec): Promise<RunResult> {
     const t0 = performance.now();
     const batches = (epoch: number): AsyncIterable<HostBatch> =>
       new Prefetcher(spec.train, { mode: 'train', batchSize: config.batchSize, seed: seedFor(seed, epoch), size: p.cropSize, pool });
-    const { model } = await fit({ runDir: join(spec.dir, 'run'), config, batches, imagesPerEpoch: spec.train.length, resume: true, meta: { label: spec.label, data: spec.data, trainImages: spec.train.length } });
+    const { model } = await fit({ runDir: join(spec.dir, 'run'), config, batches, imagesPerEpoch: spec.train.length, resume: spec.resume ?? true, meta: { label: spec.label, data: spec.data, trainImages: spec.train.length } });
     const trainSeconds = (performance.now() - t0) / 1000;
     const result = await testModel(model, spec, pool);
     model.dispose();

@@ -1,0 +1,97 @@
+// `dgiqa train | eval | protocol | cross`: the paper's protocol from the command line, each with
+// --profile smoke|demo|paper (default DGIQA_PROFILE, else demo), writing results under results/.
+import { parseArgs } from 'node:util';
+import { initBackend } from '../backend/index.js';
+import { applySplit } from '../data/splits.js';
+import { computeMetrics, predictRecords } from '../eval/index.js';
+import { loadModel } from '../weights/index.js';
+import { openBenchmark, profileFrom, resultPath, runCross, runProtocol, splitsFor, trainAndTest } from '../experiments/index.js';
+import type { Profile } from '../experiments/index.js';
+
+const common = { profile: { type: 'string' }, help: { type: 'boolean', default: false } } as const;
+
+async function start(profileName: string | undefined): Promise<Profile> {
+  const profile = profileFrom(profileName);
+  const info = await initBackend();
+  process.stderr.write(`${info.message}\nprofile: ${profile.name}\n`);
+  return profile;
+}
+
+function intArg(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+const print = (v: unknown): void => void process.stdout.write(JSON.stringify(v) + '\n');
+
+/** dgiqa train --dataset D [--split K] [--resume]: train on split K's train part, test on its test part. */
+export async function trainCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { ...common, dataset: { type: 'string' }, split: { type: 'string' }, resume: { type: 'boolean', default: false }, lambda: { type: 'string' } }, strict: true });
+  if (values.help || !values.dataset) {
+    process.stdout.write('usage: dgiqa train --dataset ID [--split K] [--lambda L] [--resume] [--profile smoke|demo|paper]\n');
+    return values.help ? 0 : 1;
+  }
+  const profile = await start(values.profile);
+  const b = await openBenchmark(values.dataset, profile);
+  const k = intArg(values.split, 'split', 0);
+  const splits = await splitsFor(profile, b, Math.max(profile.splits, k + 1));
+  const parts = applySplit(b.items, splits[k]);
+  const lambda = values.lambda === undefined ? undefined : Number(values.lambda);
+  if (lambda !== undefined && !(lambda >= 0)) throw new Error(`--lambda must be a number >= 0, got "${values.lambda}"`);
+  const dir = resultPath(profile, 'train', values.dataset, `split-${String(k).padStart(2, '0')}${lambda === undefined ? '' : `-lambda-${lambda}`}`);
+  const r = await trainAndTest({ profile, dir, train: [...parts.train, ...parts.val], test: parts.test, label: `${values.dataset} split ${k}`, data: b.id, seed: k, resume: values.resume, ...(lambda === undefined ? {} : { trainOverrides: { lambda } }) });
+  print({ dir, split: k, ...r.metrics, params: r.params, trainSeconds: r.trainSeconds });
+  return 0;
+}
+
+/** dgiqa eval --weights W --dataset D [--split K | --all] [--crops N] [--seed S]: multi-crop metrics of a checkpoint. */
+export async function evalCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { ...common, weights: { type: 'string' }, dataset: { type: 'string' }, split: { type: 'string' }, all: { type: 'boolean', default: false }, crops: { type: 'string' }, seed: { type: 'string' }, config: { type: 'string' } }, strict: true });
+  if (values.help || !values.weights || !values.dataset) {
+    process.stdout.write('usage: dgiqa eval --weights W --dataset ID [--split K | --all] [--crops N] [--seed S] [--profile P]\n');
+    return values.help ? 0 : 1;
+  }
+  const profile = await start(values.profile);
+  const { model } = await loadModel(values.weights);
+  const b = await openBenchmark(values.dataset, profile);
+  const items = values.all ? b.items : applySplit(b.items, (await splitsFor(profile, b, Math.max(profile.splits, intArg(values.split, 'split', 0) + 1)))[intArg(values.split, 'split', 0)]).test;
+  const crops = intArg(values.crops, 'crops', profile.evalCrops);
+  const seed = intArg(values.seed, 'seed', 0);
+  const p = await predictRecords(model, items, { crops, seed, evalShortSide: Math.round((profile.evalShortSide * model.config.imgSize) / profile.cropSize) });
+  model.dispose();
+  print({ dataset: b.id, images: items.length, crops, seed, ...computeMetrics(p.scores, items.map((i) => i.score01)), seconds: p.seconds });
+  return 0;
+}
+
+/** dgiqa protocol --dataset D: the 10-split protocol; mean, median, std of SROCC and PLCC. */
+export async function protocolCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { ...common, dataset: { type: 'string', multiple: true } }, strict: true });
+  if (values.help) {
+    process.stdout.write('usage: dgiqa protocol [--dataset ID ...] [--profile smoke|demo|paper]  (default: the profile\'s datasets)\n');
+    return 0;
+  }
+  const profile = await start(values.profile);
+  for (const dataset of values.dataset ?? profile.protocol) {
+    const s = await runProtocol(profile, dataset);
+    print({ dataset, splits: s.splits, srocc: s.srocc, plcc: s.plcc, seconds: s.seconds });
+  }
+  return 0;
+}
+
+/** dgiqa cross --train A --test B: train on all of A, test on all of B (Table 3). */
+export async function crossCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { ...common, train: { type: 'string' }, test: { type: 'string' } }, strict: true });
+  if (values.help) {
+    process.stdout.write('usage: dgiqa cross [--train A --test B] [--profile smoke|demo|paper]  (default: the profile\'s pairs)\n');
+    return 0;
+  }
+  const profile = await start(values.profile);
+  const pairs: [string, string][] = values.train && values.test ? [[values.train, values.test]] : profile.cross;
+  for (const [a, b] of pairs) {
+    const r = await runCross(profile, a, b);
+    print({ train: a, test: b, ...r.metrics });
+  }
+  return 0;
+}
