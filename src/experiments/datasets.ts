@@ -18,6 +18,8 @@ export interface BenchItem {
   refId?: string;
   distortion?: string;
   level?: number;
+  /** the reference image and its depth map, where the dataset has references (DGIQA-FR) */
+  reference?: { image: string; depth: string };
 }
 
 export interface Benchmark {
@@ -50,10 +52,11 @@ export async function ensureSynth(profile: Profile, log: (line: string) => void 
   return root;
 }
 
-async function withDepth(records: { image: string; relImage: string; score01: number; refId?: string; distortion?: string; level?: number }[], depth: DepthProvider): Promise<BenchItem[]> {
+async function withDepth(records: { image: string; relImage: string; score01: number; refId?: string; distortion?: string; level?: number; reference?: string }[], depth: DepthProvider): Promise<BenchItem[]> {
   const out: BenchItem[] = [];
   for (const r of records) {
-    out.push({ image: r.image, relImage: r.relImage, depth: await depth.pathOf(r.image), score01: r.score01, refId: r.refId, distortion: r.distortion, level: r.level });
+    const reference = r.reference ? { image: r.reference, depth: await depth.pathOf(r.reference) } : undefined;
+    out.push({ image: r.image, relImage: r.relImage, depth: await depth.pathOf(r.image), score01: r.score01, refId: r.refId, distortion: r.distortion, level: r.level, ...(reference ? { reference } : {}) });
   }
   return out;
 }

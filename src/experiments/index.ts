@@ -12,3 +12,5 @@ export { runProtocol, runCross, runAblations, runLambdaSweep, splitsFor, paperPa
 export type { ProtocolSummary, AblationRow } from './protocol.js';
 export { runCropsSweep, runDensity, runTsne, gradCam, gradCamFor, referenceModel } from './analysis.js';
 export type { CropsRow, DensityPanel } from './analysis.js';
+export { runFullReference } from './fullReference.js';
+export type { FrRow } from './fullReference.js';

@@ -27,6 +27,8 @@ export interface Profile {
   cropCounts: number[];
   /** natural-distortion pair sets for the density plots (Figs. 2 and 8) */
   natural: string[];
+  /** datasets with references for DGIQA-FR (Table 6) */
+  fullReference: string[];
   /** size of the embedded benchmark, or null when the profile uses the real datasets */
   synth: 'smoke' | 'demo' | null;
 }
@@ -40,7 +42,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     train: { numEpochs: 1, batchSize: 4, lr: 1e-3, minLr: 1e-5, logEvery: 2 },
     cropSize: 128, evalShortSide: 220, evalCrops: 2, splits: 2,
     protocol: ['synth-A'], cross: [['synth-A', 'synth-B']], ablation: { train: 'synth-A', cross: 'synth-B' },
-    lambdas: [0, 1], cropCounts: [1, 2, 4], natural: ['synth-B'], synth: 'smoke',
+    lambdas: [0, 1], cropCounts: [1, 2, 4], natural: ['synth-B'], fullReference: ['synth-A'], synth: 'smoke',
   },
   // the embedded benchmark on a 2-core CPU: a small model trained from scratch, honest but not the paper
   demo: {
@@ -48,7 +50,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     train: { numEpochs: 4, batchSize: 8, lr: 1e-3, minLr: 1e-5, logEvery: 10 },
     cropSize: 128, evalShortSide: 220, evalCrops: 5, splits: 10,
     protocol: SYNTH, cross: [['synth-A', 'synth-B'], ['synth-B', 'synth-A']], ablation: { train: 'synth-A', cross: 'synth-B' },
-    lambdas: [0, 0.25, 0.5, 1, 2], cropCounts: [1, 2, 5, 10, 20], natural: ['synth-B'], synth: 'demo',
+    lambdas: [0, 0.25, 0.5, 1, 2], cropCounts: [1, 2, 5, 10, 20], natural: ['synth-B'], fullReference: ['synth-A', 'synth-B'], synth: 'demo',
   },
   // the paper: real datasets on disk (DGIQA_DATA), ImageNet backbones (DGIQA_PRETRAINED), a GPU
   paper: {
@@ -57,7 +59,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     protocol: ['live', 'csiq', 'tid2013', 'kadid10k', 'livec', 'koniq10k', 'livefb'],
     cross: [['koniq10k', 'livec'], ['koniq10k', 'livefb'], ['livefb', 'koniq10k'], ['kadid10k', 'live'], ['kadid10k', 'tid2013'], ['tid2013', 'live']],
     ablation: { train: 'koniq10k', cross: 'livec' },
-    lambdas: [0, 0.25, 0.5, 0.75, 1], cropCounts: [1, 5, 10, 15, 20, 25, 30], natural: ['lol', 'ihaze', 'gopro', 'flare7k'], synth: null,
+    lambdas: [0, 0.25, 0.5, 0.75, 1], cropCounts: [1, 5, 10, 15, 20, 25, 30], natural: ['lol', 'ihaze', 'gopro', 'flare7k'], fullReference: ['live', 'csiq', 'tid2013', 'kadid10k'], synth: null,
   },
 });
 

@@ -142,7 +142,7 @@ export class Dgiqa {
  */
 export class DgiqaFr {
   constructor(readonly model: Dgiqa) {}
-  forward(ref: { rgb: tf.Tensor4D; depth?: tf.Tensor4D }, dist: { rgb: tf.Tensor4D; depth?: tf.Tensor4D }, ctx: Ctx = evalCtx()): tf.Tensor1D {
+  forward(ref: { rgb: tf.Tensor4D; depth?: tf.Tensor4D | undefined }, dist: { rgb: tf.Tensor4D; depth?: tf.Tensor4D | undefined }, ctx: Ctx = evalCtx()): tf.Tensor1D {
     const fRef = this.model.features(ref.rgb, ref.depth, ctx).pooled;
     const fDist = this.model.features(dist.rgb, dist.depth, ctx).pooled;
     return tf.sigmoid(this.model.fc.apply(tf.sub(fRef, fDist))).reshape([-1]) as tf.Tensor1D;

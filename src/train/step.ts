@@ -1,6 +1,7 @@
 // One optimisation step: MSE to the labels plus lambda times the consistency loss (MSE between the
 // scores of an image and of its horizontal flip, applied to RGB and depth alike; paper Eq. 6).
 import { tf } from '../backend/index.js';
+import { DgiqaFr } from '../model/index.js';
 import type { Dgiqa } from '../model/index.js';
 import type { Ctx } from '../model/index.js';
 import { Rng } from '../util/rng.js';
@@ -11,6 +12,8 @@ export interface Batch {
   depth: tf.Tensor4D | undefined;
   /** [B] labels in [0, 1] */
   labels: tf.Tensor1D;
+  /** DGIQA-FR: the reference images, cropped and flipped as `rgb` */
+  ref?: { rgb: tf.Tensor4D; depth: tf.Tensor4D | undefined };
 }
 
 export interface StepResult {
@@ -26,6 +29,12 @@ export function hflip(x: tf.Tensor4D): tf.Tensor4D {
 
 /** The training loss for a batch (scalar tensors), in training mode. */
 export function lossTerms(model: Dgiqa, batch: Batch, lambda: number, ctx: Ctx): { loss: tf.Scalar; mse: tf.Scalar; consistency: tf.Scalar } {
+  if (batch.ref) {
+    // DGIQA-FR (appendix C.3): MSE of sigmoid(W (F_ref - F_dist) + b) to the label
+    const fr = new DgiqaFr(model).forward(batch.ref, { rgb: batch.rgb, depth: batch.depth }, ctx);
+    const mse = tf.losses.meanSquaredError(batch.labels, fr) as tf.Scalar;
+    return { loss: mse, mse, consistency: tf.scalar(0) };
+  }
   const scores = model.forward(batch.rgb, batch.depth, ctx).scores;
   const mse = tf.losses.meanSquaredError(batch.labels, scores) as tf.Scalar;
   if (lambda === 0) return { loss: mse, mse, consistency: tf.scalar(0) };

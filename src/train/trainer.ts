@@ -23,6 +23,8 @@ export interface HostBatch {
   labels: Float32Array;
   n: number;
   size: number;
+  /** DGIQA-FR: the reference crops, aligned with `rgb` */
+  ref?: { rgb: Float32Array; depth: Float32Array | undefined };
 }
 
 export interface FitOptions {
@@ -135,9 +137,12 @@ export async function fit(o: FitOptions): Promise<FitResult> {
         rgb: tf.tensor4d(hb.rgb, [hb.n, hb.size, hb.size, 3]),
         depth: hb.depth ? tf.tensor4d(hb.depth, [hb.n, hb.size, hb.size, 3]) : undefined,
         labels: tf.tensor1d(hb.labels),
+        ...(hb.ref ? { ref: { rgb: tf.tensor4d(hb.ref.rgb, [hb.n, hb.size, hb.size, 3]), depth: hb.ref.depth ? tf.tensor4d(hb.ref.depth, [hb.n, hb.size, hb.size, 3]) : undefined } } : {}),
       }));
       const r = trainStep(model, optimizer, batch, { lr, lambda: c.lambda, seed: seedFor(c.seed, epoch, step) });
-      tf.dispose(batch.depth ? [batch.rgb, batch.depth, batch.labels] : [batch.rgb, batch.labels]);
+      const owned: tf.Tensor[] = [batch.rgb, batch.labels];
+      for (const t of [batch.depth, batch.ref?.rgb, batch.ref?.depth]) if (t) owned.push(t);
+      tf.dispose(owned);
       if (!Number.isFinite(r.loss)) {
         optimizer.dispose();
         throw new Error(`${dir}: non-finite loss at epoch ${epoch + 1}, step ${step + 1}; stopped, the checkpoint of epoch ${state.epoch} is kept (lower lr?)`);
