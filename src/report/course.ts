@@ -1,0 +1,65 @@
+// The course: its notebooks in order and the figures and tables each one writes to figures/, named
+// after the paper's figure and table numbers. `dgiqa reproduce` checks this list after a run.
+
+export interface CourseNotebook {
+  file: string;
+  title: string;
+}
+
+export const NOTEBOOKS: readonly CourseNotebook[] = [
+  { file: '01-environment.ipynb', title: 'Environment: backend, versions, hardware' },
+  { file: '02-data.ipynb', title: 'Data: datasets, the embedded benchmark, depth maps (Table 1, Figs. 12-13)' },
+  { file: '03-model.ipynb', title: 'The model: shapes and parameters, the TCB saving' },
+  { file: '04-training.ipynb', title: 'Training one split: loss and learning-rate curves' },
+  { file: '05-benchmarks.ipynb', title: 'Benchmarks: the split protocol (Table 2)' },
+  { file: '06-ablations.ipynb', title: 'Ablations: Tables 4-5, crops (Fig. 6), lambda (Fig. 11)' },
+  { file: '07-cross.ipynb', title: 'Cross-dataset tests (Table 3)' },
+  { file: '08-natural.ipynb', title: 'Natural distortions: density separation (Figs. 2, 8), examples (Figs. 9, 16)' },
+  { file: '09-explainability.ipynb', title: 'Explainability: Grad-CAM (Figs. 5, 15), t-SNE (Figs. 7, 14)' },
+  { file: '10-full-reference.ipynb', title: 'Full reference: DGIQA-FR (Table 6)' },
+];
+
+export interface CourseOutput {
+  /** file stem under figures/ */
+  name: string;
+  kind: 'figure' | 'table';
+  /** what it shows, for REPORT.md */
+  title: string;
+  /** the notebook that writes it */
+  notebook: string;
+}
+
+const fig = (name: string, notebook: string, title: string): CourseOutput => ({ name, kind: 'figure', title, notebook });
+const tab = (name: string, notebook: string, title: string): CourseOutput => ({ name, kind: 'table', title, notebook });
+
+/** Everything a complete run writes, in the paper's order within each notebook. */
+export const COURSE_OUTPUTS: readonly CourseOutput[] = [
+  tab('table1-datasets', '02-data.ipynb', 'Table 1: datasets'),
+  fig('fig12-distortions', '02-data.ipynb', 'Fig. 12: synthetic distortions by level, with depth maps'),
+  fig('fig13-natural', '02-data.ipynb', 'Fig. 13: natural distortions, with depth maps'),
+  tab('model-architecture', '03-model.ipynb', 'The paper model, block by block: output shapes and parameters'),
+  tab('model-parameters', '03-model.ipynb', 'Parameters per part (paper model) and the TCB saving'),
+  fig('training-curves', '04-training.ipynb', 'Training loss and learning rate of one split'),
+  tab('table2-benchmarks', '05-benchmarks.ipynb', 'Table 2: SROCC and PLCC per dataset (split protocol)'),
+  tab('table4-ablation', '06-ablations.ipynb', 'Table 4: ablations within the dataset, with parameter counts'),
+  tab('table5-ablation-cross', '06-ablations.ipynb', 'Table 5: ablations across datasets'),
+  fig('fig06-crops', '06-ablations.ipynb', 'Fig. 6: SROCC, PLCC and evaluation time against the number of crops'),
+  fig('fig11-lambda', '06-ablations.ipynb', 'Fig. 11: SROCC and PLCC against the consistency-loss weight lambda'),
+  tab('table3-cross-dataset', '07-cross.ipynb', 'Table 3: cross-dataset tests'),
+  fig('fig02-density', '08-natural.ipynb', 'Fig. 2: density separation of clean vs distorted scores, per dataset'),
+  fig('fig08-density', '08-natural.ipynb', 'Fig. 8: density separation per natural distortion, with the overlap %'),
+  tab('fig08-overlap', '08-natural.ipynb', 'The numbers behind Figs. 2 and 8: Gaussian fits and overlap %'),
+  fig('fig09-examples', '08-natural.ipynb', 'Fig. 9: example images with their predicted scores'),
+  fig('fig16-examples', '08-natural.ipynb', 'Fig. 16: more example images with their predicted scores'),
+  fig('fig05-gradcam', '09-explainability.ipynb', 'Fig. 5: Grad-CAM of the dilated stack, full model vs without Depth-CAR'),
+  fig('fig15-gradcam', '09-explainability.ipynb', 'Fig. 15: more Grad-CAM comparisons'),
+  fig('fig07-tsne', '09-explainability.ipynb', 'Fig. 7: t-SNE of the features, coloured by quality (within the dataset)'),
+  fig('fig14-tsne', '09-explainability.ipynb', 'Fig. 14: t-SNE of the features on the cross-dataset test set'),
+  tab('table6-full-reference', '10-full-reference.ipynb', 'Table 6: full-reference DGIQA-FR'),
+];
+
+/** Files each output is made of: HTML, PNG and SVG for a figure (PNG/SVG only with Chromium), CSV and Markdown for a table. */
+export function outputFiles(o: CourseOutput, images = true): string[] {
+  if (o.kind === 'table') return [`${o.name}.csv`, `${o.name}.md`];
+  return images ? [`${o.name}.html`, `${o.name}.png`, `${o.name}.svg`] : [`${o.name}.html`];
+}

@@ -1,0 +1,299 @@
+// The paper's Tables 1-6 (data/paper/*.csv) with the kit's rows beside them. Every row carries a
+// `source`: `paper`, or this run with its profile and data, so a number from the embedded benchmark
+// is never mistaken for one from the paper. Wide tables (2, 5, 6) get one column pair per dataset:
+// the paper's datasets first, then any the kit ran that the paper does not have (synth-A, synth-B).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseCsv } from '../eval/csv.js';
+import { KIT_ROOT } from '../experiments/paths.js';
+import type { TableColumn, TableRow } from '../plots/index.js';
+
+/** Where the paper's tables are kept (committed with the kit). */
+export const PAPER_DIR = join(KIT_ROOT, 'data', 'paper');
+
+export const PAPER_FILES = {
+  1: 'table1_datasets.csv',
+  2: 'table2_benchmarks.csv',
+  3: 'table3_cross_dataset.csv',
+  4: 'table4_ablation_livec.csv',
+  5: 'table5_ablation_cross.csv',
+  6: 'table6_full_reference.csv',
+} as const;
+export type PaperTableNumber = keyof typeof PAPER_FILES;
+
+/** The kit's dataset ids as the paper prints them. */
+export const DATASET_LABELS: Readonly<Record<string, string>> = Object.freeze({
+  live: 'LIVE',
+  csiq: 'CSIQ',
+  tid2013: 'TID2013',
+  kadid10k: 'KADID-10k',
+  livec: 'LIVE-C',
+  koniq10k: 'KonIQ-10k',
+  livefb: 'LIVE-FB',
+  lol: 'LOL',
+  ihaze: 'I-HAZE',
+  gopro: 'GoPro',
+  flare7k: 'Flare7K',
+});
+
+export function datasetLabel(id: string): string {
+  return DATASET_LABELS[id] ?? id;
+}
+
+/** Ids of the embedded benchmark (`synth-A`, `synth-B`): results on them cannot be compared with the paper. */
+export function isEmbedded(id: string): boolean {
+  return /^synth-/.test(id);
+}
+
+/**
+ * The `source` cell of the kit's rows: "this run, profile demo, embedded benchmark synth-A -> synth-B
+ * (not comparable with the paper)" or "this run, profile paper, official files koniq10k -> livec".
+ */
+export function kitSource(profile: string, datasets: string[], joiner = ', '): string {
+  const embedded = datasets.filter(isEmbedded).length;
+  const kind = embedded === 0 ? 'official files' : embedded === datasets.length ? 'embedded benchmark' : 'embedded benchmark and official files';
+  const note = embedded > 0 ? ' (not comparable with the paper)' : '';
+  return `this run, profile ${profile}, ${kind} ${datasets.join(joiner)}${note}`;
+}
+
+/** A table ready to show and to write: rows, columns, a title and notes for the Markdown file. */
+export interface CourseTable {
+  /** file stem, after the paper's table number: `table2-benchmarks` */
+  name: string;
+  title: string;
+  rows: TableRow[];
+  columns: TableColumn[];
+  notes: string[];
+}
+
+/** Reads one of the paper's tables: numbers as numbers, empty cells (a '-' in the paper) as null. */
+export function readPaperTable(n: PaperTableNumber, dir = PAPER_DIR): TableRow[] {
+  const file = join(dir, PAPER_FILES[n]);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new Error(`${file}: the paper's Table ${n} is missing (it is committed under data/paper/)`);
+  }
+  const csv = parseCsv(text, file);
+  return csv.rows.map((fields) => {
+    const row: TableRow = {};
+    csv.header.forEach((h, i) => {
+      const v = (fields[i] ?? '').trim();
+      row[h] = v === '' ? null : /^-?\d+(\.\d+)?(e-?\d+)?$/i.test(v) ? Number(v) : v;
+    });
+    return row;
+  });
+}
+
+const METRIC_DIGITS = 3;
+
+/** The `<label>_srocc`, `<label>_plcc` column pairs, paper datasets first, then the kit's others. */
+function datasetColumns(paperLabels: string[], kitLabels: string[]): TableColumn[] {
+  const labels = [...paperLabels, ...kitLabels.filter((l) => !paperLabels.includes(l))];
+  return labels.flatMap((l) => [
+    { key: `${l}_srocc`, label: `${l} SROCC`, digits: METRIC_DIGITS },
+    { key: `${l}_plcc`, label: `${l} PLCC`, digits: METRIC_DIGITS },
+  ]);
+}
+
+/** Dataset labels of a wide paper table, from its `<label>_srocc` headers, in order. */
+function paperDatasetLabels(rows: TableRow[]): string[] {
+  const keys = rows.length > 0 ? Object.keys(rows[0]!) : [];
+  return keys.filter((k) => k.endsWith('_srocc')).map((k) => k.slice(0, -'_srocc'.length));
+}
+
+export interface DatasetMetrics {
+  dataset: string;
+  srocc: number;
+  plcc: number;
+}
+
+function wideRow(first: TableRow, metrics: DatasetMetrics[]): TableRow {
+  const row: TableRow = { ...first };
+  for (const m of metrics) {
+    const l = datasetLabel(m.dataset);
+    row[`${l}_srocc`] = m.srocc;
+    row[`${l}_plcc`] = m.plcc;
+  }
+  return row;
+}
+
+function tagged(rows: TableRow[], source: string): TableRow[] {
+  return rows.map((r) => ({ ...r, source: r.source ?? source }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Table 1: the datasets.
+
+export interface DatasetRow {
+  dataset: string;
+  type: string;
+  images: number;
+  distortions: number | null;
+  score: string;
+  source: string;
+}
+
+export function table1(kit: DatasetRow[], paper = readPaperTable(1)): CourseTable {
+  return {
+    name: 'table1-datasets',
+    title: 'Table 1: the IQA datasets (paper) and the data this run used',
+    rows: [...tagged(paper, 'paper'), ...kit.map((r) => ({ ...r }))],
+    columns: [{ key: 'dataset' }, { key: 'type' }, { key: 'images' }, { key: 'distortions' }, { key: 'score' }, { key: 'source' }],
+    notes: [
+      'Paper rows: the paper\'s Table 1 as printed. Other rows: what this run found or generated.',
+      ...(kit.some((r) => isEmbedded(r.dataset)) ? ['synth-A and synth-B are the kit\'s embedded benchmark (rendered scenes with exact depth, labels from a full-reference model): they stand in for the real datasets and cannot be compared with them.'] : []),
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Table 2: the 10-split protocol on each dataset.
+
+export interface ProtocolRow {
+  dataset: string;
+  splits: number;
+  srocc: { mean: number; std: number };
+  plcc: { mean: number; std: number };
+}
+
+export function table2(profile: string, kit: ProtocolRow[], paper = readPaperTable(2)): CourseTable {
+  const labels = paperDatasetLabels(paper);
+  const columns: TableColumn[] = [{ key: 'model' }, ...datasetColumns(labels, kit.map((k) => datasetLabel(k.dataset))), { key: 'splits' }, { key: 'source' }];
+  const source = kitSource(profile, kit.map((k) => k.dataset));
+  const splits = [...new Set(kit.map((k) => k.splits))].join('/');
+  const kitRows: TableRow[] = kit.length === 0 ? [] : [
+    wideRow({ model: 'DGIQA (this kit), mean', splits }, kit.map((k) => ({ dataset: k.dataset, srocc: k.srocc.mean, plcc: k.plcc.mean }))),
+    wideRow({ model: 'DGIQA (this kit), std', splits }, kit.map((k) => ({ dataset: k.dataset, srocc: k.srocc.std, plcc: k.plcc.std }))),
+  ];
+  return {
+    name: 'table2-benchmarks',
+    title: 'Table 2: SROCC and PLCC on each dataset (80/20 splits; paper: mean of 10)',
+    rows: [...tagged(paper, 'paper'), ...tagged(kitRows, source)],
+    columns,
+    notes: [
+      'Paper rows: the paper\'s Table 2 as printed (- : not reported).',
+      `Kit rows: mean and standard deviation over ${splits || 'no'} train/test splits of this run.`,
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Table 3: cross-dataset tests.
+
+export interface CrossRow {
+  train: string;
+  test: string;
+  srocc: number;
+  plcc: number;
+}
+
+export function table3(profile: string, kit: CrossRow[], paper = readPaperTable(3)): CourseTable {
+  const kitRows = kit.map((r) => ({
+    train: datasetLabel(r.train),
+    test: datasetLabel(r.test),
+    model: 'DGIQA (this kit)',
+    srocc: r.srocc,
+    plcc: r.plcc,
+    source: kitSource(profile, [r.train, r.test], ' -> '),
+  }));
+  return {
+    name: 'table3-cross-dataset',
+    title: 'Table 3: cross-dataset SROCC and PLCC (train on one dataset, test on another)',
+    rows: [...tagged(paper, 'paper'), ...kitRows],
+    columns: [{ key: 'train' }, { key: 'test' }, { key: 'model' }, { key: 'srocc', digits: METRIC_DIGITS }, { key: 'plcc', digits: METRIC_DIGITS }, { key: 'source' }],
+    notes: ['Paper rows: the paper\'s Table 3 as printed. Kit rows: one model trained on all of the training set, scored on all of the test set.'],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tables 4 and 5: the ablations.
+
+export interface AblationInput {
+  cfg: number;
+  name: string;
+  tcb: boolean;
+  depthCar: boolean;
+  dilation: boolean;
+  paperParams: number;
+  params: number;
+  srocc: number;
+  plcc: number;
+  crossSrocc: number;
+  crossPlcc: number;
+}
+
+const yesNo = (b: boolean): string => (b ? 'yes' : 'no');
+
+/** Share of the parameters the TCBs save, in %: (without - with) / without. */
+export function tcbSavingPct(withTcb: number, withoutTcb: number): number {
+  return (100 * (withoutTcb - withTcb)) / withoutTcb;
+}
+
+/** The paper's statement of the TCB saving (Sec. 4.4). */
+export const PAPER_TCB_SAVING_PCT = 23.3;
+
+export function table4(profile: string, train: string, kit: AblationInput[], paper = readPaperTable(4)): CourseTable {
+  const source = kitSource(profile, [train]) ;
+  const kitRows: TableRow[] = kit.map((r) => ({
+    cfg: r.cfg,
+    config: r.name,
+    tcb: yesNo(r.tcb),
+    depth_car: yesNo(r.depthCar),
+    dilation: yesNo(r.dilation),
+    srocc: r.srocc,
+    plcc: r.plcc,
+    params: r.params,
+    params_paper_size: r.paperParams,
+    source,
+  }));
+  const names = new Map(kit.map((r) => [r.cfg, r.name]));
+  const paperRows = tagged(paper, 'paper').map((r) => ({ ...r, config: names.get(Number(r.cfg)) ?? null, params_paper_size: null }));
+  const full = kit.find((r) => r.tcb && r.depthCar && r.dilation);
+  const noTcb = kit.find((r) => !r.tcb && r.depthCar && r.dilation);
+  const saving = full && noTcb ? tcbSavingPct(full.paperParams, noTcb.paperParams) : undefined;
+  return {
+    name: 'table4-ablation',
+    title: 'Table 4: ablation of TCB, Depth-CAR and dilation (within-dataset SROCC and PLCC, parameters)',
+    rows: [...paperRows, ...kitRows],
+    columns: [
+      { key: 'cfg' }, { key: 'config' }, { key: 'tcb' }, { key: 'depth_car' }, { key: 'dilation' },
+      { key: 'srocc', digits: METRIC_DIGITS }, { key: 'plcc', digits: METRIC_DIGITS },
+      { key: 'params', label: 'params (as trained)' }, { key: 'params_paper_size', label: 'params (paper size)' }, { key: 'source' },
+    ],
+    notes: [
+      'Paper rows: Table 4 lost its check marks in the text copy; its rows are read in Table 5\'s order (an inference). Only the full model\'s parameter count (103M) survived.',
+      '"params (as trained)" counts the model this profile trains; "params (paper size)" the same variant built at the paper\'s size (Swin-T backbones, 224 px).',
+      ...(saving !== undefined ? [`TCB parameter saving at the paper's size, measured by the kit: ${saving.toFixed(1)}% (the paper states ${PAPER_TCB_SAVING_PCT}%).`] : []),
+    ],
+  };
+}
+
+export function table5(profile: string, train: string, cross: string, kit: AblationInput[], paper = readPaperTable(5)): CourseTable {
+  const labels = paperDatasetLabels(paper);
+  const crossLabel = datasetLabel(cross);
+  const kitRows = kit.map((r) => wideRow({ config: r.name, train: datasetLabel(train) }, [{ dataset: cross, srocc: r.crossSrocc, plcc: r.crossPlcc }]));
+  return {
+    name: 'table5-ablation-cross',
+    title: `Table 5: ablation, cross-dataset SROCC and PLCC (trained on one set, tested on another)`,
+    rows: [...tagged(paper, 'paper'), ...tagged(kitRows, kitSource(profile, [train, cross], ' -> '))],
+    columns: [{ key: 'config' }, { key: 'train' }, ...datasetColumns(labels, [crossLabel]), { key: 'source' }],
+    notes: ['Paper rows: trained on KonIQ-10k, tested on LIVE-C and LIVE-FB. Kit rows: the ablation models of Table 4, scored on the profile\'s cross-dataset test set.'],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Table 6: the full-reference variant.
+
+export function table6(profile: string, kit: DatasetMetrics[], paper = readPaperTable(6)): CourseTable {
+  const labels = paperDatasetLabels(paper);
+  const kitRows = kit.length === 0 ? [] : [wideRow({ model: 'DGIQA-FR (this kit)' }, kit)];
+  return {
+    name: 'table6-full-reference',
+    title: 'Table 6: full-reference IQA, SROCC and PLCC',
+    rows: [...tagged(paper, 'paper'), ...tagged(kitRows, kitSource(profile, kit.map((k) => k.dataset)))],
+    columns: [{ key: 'model' }, ...datasetColumns(labels, kit.map((k) => datasetLabel(k.dataset))), { key: 'source' }],
+    notes: ['Paper rows: the paper\'s Table 6 as printed. Kit row: DGIQA-FR trained and tested on split 0 of each dataset with references.'],
+  };
+}
