@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Rng } from '../src/data/rng.js';
+import { Rng } from '../src/util/rng.js';
 import { applySplit, fixedSplit, loadSplit, loadSplits, makeSplits, saveSplits, type Split, type SplitItem } from '../src/data/splits.js';
 
 // A synthetic-distortion set: 20 references, 6 distorted images each.

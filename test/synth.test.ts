@@ -6,7 +6,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
-import { Rng, deriveSeed } from '../src/data/rng.js';
+import { Rng, deriveSeed } from '../src/util/rng.js';
 import {
   DISPARITY_SCALE, DISTORTIONS, generateBenchmark, loadSynth, loadSynthPairs, makeScene, NATURAL_DISTORTIONS, readInverseDepthPng16,
   ReferenceQuality, renderScene, SYNTH_DEFAULT_SEED, fullReferenceQuality, type RgbImage, type SynthManifest,

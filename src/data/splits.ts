@@ -8,7 +8,7 @@
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from './synth/io.js';
-import { deriveSeed, Rng } from './rng.js';
+import { deriveSeed, Rng } from '../util/rng.js';
 
 /** The part of a record a split needs (the loaders' records and the synthetic ones have it). */
 export interface SplitItem {

@@ -47,7 +47,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
   // the embedded benchmark on a 2-core CPU: a small model trained from scratch, honest but not the paper
   demo: {
     name: 'demo', model: 'demo',
-    train: { numEpochs: 3, batchSize: 8, lr: 1e-3, minLr: 1e-5, logEvery: 10 },
+    train: { numEpochs: 2, batchSize: 8, lr: 1e-3, minLr: 1e-5, logEvery: 10 },
     cropSize: 128, evalShortSide: 220, evalCrops: 5, splits: 10,
     protocol: SYNTH, cross: [['synth-A', 'synth-B'], ['synth-B', 'synth-A']], ablation: { train: 'synth-A', cross: 'synth-B' },
     lambdas: [0, 0.25, 0.5, 1, 2], cropCounts: [1, 2, 5, 10, 20], natural: ['synth-B'], fullReference: ['synth-A', 'synth-B'], synth: 'demo',

@@ -3,7 +3,7 @@
 // from an Rng seeded per scene and type, identical across levels, so a stronger level adds to the
 // same pattern instead of drawing a new one (this keeps labels monotone in level).
 import sharp from 'sharp';
-import { Rng } from '../rng.js';
+import { Rng } from '../../util/rng.js';
 import { cloneImage, convolveSeparable, fromBytes, gaussianBlur, toBytes } from './image.js';
 import type { RgbImage } from './types.js';
 

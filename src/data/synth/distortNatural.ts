@@ -1,6 +1,6 @@
 // Natural distortions, the kinds the paper tests generalization on (haze, low light, lens flare,
 // motion blur), plus defocus. Haze and defocus read the scene's true depth.
-import { Rng } from '../rng.js';
+import { Rng } from '../../util/rng.js';
 import { cloneImage, gaussianBlur } from './image.js';
 import type { RgbImage } from './types.js';
 

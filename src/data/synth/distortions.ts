@@ -4,7 +4,7 @@
 // the depth-dependent defocus, blur, noise, JPEG and contrast. Family A adds colour saturation,
 // pixelation and quantization; family B adds salt-and-pepper, ringing and over-exposure: a model
 // trained on one family meets three distortion types it never saw when tested on the other.
-import { deriveSeed } from '../rng.js';
+import { deriveSeed } from '../../util/rng.js';
 import * as basic from './distortBasic.js';
 import * as natural from './distortNatural.js';
 import type { RgbImage, SynthFamily } from './types.js';

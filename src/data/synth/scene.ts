@@ -4,7 +4,7 @@
 // within about 3-12 m, a high light. Family B: a yard. Grass or sand ground to the horizon, sky,
 // 6-9 objects (more pillars) over about 3-35 m, a low warm sun. The depth ranges differ by about
 // three times, so depth-dependent distortions and depth maps look different across the families.
-import { Rng } from '../rng.js';
+import { Rng } from '../../util/rng.js';
 import type { Texture, TextureKind } from './textures.js';
 import type { SynthFamily } from './types.js';
 

@@ -2,7 +2,7 @@
 // distorted version, label them. Independent of every other scene (own seeds), so scenes can run
 // in any order, on any worker, and be skipped when already done.
 import { join } from 'node:path';
-import { deriveSeed } from '../rng.js';
+import { deriveSeed } from '../../util/rng.js';
 import { distortionsOf, type Distortion } from './distortions.js';
 import { clampImage, fromBytes, toBytes } from './image.js';
 import { encodeRgbPng, writeFileAtomic, writeInverseDepthPng16 } from './io.js';

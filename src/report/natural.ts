@@ -1,0 +1,154 @@
+// Notebook 08's pieces: the density panels of Figs. 2 and 8 from runDensity's saved result, the
+// table of their numbers, and the example images with predicted scores (Figs. 9 and 16).
+import { densitySeparation, predictRecords } from '../eval/index.js';
+import { openPairs } from '../experiments/datasets.js';
+import type { BenchItem, PairItem } from '../experiments/datasets.js';
+import type { DensityPanel as ResultPanel } from '../experiments/analysis.js';
+import { referenceModel } from '../experiments/analysis.js';
+import type { Profile } from '../experiments/profiles.js';
+import { readResult, resultPath, writeResult } from '../experiments/results.js';
+import { imageGridFigure } from '../plots/index.js';
+import type { DensityPanel as PlotPanel, Figure, TableRow } from '../plots/index.js';
+import { thumbnail } from './data.js';
+import type { CourseTable } from './paperTables.js';
+import { datasetLabel, kitSource } from './paperTables.js';
+
+function plotPanel(title: string, clean: number[], distorted: number[]): PlotPanel {
+  const s = densitySeparation(clean, distorted);
+  return {
+    dataset: title, clean, distorted, overlapPct: s.overlap_pct,
+    fitted: { mean_clean: s.mean_clean, std_clean: s.std_clean, mean_distorted: s.mean_distorted, std_distorted: s.std_distorted },
+  };
+}
+
+/** Fig. 8: one panel per dataset and natural distortion (subset). */
+export function densityBySubset(panels: ResultPanel[]): PlotPanel[] {
+  return panels.map((p) => plotPanel(`${datasetLabel(p.dataset)}: ${p.subset}`, p.clean, p.distorted));
+}
+
+/**
+ * Fig. 2: one panel per dataset, all its natural distortions pooled. (In the embedded benchmark the
+ * subsets share their clean scenes: pooling repeats the clean scores, which leaves their Gaussian fit
+ * unchanged.)
+ */
+export function densityByDataset(panels: ResultPanel[]): PlotPanel[] {
+  const ids = [...new Set(panels.map((p) => p.dataset))];
+  return ids.map((id) => {
+    const mine = panels.filter((p) => p.dataset === id);
+    return plotPanel(`${datasetLabel(id)}: all natural distortions`, mine.flatMap((p) => p.clean), mine.flatMap((p) => p.distorted));
+  });
+}
+
+export function densityTable(profile: string, panels: ResultPanel[]): CourseTable {
+  const row = (dataset: string, subset: string, clean: number[], distorted: number[]): TableRow => {
+    const s = densitySeparation(clean, distorted);
+    return {
+      dataset: datasetLabel(dataset), subset, n_clean: s.n_clean, n_distorted: s.n_distorted, mean_clean: s.mean_clean, std_clean: s.std_clean,
+      mean_distorted: s.mean_distorted, std_distorted: s.std_distorted, overlap_pct: s.overlap_pct, separation: s.separation,
+      source: kitSource(profile, [dataset]),
+    };
+  };
+  const ids = [...new Set(panels.map((p) => p.dataset))];
+  const rows = [
+    ...panels.map((p) => row(p.dataset, p.subset, p.clean, p.distorted)),
+    ...ids.map((id) => {
+      const mine = panels.filter((p) => p.dataset === id);
+      return row(id, 'all (Fig. 2)', mine.flatMap((p) => p.clean), mine.flatMap((p) => p.distorted));
+    }),
+  ];
+  const d = 3;
+  return {
+    name: 'fig08-overlap',
+    title: 'Density separation of predicted scores, clean vs distorted (Figs. 2 and 8): Gaussian fits and overlap',
+    rows,
+    columns: [
+      { key: 'dataset' }, { key: 'subset' }, { key: 'n_clean' }, { key: 'n_distorted' },
+      { key: 'mean_clean', digits: d }, { key: 'std_clean', digits: d }, { key: 'mean_distorted', digits: d }, { key: 'std_distorted', digits: d },
+      { key: 'overlap_pct', label: 'overlap (%)', digits: 1 }, { key: 'separation', label: 'separation (pooled std)', digits: 2 }, { key: 'source' },
+    ],
+    notes: ['Overlap: 100 x the area under the smaller of the two fitted Gaussians; a model that tells clean from distorted keeps it small.'],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Example images with their predicted scores.
+
+export interface ExampleImage {
+  figure: 'fig09' | 'fig16';
+  dataset: string;
+  subset: string;
+  kind: 'clean' | 'distorted';
+  level?: number;
+  image: string;
+  relImage: string;
+  score: number;
+}
+
+/** Rows of one figure: per subset, a clean image followed by its distorted views (up to `perRow` cells). */
+function chooseRows(pairs: PairItem[], skipCleans: number, perRow: number): { subset: string; items: { item: BenchItem; kind: 'clean' | 'distorted'; level?: number }[] }[] {
+  const subsets = [...new Set(pairs.map((p) => p.subset))];
+  return subsets.map((subset) => {
+    const mine = pairs.filter((p) => p.subset === subset);
+    const cleans = [...new Set(mine.map((p) => p.clean.image))];
+    const cells: { item: BenchItem; kind: 'clean' | 'distorted'; level?: number }[] = [];
+    for (const clean of cleans.slice(Math.min(skipCleans, cleans.length - 1))) {
+      if (cells.length >= perRow) break;
+      const views = mine.filter((p) => p.clean.image === clean).sort((a, b) => (a.distorted.level ?? 0) - (b.distorted.level ?? 0));
+      cells.push({ item: views[0]!.clean, kind: 'clean' });
+      for (const v of views) if (cells.length < perRow) cells.push({ item: v.distorted, kind: 'distorted', ...(v.distorted.level !== undefined ? { level: v.distorted.level } : {}) });
+    }
+    return { subset, items: cells };
+  });
+}
+
+/**
+ * Figs. 9 and 16: clean and distorted images of the natural-distortion sets scored by the reference
+ * model (the ablation study's full model), with the profile's evaluation crops. Saved under
+ * results/<profile>/examples/, so the figures redraw without the model.
+ */
+export async function runExamples(profile: Profile, perRow = 4): Promise<ExampleImage[]> {
+  const file = resultPath(profile, 'examples', 'summary.json');
+  const saved = await readResult<{ examples: ExampleImage[] }>(file);
+  if (saved) return saved.examples;
+  const chosen: Omit<ExampleImage, 'score'>[] = [];
+  const items: BenchItem[] = [];
+  for (const id of profile.natural) {
+    const { pairs } = await openPairs(id, profile);
+    for (const [figure, skip] of [['fig09', 0], ['fig16', 1]] as const) {
+      for (const row of chooseRows(pairs, skip, perRow)) {
+        for (const c of row.items) {
+          chosen.push({ figure, dataset: id, subset: row.subset, kind: c.kind, image: c.item.image, relImage: c.item.relImage, ...(c.level !== undefined ? { level: c.level } : {}) });
+          items.push(c.item);
+        }
+      }
+    }
+  }
+  const model = await referenceModel(profile);
+  let scores: number[];
+  try {
+    scores = (await predictRecords(model, items, { crops: profile.evalCrops, seed: 0, evalShortSide: profile.evalShortSide, imagesPerBatch: 4 })).scores;
+  } finally {
+    model.dispose();
+  }
+  const examples = chosen.map((c, i) => ({ ...c, score: scores[i]! }));
+  await writeResult(file, 'examples', profile, profile.natural.join(', '), { examples });
+  return examples;
+}
+
+/** The example images of one figure as a grid: one row per distortion, captions with the predicted score. */
+export async function examplesFigure(examples: ExampleImage[], figure: 'fig09' | 'fig16', title?: string): Promise<Figure> {
+  const mine = examples.filter((e) => e.figure === figure);
+  if (mine.length === 0) throw new Error(`examplesFigure: no examples for ${figure}`);
+  const perRow = Math.max(...[...new Set(mine.map((e) => `${e.dataset}/${e.subset}`))].map((k) => mine.filter((e) => `${e.dataset}/${e.subset}` === k).length));
+  const images = [];
+  for (const e of mine) {
+    const what = e.kind === 'clean' ? 'clean' : `${e.subset}${e.level !== undefined ? ` L${e.level}` : ''}`;
+    images.push({ title: `${what}: ${e.score.toFixed(3)}`, pngBase64: await thumbnail(e.image) });
+  }
+  const sets = [...new Set(mine.map((e) => datasetLabel(e.dataset)))].join(', ');
+  return imageGridFigure(images, perRow, {
+    name: `${figure}-examples`,
+    title: title ?? `Predicted quality (0 worst, 1 best) of clean and naturally distorted images (${sets})`,
+    cellSize: 200,
+  });
+}
