@@ -1,4 +1,4 @@
-// Learning-rate schedule: PyTorch's CosineAnnealingLR closed form, stepped once per epoch. With T_max
+// Learning-rate schedule: PyTorch's CosineAnnealingLR closed form, at a (fractional) epoch. With T_max
 // half the epochs (the paper's setting) the rate falls to the floor mid-run and rises again after.
 export function cosineLr(epoch: number, baseLr: number, tMax: number, minLr: number): number {
   if (tMax <= 0) return baseLr;

@@ -125,14 +125,19 @@ export async function fit(o: FitOptions): Promise<FitResult> {
 
   const epochs: Record<string, number>[] = [];
   const tMax = c.numEpochs / 2;
+  const stepsPerEpoch = Math.max(1, Math.ceil(o.imagesPerEpoch / c.batchSize));
   for (let epoch = state.epoch; epoch < c.numEpochs; epoch++) {
-    const lr = cosineLr(epoch, c.lr, tMax, c.minLr);
+    // annealed per step at the fractional epoch: short runs get the whole curve, and at whole
+    // epochs the rate equals PyTorch's CosineAnnealingLR stepped per epoch
+    let lr = cosineLr(epoch, c.lr, tMax, c.minLr);
     const progress = new Progress(`epoch ${epoch + 1}/${c.numEpochs}`, o.imagesPerEpoch);
     let seen = 0;
     let sum = 0;
     let step = state.step;
     const t0 = performance.now();
+    let inEpoch = 0;
     for await (const hb of o.batches(epoch)) {
+      lr = cosineLr(epoch + Math.min(inEpoch++, stepsPerEpoch) / stepsPerEpoch, c.lr, tMax, c.minLr);
       const batch = tf.tidy(() => ({
         rgb: tf.tensor4d(hb.rgb, [hb.n, hb.size, hb.size, 3]),
         depth: hb.depth ? tf.tensor4d(hb.depth, [hb.n, hb.size, hb.size, 3]) : undefined,

@@ -1,0 +1,170 @@
+// Notebook 09's pieces: Grad-CAM panels of the full model and of the model without Depth-CAR
+// (Figs. 5 and 15), and the t-SNE of the features on the cross-dataset test set (Fig. 14; Fig. 7
+// is experiments.runTsne). Results are saved, so the figures redraw without the models.
+import { tf } from '../backend/index.js';
+import { evalCrops } from '../data/pipeline/index.js';
+import { applySplit } from '../data/splits.js';
+import { IMAGENET_MEAN, IMAGENET_STD } from '../data/pipeline/index.js';
+import { gradCamFor, referenceModel } from '../experiments/analysis.js';
+import { openBenchmark } from '../experiments/datasets.js';
+import type { BenchItem } from '../experiments/datasets.js';
+import type { Profile } from '../experiments/profiles.js';
+import { splitsFor } from '../experiments/protocol.js';
+import { readResult, resultPath, writeResult } from '../experiments/results.js';
+import { heatmapOverlayFigure, pngBase64, tsne } from '../plots/index.js';
+import type { Figure, OverlayPanel } from '../plots/index.js';
+
+/** The model without depth guidance that the Grad-CAM figures compare against (trained by the ablations). */
+export const WITHOUT_DEPTH_VARIANT = { depthCar: false } as const;
+
+/** An ImageNet-normalised NHWC crop back to 8-bit RGB, as a base64 PNG. */
+export function cropPng(crop: Float32Array, size: number): string {
+  const data = new Uint8Array(size * size * 3);
+  for (let i = 0; i < data.length; i++) {
+    const c = i % 3;
+    data[i] = Math.max(0, Math.min(255, Math.round(255 * (crop[i]! * IMAGENET_STD[c]! + IMAGENET_MEAN[c]!))));
+  }
+  return pngBase64({ width: size, height: size, channels: 3, data });
+}
+
+/** Average-pools a heat map to at most `max` x `max` cells (the maps are upsampled 4x4 or 7x7 grids). */
+export function shrinkHeat(heat: number[][], max = 28): number[][] {
+  const h = heat.length;
+  const w = heat[0]?.length ?? 0;
+  const fy = Math.ceil(h / max);
+  const fx = Math.ceil(w / max);
+  if (fy <= 1 && fx <= 1) return heat;
+  const out: number[][] = [];
+  for (let y = 0; y < h; y += fy) {
+    const row: number[] = [];
+    for (let x = 0; x < w; x += fx) {
+      let s = 0;
+      let n = 0;
+      for (let yy = y; yy < Math.min(h, y + fy); yy++) for (let xx = x; xx < Math.min(w, x + fx); xx++) { s += heat[yy]![xx]!; n++; }
+      row.push(s / n);
+    }
+    out.push(row);
+  }
+  return out;
+}
+
+export interface GradCamPanel {
+  figure: 'fig05' | 'fig15';
+  image: string;
+  distortion: string;
+  level: number | null;
+  mos: number;
+  /** the evaluation crop the maps were computed on */
+  pngBase64: string;
+  heatFull: number[][];
+  heatWithoutDepthCar: number[][];
+}
+
+async function ablationTest(profile: Profile): Promise<BenchItem[]> {
+  const a = await openBenchmark(profile.ablation.train, profile);
+  return applySplit(a.items, (await splitsFor(profile, a, 1))[0]!).test;
+}
+
+/** Test images of different scenes and distortions, mid-level first: `count` of them. */
+function pickVaried(items: BenchItem[], count: number): BenchItem[] {
+  const sorted = [...items].sort((a, b) => Math.abs((a.level ?? 3) - 3) - Math.abs((b.level ?? 3) - 3) || a.relImage.localeCompare(b.relImage));
+  const out: BenchItem[] = [];
+  const seen = new Set<string>();
+  for (const pass of [0, 1]) {
+    for (const it of sorted) {
+      if (out.length >= count) break;
+      const key = pass === 0 ? `${it.refId}|${it.distortion}` : it.relImage;
+      const distortionsUsed = new Set(out.map((o) => o.distortion));
+      if (pass === 0 && (seen.has(key) || distortionsUsed.has(it.distortion))) continue;
+      if (out.includes(it)) continue;
+      seen.add(key);
+      out.push(it);
+    }
+  }
+  return out;
+}
+
+/**
+ * Figs. 5 and 15: Grad-CAM from the dilated stack of the full model and of the model without
+ * Depth-CAR (its RGB and depth maps concatenated: the ablation variant the kit trains; the paper
+ * compares with a model without depth input at all). 3 images for Fig. 5, 6 for Fig. 15.
+ */
+export async function runGradCam(profile: Profile): Promise<GradCamPanel[]> {
+  const file = resultPath(profile, 'gradcam', 'summary.json');
+  const saved = await readResult<{ panels: GradCamPanel[] }>(file);
+  if (saved) return saved.panels;
+  const items = pickVaried(await ablationTest(profile), 9);
+  const full = await referenceModel(profile);
+  const without = await referenceModel(profile, { ...WITHOUT_DEPTH_VARIANT });
+  const panels: GradCamPanel[] = [];
+  try {
+    for (const [i, item] of items.entries()) {
+      const a = await gradCamFor(full, item, profile);
+      const b = await gradCamFor(without, item, profile);
+      panels.push({
+        figure: i < 3 ? 'fig05' : 'fig15', image: item.relImage, distortion: item.distortion ?? '-', level: item.level ?? null, mos: item.score01,
+        pngBase64: cropPng(a.crop, a.size), heatFull: shrinkHeat(a.heat), heatWithoutDepthCar: shrinkHeat(b.heat),
+      });
+    }
+  } finally {
+    full.dispose();
+    without.dispose();
+  }
+  await writeResult(file, 'gradcam', profile, `${profile.ablation.train} split 0 test`, { panels, compared: 'full model vs without Depth-CAR (depth concatenated)' });
+  return panels;
+}
+
+/** One row per image: the crop, the full model's map, the map without Depth-CAR. */
+export function gradCamFigure(panels: GradCamPanel[], figure: 'fig05' | 'fig15', title?: string): Figure {
+  const mine = panels.filter((p) => p.figure === figure);
+  if (mine.length === 0) throw new Error(`gradCamFigure: no panels for ${figure}`);
+  const overlay: OverlayPanel[] = mine.flatMap((p) => {
+    const what = `${p.distortion}${p.level !== null ? ` L${p.level}` : ''}`;
+    return [
+      { title: `${what} (label ${p.mos.toFixed(2)})`, pngBase64: p.pngBase64 },
+      { title: 'full model (Depth-CAR)', pngBase64: p.pngBase64, heat: p.heatFull },
+      { title: 'without Depth-CAR', pngBase64: p.pngBase64, heat: p.heatWithoutDepthCar },
+    ];
+  });
+  return heatmapOverlayFigure(overlay, {
+    name: `${figure}-gradcam`,
+    title: title ?? 'Grad-CAM of the dilated stack: full model vs the model without Depth-CAR (depth concatenated)',
+    cols: 3,
+    cellSize: 220,
+  });
+}
+
+export interface TsnePoint {
+  x: number;
+  y: number;
+  quality: number;
+  distortion?: string;
+}
+
+/**
+ * Fig. 14: t-SNE of the pooled dilated-stack features of the cross-dataset test set (the profile's
+ * ablation cross set), from the reference model trained on the ablation set. Up to 300 images.
+ */
+export async function runTsneCross(profile: Profile): Promise<TsnePoint[]> {
+  const file = resultPath(profile, 'tsne-cross', 'summary.json');
+  const saved = await readResult<{ points: TsnePoint[] }>(file);
+  if (saved) return saved.points;
+  const b = await openBenchmark(profile.ablation.cross, profile);
+  const step = Math.max(1, Math.ceil(b.items.length / 300));
+  const items = b.items.filter((_, i) => i % step === 0);
+  const model = await referenceModel(profile);
+  const features: number[][] = [];
+  try {
+    const s = profile.cropSize;
+    for (const item of items) {
+      const c = await evalCrops({ image: item.image, depth: item.depth }, { seed: 0, index: 0, crops: 1, size: s, evalShortSide: profile.evalShortSide });
+      features.push(tf.tidy(() => Array.from(model.features(tf.tensor4d(c.rgb, [1, s, s, 3]), model.config.useDepth ? tf.tensor4d(c.depth, [1, s, s, 3]) : undefined).pooled.dataSync())));
+    }
+  } finally {
+    model.dispose();
+  }
+  const { embedding } = tsne(features, { perplexity: Math.min(30, Math.max(2, Math.floor((features.length - 1) / 3))), iterations: 500, seed: 0 });
+  const points = embedding.map(([x, y], i) => ({ x: x!, y: y!, quality: items[i]!.score01, ...(items[i]!.distortion ? { distortion: items[i]!.distortion } : {}) }));
+  await writeResult(file, 'tsne', profile, `${profile.ablation.train} model on ${profile.ablation.cross}`, { points });
+  return points;
+}
