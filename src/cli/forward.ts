@@ -40,7 +40,11 @@ async function readConfig(spec: string): Promise<DgiqaConfig> {
 /** NCHW float tensor from an inputs file, checked. */
 function nchwInput(tensors: Map<string, RawTensor>, key: string, path: string, size: number): RawTensor {
   const t = tensors.get(key);
-  if (!t) throw new Error(`${path}: no tensor "${key}" (has: ${[...tensors.keys()].join(', ') || 'none'})`);
+  if (!t) {
+    const names = [...tensors.keys()];
+    const shown = names.length > 6 ? `${names.slice(0, 6).join(', ')}, ... (${names.length} in all)` : names.join(', ') || 'none';
+    throw new Error(`${path}: no tensor "${key}" (expected "rgb" and "depth", NCHW float32; has: ${shown})`);
+  }
   const [n, c, h, w] = t.shape;
   if (t.shape.length !== 4 || c !== 3 || h !== size || w !== size || n === 0) {
     throw new Error(`${path}: "${key}" must be NCHW [N, 3, ${size}, ${size}], got [${t.shape.join(', ')}]`);
