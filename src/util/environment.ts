@@ -51,7 +51,7 @@ export function environmentMarkdown(e: Environment): string {
     '',
     'The software and hardware the committed results were made with (written by notebook 01 and `npm run reproduce`).',
     '',
-    `- backend: **${e.backend}**${e.gpu ? ' (GPU in use)' : ' (no GPU in use)'}: ${e.backendMessage}`,
+    `- backend: **${e.backend}**, ${e.gpu ? 'GPU in use' : 'no GPU in use'} (${e.backendMessage.replace(/^backend: /, '')})`,
     `- CPU: ${e.cpu}, ${e.cores} cores, ${e.memoryGb} GB memory`,
     `- platform: ${e.platform}, Node ${e.node}`,
     '',
