@@ -65,20 +65,18 @@ async function ablationTest(profile: Profile): Promise<BenchItem[]> {
   return applySplit(a.items, (await splitsFor(profile, a, 1))[0]!).test;
 }
 
-/** Test images of different scenes and distortions, mid-level first: `count` of them. */
-function pickVaried(items: BenchItem[], count: number): BenchItem[] {
+/** `count` test images, mid-level first, spread over scenes and distortion types as far as the set allows. */
+export function pickVaried<T extends { relImage: string; refId?: string; distortion?: string; level?: number }>(items: T[], count: number): T[] {
   const sorted = [...items].sort((a, b) => Math.abs((a.level ?? 3) - 3) - Math.abs((b.level ?? 3) - 3) || a.relImage.localeCompare(b.relImage));
-  const out: BenchItem[] = [];
-  const seen = new Set<string>();
-  for (const pass of [0, 1]) {
+  const out: T[] = [];
+  // pass 0: a new scene and a new distortion; pass 1: a new distortion; pass 2: any image not taken
+  for (const pass of [0, 1, 2]) {
     for (const it of sorted) {
       if (out.length >= count) break;
-      const key = pass === 0 ? `${it.refId}|${it.distortion}` : it.relImage;
-      const distortionsUsed = new Set(out.map((o) => o.distortion));
-      if (pass === 0 && (seen.has(key) || distortionsUsed.has(it.distortion))) continue;
       if (out.includes(it)) continue;
-      seen.add(key);
-      out.push(it);
+      const newType = !out.some((o) => o.distortion === it.distortion);
+      const newScene = !out.some((o) => o.refId === it.refId);
+      if ((pass === 0 && newType && newScene) || (pass === 1 && newType) || pass === 2) out.push(it);
     }
   }
   return out;
@@ -128,8 +126,9 @@ export function gradCamFigure(panels: GradCamPanel[], figure: 'fig05' | 'fig15',
   });
   return heatmapOverlayFigure(overlay, {
     name: `${figure}-gradcam`,
-    title: title ?? 'Grad-CAM of the dilated stack: full model vs the model without Depth-CAR (depth concatenated)',
-    cols: 3,
+    title: title ?? 'Grad-CAM of the dilated stack: full model vs without Depth-CAR',
+    // three panels per image; two images a row when there are more than three
+    cols: mine.length > 3 ? 6 : 3,
     cellSize: 220,
   });
 }

@@ -123,14 +123,18 @@ export async function runExamples(profile: Profile, perRow = 4): Promise<Example
       }
     }
   }
+  // Each image scored once (the crops are drawn per position in the list, so a repeated image
+  // would get other crops and a slightly different score).
+  const unique = [...new Map(items.map((it) => [it.image, it])).values()];
   const model = await referenceModel(profile);
   let scores: number[];
   try {
-    scores = (await predictRecords(model, items, { crops: profile.evalCrops, seed: 0, evalShortSide: profile.evalShortSide, imagesPerBatch: 4 })).scores;
+    scores = (await predictRecords(model, unique, { crops: profile.evalCrops, seed: 0, evalShortSide: profile.evalShortSide, imagesPerBatch: 4 })).scores;
   } finally {
     model.dispose();
   }
-  const examples = chosen.map((c, i) => ({ ...c, score: scores[i]! }));
+  const scoreOf = new Map(unique.map((it, i) => [it.image, scores[i]!]));
+  const examples = chosen.map((c) => ({ ...c, score: scoreOf.get(c.image)! }));
   await writeResult(file, 'examples', profile, profile.natural.join(', '), { examples });
   return examples;
 }
@@ -148,7 +152,7 @@ export async function examplesFigure(examples: ExampleImage[], figure: 'fig09' |
   const sets = [...new Set(mine.map((e) => datasetLabel(e.dataset)))].join(', ');
   return imageGridFigure(images, perRow, {
     name: `${figure}-examples`,
-    title: title ?? `Predicted quality (0 worst, 1 best) of clean and naturally distorted images (${sets})`,
+    title: title ?? `Predicted quality (0 worst, 1 best), ${sets}, full model of the ablations`,
     cellSize: 200,
   });
 }

@@ -62,7 +62,7 @@ export interface CourseTable {
   name: string;
   title: string;
   rows: TableRow[];
-  columns: TableColumn[];
+  columns: (string | TableColumn)[];
   notes: string[];
 }
 
@@ -235,7 +235,7 @@ export function tcbSavingPct(withTcb: number, withoutTcb: number): number {
 export const PAPER_TCB_SAVING_PCT = 23.3;
 
 export function table4(profile: string, train: string, kit: AblationInput[], paper = readPaperTable(4)): CourseTable {
-  const source = kitSource(profile, [train]) ;
+  const source = kitSource(profile, [train]);
   const kitRows: TableRow[] = kit.map((r) => ({
     cfg: r.cfg,
     config: r.name,
@@ -249,7 +249,8 @@ export function table4(profile: string, train: string, kit: AblationInput[], pap
     source,
   }));
   const names = new Map(kit.map((r) => [r.cfg, r.name]));
-  const paperRows = tagged(paper, 'paper').map((r) => ({ ...r, config: names.get(Number(r.cfg)) ?? null, params_paper_size: null }));
+  // the paper's count (103M, full model only) is a count at the paper's size
+  const paperRows = tagged(paper, 'paper').map((r) => ({ ...r, config: names.get(Number(r.cfg)) ?? null, params: null, params_paper_size: r.params ?? null }));
   const full = kit.find((r) => r.tcb && r.depthCar && r.dilation);
   const noTcb = kit.find((r) => !r.tcb && r.depthCar && r.dilation);
   const saving = full && noTcb ? tcbSavingPct(full.paperParams, noTcb.paperParams) : undefined;

@@ -114,11 +114,12 @@ export function usesEmbeddedBenchmark(profile: string): boolean {
 
 export function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return '-';
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  const rest = Math.round(s - 60 * m);
-  if (m < 60) return `${m} min ${String(rest).padStart(2, '0')} s`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+  if (s < 59.95) return `${s.toFixed(1)} s`;
+  const whole = Math.round(s);
+  const m = Math.floor(whole / 60);
+  if (m < 60) return `${m} min ${String(whole % 60).padStart(2, '0')} s`;
+  const minutes = Math.round(s / 60);
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
 function link(fromDir: string, path: string, text: string): string {

@@ -47,7 +47,8 @@ export function epochTable(log: Record<string, number | string>[]): CourseTable 
     name: 'training-epochs',
     title: 'Epoch records of the training log',
     rows: epochs.map((r) => Object.fromEntries(keys.map((k) => [k, r[k] ?? null])) as TableRow),
-    columns: keys.map((k) => (typeof epochs[0]?.[k] === 'number' && !Number.isInteger(epochs[0]?.[k]) ? { key: k, digits: 4 } : { key: k })),
+    // learning rates span decades: shown as they are; other fractions with 4 decimals
+    columns: keys.map((k) => (typeof epochs[0]?.[k] === 'number' && !Number.isInteger(epochs[0]?.[k]) && !/lr/i.test(k) ? { key: k, digits: 4 } : { key: k })),
     notes: [],
   };
 }
