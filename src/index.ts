@@ -8,6 +8,7 @@ export * as train from './train/index.js';
 export * as evaluation from './eval/index.js';
 export * as plots from './plots/index.js';
 export * as experiments from './experiments/index.js';
+export * as report from './report/index.js';
 export { tf, initBackend, backendInfo } from './backend/index.js';
 export { Dgiqa, DgiqaFr, configFrom } from './model/index.js';
 export { describeEnvironment, environmentMarkdown } from './util/environment.js';

@@ -1,5 +1,6 @@
 // The `dgiqa` command line: one sub-command per file in this folder, dispatched here.
 import { forwardCommand } from './forward.js';
+import { reproduceCommand } from './reproduce.js';
 import { metricsCommand } from './metrics.js';
 import { densityCommand } from './density.js';
 import { benchCommand } from './bench.js';
@@ -12,6 +13,7 @@ import { crossCommand, evalCommand, protocolCommand, trainCommand } from './expe
 type Command = (args: string[]) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; help: string }> = {
+  reproduce: { run: reproduceCommand, help: 'execute every notebook under a profile; regenerate figures/ and figures/REPORT.md' },
   score: { run: scoreCommand, help: 'quality of any image: the official multi-crop inference with a checkpoint' },
   train: { run: trainCommand, help: 'train on one split of a dataset, test on its test part (resumable)' },
   eval: { run: evalCommand, help: 'multi-crop metrics of a checkpoint on a dataset' },

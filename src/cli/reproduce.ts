@@ -1,0 +1,321 @@
+// `dgiqa reproduce`: the whole course, headless. Executes every notebook in order with Jupyter's
+// nbconvert and the tslab kernel under one profile (DGIQA_PROFILE or --profile, default demo),
+// writes the executed copies to notebooks/executed/<profile>/, then figures/REPORT.md, and fails
+// when a cell fails or an expected figure or table is missing. The library saves every result, so a
+// rerun only redoes what is not saved yet.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, lstatSync, readFileSync, readdirSync, realpathSync, symlinkSync } from 'node:fs';
+import { delimiter, join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { KIT_ROOT, paths } from '../experiments/paths.js';
+import { profileFrom } from '../experiments/profiles.js';
+import { CHROMIUM_HINT, findChromium } from '../plots/index.js';
+import { COURSE_OUTPUTS, NOTEBOOKS, formatSeconds, missingOutputs, writeReport } from '../report/index.js';
+import type { NotebookRun } from '../report/index.js';
+import { describeEnvironment } from '../util/environment.js';
+
+/** What a fresh Debian or Ubuntu machine needs for the notebooks and the PNG/SVG export. */
+export const APT_PACKAGES = ['jupyter-nbconvert', 'python3-nbclient', 'jupyter-client', 'python3-ipykernel', 'chromium', 'fonts-liberation'];
+export const APT_LINE = `sudo apt-get update && sudo apt-get install -y --no-install-recommends ${APT_PACKAGES.join(' ')}`;
+
+const NOTEBOOK_FILE = /^\d\d-[A-Za-z0-9._-]+\.ipynb$/;
+
+const USAGE = `usage: dgiqa reproduce [--profile smoke|demo|paper] [--only 03,05,...] [--keep-going]
+
+Executes the notebooks (notebooks/NN-*.ipynb) in order under one profile (default: DGIQA_PROFILE,
+else demo), writes the executed copies to notebooks/executed/<profile>/ and figures/REPORT.md, and
+fails when a cell fails or an expected figure or table is missing. Saved results are reused.
+  --only        run these notebooks only (numbers or file names, comma-separated)
+  --keep-going  run the remaining notebooks after one fails
+Needs Jupyter's nbconvert and the tslab kernel (installed here when missing); Debian/Ubuntu:
+  ${APT_LINE}
+`;
+
+const log = (line: string): void => void process.stderr.write(line + '\n');
+
+/** node_modules/dgiqa -> the kit's root, so notebooks `import ... from 'dgiqa'` (tslab cannot import ../src). */
+export function ensurePackageLink(root = KIT_ROOT): 'present' | 'created' {
+  const nodeModules = join(root, 'node_modules');
+  if (!existsSync(nodeModules)) throw new Error(`${nodeModules}: missing; run \`npm ci\` first`);
+  const link = join(nodeModules, 'dgiqa');
+  let present = false;
+  try {
+    lstatSync(link);
+    present = true;
+  } catch {
+    // not there yet
+  }
+  if (present) {
+    let target = '';
+    try {
+      target = realpathSync(link);
+    } catch {
+      throw new Error(`${link}: a broken link; remove it and rerun`);
+    }
+    if (target !== realpathSync(root)) throw new Error(`${link}: points to ${target}, not to this kit (${root}); remove it and rerun`);
+    return 'present';
+  }
+  symlinkSync('..', link, 'dir');
+  return 'created';
+}
+
+function commandWorks(cmd: string, args: string[], env?: NodeJS.ProcessEnv): boolean {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return !r.error && r.status === 0;
+}
+
+/** The interpreter of the `jupyter` script on PATH (its #! line), which has jupyter_client. */
+function jupyterPython(env: NodeJS.ProcessEnv): string[] {
+  const out: string[] = [];
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    const file = join(dir, 'jupyter');
+    if (!existsSync(file)) continue;
+    const first = readFileSync(file, 'utf8').split('\n')[0] ?? '';
+    const m = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(first);
+    if (m) out.push(m[1]!.endsWith('/env') && m[2] ? m[2] : m[1]!);
+    break;
+  }
+  return out;
+}
+
+function hasTslabKernel(env: NodeJS.ProcessEnv): boolean {
+  const r = spawnSync('jupyter', ['kernelspec', 'list', '--json'], { encoding: 'utf8', env });
+  if (r.error || r.status !== 0) return false;
+  try {
+    return 'tslab' in ((JSON.parse(r.stdout) as { kernelspecs?: Record<string, unknown> }).kernelspecs ?? {});
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Checks Jupyter (nbconvert, nbclient and jupyter_client in one Python) and installs the tslab
+ * kernelspec when missing; returns that Python. A one-line error, with the apt-get line, otherwise.
+ */
+export function ensureJupyter(env: NodeJS.ProcessEnv, root = KIT_ROOT): string {
+  if (!commandWorks('jupyter', ['nbconvert', '--version'], env)) {
+    throw new Error(`jupyter nbconvert is not installed (needed to execute the notebooks). On Debian/Ubuntu: ${APT_LINE}`);
+  }
+  const candidates = [...new Set([env.DGIQA_PYTHON, ...jupyterPython(env), 'python3'].filter((p): p is string => !!p))];
+  const python = candidates.find((p) => commandWorks(p, ['-c', 'import nbconvert, nbclient, nbformat, jupyter_client'], env));
+  if (!python) throw new Error(`no Python with nbconvert, nbclient and jupyter_client found (tried ${candidates.join(', ')}); set DGIQA_PYTHON, or: ${APT_LINE}`);
+  if (hasTslabKernel(env)) return python;
+  const tslab = join(root, 'node_modules', '.bin', 'tslab');
+  if (!existsSync(tslab)) throw new Error(`${tslab}: missing; run \`npm ci\` first (tslab is a dependency of the kit)`);
+  log(`installing the tslab kernel: ${relative(root, tslab)} install --python=${python}`);
+  const r = spawnSync(tslab, ['install', `--python=${python}`], { stdio: 'inherit', env });
+  if (r.error || r.status !== 0 || !hasTslabKernel(env)) throw new Error(`\`tslab install --python=${python}\` did not install the tslab kernel; run \`npx tslab install --python=${python}\` by hand`);
+  return python;
+}
+
+/** The course's notebooks on disk, in order; `only` keeps those whose number or name it lists. */
+export function courseNotebooks(dir: string, only?: string[]): string[] {
+  if (!existsSync(dir)) throw new Error(`${dir}: no notebooks folder`);
+  const files = readdirSync(dir).filter((f) => NOTEBOOK_FILE.test(f)).sort();
+  const missing = NOTEBOOKS.map((n) => n.file).filter((f) => !files.includes(f));
+  if (missing.length > 0) throw new Error(`${dir}: missing notebooks ${missing.join(', ')}`);
+  if (!only || only.length === 0) return files;
+  const picked = files.filter((f) => only.some((o) => f === o || f.startsWith(`${o.padStart(2, '0')}-`) || f.replace(/\.ipynb$/, '') === o));
+  const unknown = only.filter((o) => !files.some((f) => f === o || f.startsWith(`${o.padStart(2, '0')}-`) || f.replace(/\.ipynb$/, '') === o));
+  if (unknown.length > 0) throw new Error(`--only: no notebook ${unknown.join(', ')} in ${dir}`);
+  return picked;
+}
+
+/**
+ * Executes one notebook with nbconvert's ExecutePreprocessor (what `jupyter nbconvert --to notebook
+ * --execute --ExecutePreprocessor.timeout=-1 --output-dir DIR` runs), driven from Python so that a
+ * failure is reported with the kernel's own error: tslab writes an error to the cell's stderr
+ * output, which the nbconvert command neither prints nor saves. On failure the partly executed
+ * notebook is kept as <name>.failed.ipynb and one line `DGIQA-CELL-FAILURE {json}` goes to stderr.
+ */
+export const RUNNER_PY = `
+import json, os, sys
+import nbformat
+from nbconvert.preprocessors import CellExecutionError, ExecutePreprocessor
+src, out_dir = sys.argv[1], sys.argv[2]
+nb = nbformat.read(src, as_version=4)
+name = os.path.basename(src)
+os.makedirs(out_dir, exist_ok=True)
+failed = os.path.join(out_dir, name[:-len('.ipynb')] + '.failed.ipynb')
+ep = ExecutePreprocessor(timeout=None, kernel_name=nb.metadata.get('kernelspec', {}).get('name', 'tslab'))
+where = {}
+def on_error(cell, cell_index, execute_reply):
+    where['cell'] = cell_index
+ep.on_cell_error = on_error
+try:
+    ep.preprocess(nb, {'metadata': {'path': os.path.dirname(os.path.abspath(src))}})
+except CellExecutionError as err:
+    i = where.get('cell')
+    if i is None:  # an nbclient without hooks: the last cell that started
+        ran = [k for k, c in enumerate(nb.cells) if c.cell_type == 'code' and c.get('execution_count') is not None]
+        i = ran[-1] if ran else None
+    cell = nb.cells[i] if i is not None else None
+    text = []
+    for o in (cell.outputs if cell is not None else []):
+        if o.get('output_type') == 'stream' and o.get('name') == 'stderr':
+            text.append(o.get('text', ''))
+        elif o.get('output_type') == 'error':
+            text.append(o.get('ename', '') + ': ' + o.get('evalue', '') + '\\n' + '\\n'.join(o.get('traceback', [])))
+    nbformat.write(nb, failed)
+    stale = os.path.join(out_dir, name)
+    if os.path.exists(stale):
+        os.remove(stale)
+    info = {'cell': None if i is None else i + 1, 'source': cell.source if cell is not None else '', 'error': ''.join(text) or str(err), 'partial': failed}
+    sys.stderr.write('DGIQA-CELL-FAILURE ' + json.dumps(info) + '\\n')
+    sys.exit(3)
+if os.path.exists(failed):
+    os.remove(failed)
+nbformat.write(nb, os.path.join(out_dir, name))
+`;
+
+export interface CellFailure {
+  /** 1-based cell number in the notebook */
+  cell: number | undefined;
+  source: string;
+  /** the kernel's error text (tslab: the cell's stderr output), escape codes and tslab's own frames removed */
+  error: string;
+  /** the partly executed notebook */
+  partial?: string;
+}
+
+/** The failure line the runner writes, parsed; undefined when there is none (the kernel died, Python failed). */
+export function parseCellFailure(stderr: string): CellFailure | undefined {
+  const line = stderr.split('\n').reverse().find((l) => l.startsWith('DGIQA-CELL-FAILURE '));
+  if (!line) return undefined;
+  const info = JSON.parse(line.slice('DGIQA-CELL-FAILURE '.length)) as { cell: number | null; source: string; error: string; partial?: string };
+  const error = info.error
+    .split('\n')
+    .map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').trimEnd())
+    .filter((l) => l.trim() !== '' && !/node_modules[\\/]tslab[\\/]|\(node:(vm|internal)|at (sigintHandlersWrap|Script\.runInThisContext|Object\.runInThisContext)/.test(l))
+    .slice(0, 12)
+    .join('\n');
+  return { cell: info.cell ?? undefined, source: info.source, error, ...(info.partial ? { partial: info.partial } : {}) };
+}
+
+const NOISE = [/^\[NbConvertApp\]/, /MissingIDFieldWarning/, /^\s*validate\(nb\)/, /Debugger warning/, /frozen modules/, /-Xfrozen_modules/, /PYDEVD_DISABLE_FILE_VALIDATION/, /^0\.\d\ds - /, /^DGIQA-CELL-FAILURE /];
+
+/** Runs one notebook; anything the runner prints besides Jupyter's noise is passed through, indented. */
+function executeNotebook(python: string, file: string, notebooksDir: string, outDir: string, env: NodeJS.ProcessEnv): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(python, ['-c', RUNNER_PY, file, outDir], { cwd: notebooksDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let pending = '';
+    let quiet = false;
+    const pass = (chunk: string, flush = false): void => {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = flush ? '' : lines.pop() ?? '';
+      for (const raw of lines) {
+        const line = raw.split('\r').filter((s) => s.trim() !== '').pop() ?? '';
+        // a Python traceback is summarised after the run, not passed through
+        if (line.startsWith('Traceback (most recent call last)')) quiet = true;
+        if (quiet || line.trim() === '' || NOISE.some((re) => re.test(line))) continue;
+        log(`    ${line}`);
+      }
+    };
+    child.stdout.on('data', (d: Buffer) => void (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      const s = d.toString();
+      stderr += s;
+      pass(s);
+    });
+    child.on('error', (err) => {
+      stderr += `\n${err.message}`;
+      resolve({ code: 127, stderr });
+    });
+    child.on('close', (code) => {
+      pass('\n', true);
+      resolve({ code: code ?? 1, stderr });
+    });
+  });
+}
+
+export async function reproduceCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { profile: { type: 'string' }, only: { type: 'string', multiple: true }, 'keep-going': { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const profile = profileFrom(values.profile ?? process.env.DGIQA_PROFILE);
+  const root = KIT_ROOT;
+  const notebooksDir = join(root, 'notebooks');
+  const outDir = join(notebooksDir, 'executed', profile.name);
+  const only = (values.only ?? []).flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean);
+  const files = courseNotebooks(notebooksDir, only);
+
+  if (ensurePackageLink(root) === 'created') log(`linked node_modules/dgiqa -> ${root} (the notebooks import the compiled kit as 'dgiqa')`);
+  if (!existsSync(join(root, 'dist', 'src', 'index.js'))) throw new Error(`${join(root, 'dist')}: the kit is not built; run \`npm run build\``);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DGIQA_PROFILE: profile.name,
+    // the kernelspec starts `tslab` by name: the kit's own
+    PATH: [join(root, 'node_modules', '.bin'), process.env.PATH ?? ''].join(delimiter),
+    // the kernel's Python helpers stay quiet
+    PYDEVD_DISABLE_FILE_VALIDATION: '1',
+  };
+  const python = ensureJupyter(env, root);
+  const chromium = await findChromium();
+
+  log(`reproduce: profile ${profile.name}, ${files.length} notebooks -> ${relative(root, outDir)}/, figures -> ${paths.figures}`);
+  if (profile.name !== 'paper') log('  (the embedded benchmark: results show the method at work and cannot be compared with the paper\'s numbers)');
+  if (!chromium) log(`  no Chromium: figures are written as HTML only; ${CHROMIUM_HINT}`);
+
+  const runs: NotebookRun[] = [];
+  const t0 = performance.now();
+  let failed = false;
+  for (const [i, file] of files.entries()) {
+    if (failed && !values['keep-going']) {
+      runs.push({ notebook: file, seconds: 0, ok: false, skipped: true });
+      continue;
+    }
+    log(`[${i + 1}/${files.length}] ${file} ...`);
+    const start = performance.now();
+    const ticker = setInterval(() => log(`    ... ${file} running for ${formatSeconds((performance.now() - start) / 1000)}`), 60_000);
+    const { code, stderr } = await executeNotebook(python, file, notebooksDir, outDir, env);
+    clearInterval(ticker);
+    const seconds = (performance.now() - start) / 1000;
+    if (code === 0) {
+      log(`[${i + 1}/${files.length}] ${file} ok in ${formatSeconds(seconds)} (total ${formatSeconds((performance.now() - t0) / 1000)})`);
+      runs.push({ notebook: file, seconds, ok: true, executed: join(outDir, file) });
+      continue;
+    }
+    failed = true;
+    const f = parseCellFailure(stderr);
+    const where = f ? `cell ${f.cell ?? '?'}${f.source ? ` (${JSON.stringify(f.source.split('\n')[0]!.slice(0, 80))})` : ''}` : 'outside the cells (kernel or Jupyter)';
+    const error = f ? f.error : stderr.split('\n').filter((l) => l.trim() && !NOISE.some((re) => re.test(l))).slice(-8).join('\n');
+    log(`[${i + 1}/${files.length}] ${file} FAILED at ${where} after ${formatSeconds(seconds)}:`);
+    for (const l of error.split('\n')) log(`    ${l}`);
+    if (f?.partial) log(`    the notebook as far as it ran: ${relative(root, f.partial)}`);
+    runs.push({ notebook: file, seconds, ok: false, error: `${where}: ${error.split('\n').find((l) => l.trim() !== '') ?? 'failed'}` });
+  }
+
+  const expected = COURSE_OUTPUTS.filter((o) => files.includes(o.notebook));
+  const missing = missingOutputs(paths.figures, chromium !== undefined, expected);
+  const report = await writeReport({
+    profile: profile.name,
+    figuresDir: paths.figures,
+    notebooks: runs,
+    environment: await describeEnvironment(),
+    missing,
+    notes: chromium ? [] : [`PNG and SVG were not written (no Chromium): ${CHROMIUM_HINT}`],
+    date: new Date().toISOString().slice(0, 10),
+  });
+  const total = (performance.now() - t0) / 1000;
+  log(`report: ${report}`);
+  log(`total wall time: ${formatSeconds(total)} (${runs.filter((r) => r.ok).length}/${runs.length} notebooks ok)`);
+  if (failed) {
+    const bad = runs.filter((r) => !r.ok && !r.skipped).map((r) => r.notebook);
+    log(`reproduce: FAILED: ${bad.join(', ')} (partly executed copies: ${relative(root, outDir)}/*.failed.ipynb)`);
+    return 1;
+  }
+  if (missing.length > 0) {
+    log(`reproduce: FAILED: ${missing.length} expected files missing from ${paths.figures}:`);
+    for (const m of missing) log(`    ${m}`);
+    return 1;
+  }
+  return 0;
+}
