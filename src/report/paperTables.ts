@@ -3,6 +3,7 @@
 // is never mistaken for one from the paper. Wide tables (2, 5, 6) get one column pair per dataset:
 // the paper's datasets first, then any the kit ran that the paper does not have (synth-A, synth-B).
 import { readFileSync } from 'node:fs';
+import type { AblationRow } from '../experiments/index.js';
 import { join } from 'node:path';
 import { parseCsv } from '../eval/csv.js';
 import { KIT_ROOT } from '../experiments/paths.js';
@@ -210,19 +211,8 @@ export function table3(profile: string, kit: CrossRow[], paper = readPaperTable(
 // ---------------------------------------------------------------------------------------------
 // Tables 4 and 5: the ablations.
 
-export interface AblationInput {
-  cfg: number;
-  name: string;
-  tcb: boolean;
-  depthCar: boolean;
-  dilation: boolean;
-  paperParams: number;
-  params: number;
-  srocc: number;
-  plcc: number;
-  crossSrocc: number;
-  crossPlcc: number;
-}
+/** A row of the ablation study as `experiments.runAblations` saves it. */
+export type AblationInput = AblationRow;
 
 const yesNo = (b: boolean): string => (b ? 'yes' : 'no');
 
