@@ -69,7 +69,7 @@ async function ablationTest(profile: Profile): Promise<BenchItem[]> {
 export function pickVaried<T extends { relImage: string; refId?: string; distortion?: string; level?: number }>(items: T[], count: number): T[] {
   const sorted = [...items].sort((a, b) => Math.abs((a.level ?? 3) - 3) - Math.abs((b.level ?? 3) - 3) || a.relImage.localeCompare(b.relImage));
   const out: T[] = [];
-  // pass 0: a new scene and a new distortion; pass 1: a new distortion; pass 2: any image not taken
+  // pass 0: a new scene and a new distortion; pass 1: a new distortion; pass 2: whatever image is left
   for (const pass of [0, 1, 2]) {
     for (const it of sorted) {
       if (out.length >= count) break;

@@ -167,7 +167,7 @@ export async function readSafetensors(path: string): Promise<TensorFile> {
   return parseSafetensors(await readFileBytes(path), path);
 }
 
-/** The tensors to write: any RawTensor (F16/BF16 data is float32 values, rounded on write). */
+/** The tensors to write: every kind of RawTensor (F16/BF16 data is float32 values, rounded on write). */
 export type TensorsToWrite = ReadonlyMap<string, RawTensor>;
 
 /**
