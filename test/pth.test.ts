@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { type Zippable, zipSync } from 'fflate';
 
 import { type RawTensor, parsePth, readCheckpoint, readPth, readSafetensors } from '../src/weights/formats.js';
+import { assertRefused } from './support/assert.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/parity-tiny/', import.meta.url));
 const PTH = join(FIXTURES, 'weights.pth');
@@ -168,16 +169,6 @@ function stateDict(entries: [string, (p: Pickle) => void][]): Pickle {
   return p.setitems();
 }
 
-/** Asserts a one-line error starting with `name: ` and matching `re`. */
-function assertRefused(fn: () => unknown, name: string, re: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof Error);
-    assert.ok(err.message.startsWith(`${name}: `), err.message);
-    assert.ok(!err.message.includes('\n'), 'one line');
-    assert.match(err.message, re);
-    return true;
-  });
-}
 
 function values(t: RawTensor | undefined): (number | bigint)[] {
   assert.ok(t !== undefined);

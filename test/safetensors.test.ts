@@ -14,6 +14,7 @@ import {
   toFloat32,
   writeSafetensors,
 } from '../src/weights/formats.js';
+import { assertRefused } from './support/assert.js';
 
 const FIXTURE = fileURLToPath(new URL('../../test/fixtures/parity-tiny/weights.safetensors', import.meta.url));
 
@@ -34,16 +35,6 @@ function craft(header: object | string, dataLen: number, declaredLen?: bigint): 
   return out;
 }
 
-/** Asserts that `fn` throws a one-line error starting with `name: ` and matching `re`. */
-function assertRefused(fn: () => unknown, name: string, re: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof Error);
-    assert.ok(err.message.startsWith(`${name}: `), err.message);
-    assert.ok(!err.message.includes('\n'), 'one line');
-    assert.match(err.message, re);
-    return true;
-  });
-}
 
 /** The tensor data region of a file we wrote (header length + header skipped). */
 function dataRegion(bytes: Uint8Array): DataView {

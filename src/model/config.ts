@@ -1,4 +1,5 @@
 // The model's configuration: one commented block of defaults, named presets, strict validation.
+import { mergeStrict } from '../util/options.js';
 
 /** Architecture and regularisation of a DGIQA model. Field names follow the parity fixture's config.json. */
 export interface DgiqaConfig {
@@ -94,17 +95,14 @@ function fail(source: string, problem: string): never {
 
 /** Merge overrides onto the defaults; unknown or mistyped keys fail, naming the source. */
 export function resolveConfig(overrides: Record<string, unknown> = {}, source = 'model config'): DgiqaConfig {
-  const out: Record<string, unknown> = { ...PAPER_CONFIG };
-  for (const [key, value] of Object.entries(overrides)) {
-    if (!(KEYS as string[]).includes(key)) fail(source, `unknown key "${key}" (known: ${KEYS.join(', ')})`);
-    const expected = PAPER_CONFIG[key as keyof DgiqaConfig];
-    const ok = Array.isArray(expected)
-      ? Array.isArray(value) && value.every((v) => Number.isInteger(v) && v > 0)
-      : typeof value === typeof expected && (typeof value !== 'number' || Number.isFinite(value));
-    if (!ok) fail(source, `"${key}" must be ${Array.isArray(expected) ? 'a list of positive integers' : `a ${typeof expected}`}, got ${JSON.stringify(value)}`);
-    out[key] = Array.isArray(value) ? [...value] : value;
+  const c = mergeStrict({ ...PAPER_CONFIG }, overrides, source);
+  for (const key of KEYS) {
+    const value = c[key];
+    if (Array.isArray(value)) {
+      if (!value.every((v) => Number.isInteger(v) && v > 0)) fail(source, `"${key}" must be a list of positive integers, got ${JSON.stringify(value)}`);
+      (c[key] as number[]) = [...value]; // the caller's arrays stay the caller's
+    }
   }
-  const c = out as unknown as DgiqaConfig;
   validate(c, source);
   return c;
 }
