@@ -1,4 +1,4 @@
-// Depth providers and `dgiqa depth`: exact synthetic depth, precomputed folders, the missing ONNX model.
+// Depth providers and `dgiqa depth`: exact synthetic depth, precomputed folders (Depth Anything: depthAnything.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { depthCommand } from '../src/cli/depth.js';
+import { captured } from './support/capture.js';
 import { synthCommand } from '../src/cli/synth.js';
 import { generateBenchmark, loadSynth, SYNTH_DEFAULT_SEED } from '../src/data/synth/index.js';
 import { metricToModelMap, minMaxToUint8, mirroredDepthPath, openDepthProvider, withDepth } from '../src/depth/index.js';
@@ -20,26 +21,6 @@ test.before(async () => {
 test.after(async () => {
   await rm(root, { recursive: true, force: true });
 });
-
-/**
- * Runs a CLI command and returns its exit code and the last JSON summary (or usage text) it
- * printed. Only those are taken: the test runner reports through this same stdout.
- */
-async function captured(run: () => Promise<number>): Promise<{ code: number; last: string }> {
-  const lines: string[] = [];
-  const original = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
-    const text = String(chunk);
-    if (text.startsWith('{"') || text.startsWith('usage:')) { lines.push(text.trim()); return true; }
-    return (original as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stdout.write;
-  try {
-    const code = await run();
-    return { code, last: lines.pop() ?? '' };
-  } finally {
-    process.stdout.write = original;
-  }
-}
 
 test('scaling: min-max to 0..255, metric depth to near-bright inverse depth', () => {
   assert.deepEqual([...minMaxToUint8([2, 4, 6])], [0, 128, 255]);
@@ -89,14 +70,6 @@ test('precomputed: maps mirror the image tree; a missing one is named', async ()
   await assert.rejects(provider.depthOf('/somewhere/else.png'), /is not under the image root/);
   assert.equal(await provider.pathOf(join(images, 'jpeg', 'img1.bmp')), join(maps, 'jpeg', 'img1.png'));
   await assert.rejects(withDepth([{ image: join(images, 'jpeg', 'img2.bmp') }], provider), /missing depth map/);
-});
-
-test('depth-anything: fails at once and says how to provide depth maps', async () => {
-  const t0 = Date.now();
-  await assert.rejects(openDepthProvider({ provider: 'depth-anything' }), (err: Error) =>
-    /not bundled/.test(err.message) && /@huggingface\/transformers/.test(err.message) && /--provider precomputed --from/.test(err.message));
-  assert.ok(Date.now() - t0 < 200);
-  await assert.rejects(depthCommand(['live', root]), /not bundled/);
 });
 
 test('dgiqa depth: writes mirrored maps, skips them on a rerun, verifies a folder', async () => {

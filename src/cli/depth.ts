@@ -1,25 +1,37 @@
 // `dgiqa depth`: precompute a dataset's depth maps into a folder mirroring its image tree.
-import { relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { loadSynth } from '../data/synth/load.js';
-import { DEPTH_PROVIDERS, listImages, openDepthProvider, precomputeDepth, type DepthProviderName, type DepthSpec, type PrecomputeProgress } from '../depth/index.js';
+import { DEPTH_ANYTHING_DEFAULTS, DEPTH_PROVIDERS, listImages, openDepthProvider, precomputeDepth, type DepthProvider, type DepthProviderName, type DepthSpec, type PrecomputeProgress } from '../depth/index.js';
+import { paths } from '../experiments/paths.js';
 
 const DATASETS = ['live', 'csiq', 'tid2013', 'kadid10k', 'livec', 'koniq10k', 'livefb', 'lol', 'ihaze', 'gopro', 'flare7k', 'pairs', 'synth'];
 
 const USAGE = `usage: dgiqa depth <dataset> <root> [--provider precomputed|synthetic|depth-anything] [--out DIR] [--from DIR]
+                   [--depth-model vits|vitb|vitl|HUB_ID|FOLDER] [--dtype fp32|fp16|q8] [--offline]
 
 Writes one 8-bit depth PNG per image (min-max scaled, larger = nearer) to DIR, mirroring the image
 tree under <root>; maps already there are skipped, so a stopped run restarts where it was.
   <dataset>   ${DATASETS.join(', ')} (synth: <root> is a family folder such as data/synth/A)
-  --provider  synthetic (default for synth), depth-anything (default otherwise; not bundled),
+  --provider  synthetic (default for synth), depth-anything (default otherwise),
               precomputed (normalizes the maps of --from; with --from equal to --out it checks them)
-  --out       output folder (default data/cache/depth/<dataset>)
-  --from      the folder of existing depth PNGs read by --provider precomputed`;
+  --out       output folder (default data/depth/<dataset>, where the experiments look; DGIQA_DEPTH moves it)
+  --from      the folder of existing depth PNGs read by --provider precomputed
+  --depth-model  Depth Anything encoder as the official code names it (default ${DEPTH_ANYTHING_DEFAULTS.model}),
+              a hub id, or a local ONNX model folder (config.json, onnx/model.onnx)
+  --dtype     ONNX weights: fp32 (default, as the official code), fp16, q8 (smaller, approximate)
+  --offline   no download: the hub model must be in the cache (data/cache/models, DGIQA_MODELS)`;
 
-interface DepthArgs { dataset: string; root: string; provider: DepthProviderName; out: string; from: string | null }
+const DTYPES = ['fp32', 'fp16', 'q8'] as const;
+
+interface DepthArgs {
+  dataset: string; root: string; provider: DepthProviderName; out: string; from: string | null;
+  model: string | null; dtype: (typeof DTYPES)[number]; offline: boolean;
+}
 
 function parseArgs(args: string[]): DepthArgs | null {
   const positional: string[] = [];
   let provider: string | null = null, out: string | null = null, from: string | null = null;
+  let model: string | null = null, dtype = 'fp32', offline = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
     const value = (): string => {
@@ -31,6 +43,9 @@ function parseArgs(args: string[]): DepthArgs | null {
     else if (a === '--provider') provider = value();
     else if (a === '--out') out = value();
     else if (a === '--from') from = value();
+    else if (a === '--depth-model') model = value();
+    else if (a === '--dtype') dtype = value();
+    else if (a === '--offline') offline = true;
     else if (a.startsWith('--')) throw new Error(`unknown option "${a}"\n${USAGE}`);
     else positional.push(a);
   }
@@ -39,7 +54,12 @@ function parseArgs(args: string[]): DepthArgs | null {
   if (!DATASETS.includes(dataset)) throw new Error(`unknown dataset "${dataset}" (one of ${DATASETS.join(', ')})`);
   const chosen = provider ?? (dataset === 'synth' ? 'synthetic' : 'depth-anything');
   if (!(DEPTH_PROVIDERS as readonly string[]).includes(chosen)) throw new Error(`--provider must be one of ${DEPTH_PROVIDERS.join(', ')}, got "${chosen}"`);
-  return { dataset, root, provider: chosen as DepthProviderName, out: out ?? `data/cache/depth/${dataset}`, from };
+  if (!(DTYPES as readonly string[]).includes(dtype)) throw new Error(`--dtype must be one of ${DTYPES.join(', ')}, got "${dtype}"`);
+  if (chosen !== 'depth-anything' && (model !== null || offline)) throw new Error(`--depth-model and --offline are for --provider depth-anything, not ${chosen}`);
+  return {
+    dataset, root, provider: chosen as DepthProviderName, out: out ?? join(paths.depth, dataset), from,
+    model, dtype: dtype as DepthArgs['dtype'], offline,
+  };
 }
 
 function specOf(a: DepthArgs): DepthSpec {
@@ -51,7 +71,7 @@ function specOf(a: DepthArgs): DepthSpec {
     if (!a.from) throw new Error('--provider precomputed needs --from DIR: a folder of depth PNGs mirroring the image tree');
     return { provider: 'precomputed', imageRoot: a.root, depthRoot: a.from };
   }
-  return { provider: 'depth-anything' };
+  return { provider: 'depth-anything', ...(a.model ? { model: a.model } : {}), dtype: a.dtype, offline: a.offline, modelCache: paths.models };
 }
 
 /** The images to map: the benchmark's own list for synth (distorted and clean), else every image file under root. */
@@ -77,8 +97,16 @@ export async function depthCommand(args: string[]): Promise<number> {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
-  // Open the provider first: one that cannot work (depth-anything) fails before any file is listed.
+  // Open the provider first: one that cannot work (no Depth Anything model reachable) fails before any file is listed.
   const provider = await openDepthProvider(specOf(a));
+  try {
+    return await precomputeWith(a, provider);
+  } finally {
+    await provider.dispose?.();
+  }
+}
+
+async function precomputeWith(a: DepthArgs, provider: DepthProvider): Promise<number> {
   const images = await imagesOf(a);
   const tty = process.stderr.isTTY === true;
   const t0 = Date.now();

@@ -8,11 +8,15 @@ import { initBackend } from '../backend/index.js';
 import { configFrom } from '../model/index.js';
 import { predictRecords } from '../eval/index.js';
 import { loadModel } from '../weights/index.js';
-import { openDepthProvider } from '../depth/index.js';
+import { DEPTH_ANYTHING_DEFAULTS, openDepthProvider } from '../depth/index.js';
+import { paths } from '../experiments/paths.js';
 
 const USAGE = `usage: dgiqa score IMAGE... --weights W [--depth FILE|DIR] [--crops N] [--seed S] [--config PRESET]
+                   [--depth-model vits|vitb|vitl|HUB_ID|FOLDER] [--offline]
   --depth   a depth PNG (one image) or a folder of depth PNGs named like the images;
-            without it the depth provider is asked (Depth Anything: not bundled, see README)
+            without it Depth Anything makes the maps (kept in data/cache/depth-anything)
+  --depth-model  its encoder (default ${DEPTH_ANYTHING_DEFAULTS.model}, as the official script), a hub id or a local ONNX
+            model folder; --offline: no download (the hub model must be in data/cache/models)
   --crops   random crops averaged (default 20, as the official README); --seed their seed (default 0)
   --config  architecture when the checkpoint does not record one (default paper)`;
 
@@ -33,7 +37,7 @@ function depthFor(image: string, depth: string): string {
 export async function scoreCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args, allowPositionals: true, strict: true,
-    options: { weights: { type: 'string' }, depth: { type: 'string' }, crops: { type: 'string', default: '20' }, seed: { type: 'string', default: '0' }, config: { type: 'string' }, help: { type: 'boolean', default: false } },
+    options: { weights: { type: 'string' }, depth: { type: 'string' }, crops: { type: 'string', default: '20' }, seed: { type: 'string', default: '0' }, config: { type: 'string' }, 'depth-model': { type: 'string' }, offline: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
   });
   if (values.help) {
     process.stdout.write(USAGE + '\n');
@@ -47,6 +51,7 @@ export async function scoreCommand(args: string[]): Promise<number> {
   const images = positionals.map((p) => resolve(p));
   for (const image of images) if (!existsSync(image)) throw new Error(`${image}: no such image`);
   if (values.depth && !existsSync(values.depth)) throw new Error(`${values.depth}: no such depth map or folder`);
+  if (values.depth && (values['depth-model'] !== undefined || values.offline)) throw new Error('--depth gives the maps; --depth-model and --offline are for making them, drop one or the other');
   if (values.depth && images.length > 1 && !statSync(values.depth).isDirectory()) throw new Error(`--depth ${values.depth}: one depth file for ${images.length} images; give a folder of depth maps named like the images`);
 
   const info = await initBackend();
@@ -55,15 +60,21 @@ export async function scoreCommand(args: string[]): Promise<number> {
   let depths: string[];
   if (values.depth) depths = images.map((i) => depthFor(i, values.depth as string));
   else {
-    const provider = await openDepthProvider({ provider: 'depth-anything' });
-    depths = await Promise.all(images.map((i) => provider.pathOf(i)));
+    const model = values['depth-model'];
+    const provider = await openDepthProvider({ provider: 'depth-anything', ...(model ? { model } : {}), offline: values.offline, modelCache: paths.models, mapCache: paths.depthCache });
+    try {
+      depths = [];
+      for (const image of images) depths.push(await provider.pathOf(image));
+    } finally {
+      await provider.dispose?.();
+    }
   }
   const { model } = await loadModel(values.weights, values.config ? configFrom(values.config) : undefined);
   try {
     const records = images.map((image, i) => ({ image, depth: depths[i] }));
     const evalShortSide = Math.round((EVAL_SHORT_SIDE * model.config.imgSize) / 224);
     const p = await predictRecords(model, records, { crops, seed, evalShortSide, workers: 0 });
-    images.forEach((image, i) => process.stdout.write(JSON.stringify({ image, score: p.scores[i], crops }) + '\n'));
+    images.forEach((image, i) => process.stdout.write(JSON.stringify({ image, score: p.scores[i], crops, depth: depths[i] }) + '\n'));
   } finally {
     model.dispose();
   }

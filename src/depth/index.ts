@@ -1,6 +1,6 @@
 // Depth maps for the model's second input: from the synthetic benchmark's exact depth, from a
-// folder of precomputed PNGs, or (not bundled) from Depth Anything.
-import { openDepthAnything } from './depthAnything.js';
+// folder of precomputed PNGs, or from Depth Anything (ONNX).
+import { openDepthAnything, type DepthAnythingOptions } from './depthAnything.js';
 import { openPrecomputedDepth } from './precomputed.js';
 import { openSyntheticDepth } from './synthetic.js';
 import type { DepthProvider } from './types.js';
@@ -8,7 +8,7 @@ import type { DepthProvider } from './types.js';
 export type DepthSpec =
   | { provider: 'synthetic'; root: string }
   | { provider: 'precomputed'; imageRoot: string; depthRoot: string }
-  | { provider: 'depth-anything'; model?: string };
+  | ({ provider: 'depth-anything' } & DepthAnythingOptions);
 
 export async function openDepthProvider(spec: DepthSpec): Promise<DepthProvider> {
   switch (spec.provider) {
@@ -17,7 +17,7 @@ export async function openDepthProvider(spec: DepthSpec): Promise<DepthProvider>
     case 'precomputed':
       return openPrecomputedDepth(spec);
     case 'depth-anything':
-      return openDepthAnything(spec.model === undefined ? {} : { model: spec.model });
+      return openDepthAnything(spec);
   }
 }
 
@@ -30,7 +30,8 @@ export async function withDepth<T extends { image: string }>(records: readonly T
 
 export { openSyntheticDepth } from './synthetic.js';
 export { openPrecomputedDepth, mirroredDepthPath } from './precomputed.js';
-export { openDepthAnything, DEPTH_ANYTHING_UNAVAILABLE } from './depthAnything.js';
+export { openDepthAnything, depthAnythingInput, depthAnythingInputSize, depthAnythingToUint8, DEPTH_ANYTHING_DEFAULTS, DEPTH_ANYTHING_INPUT, DEPTH_ANYTHING_MODELS } from './depthAnything.js';
+export type { DepthAnythingOptions } from './depthAnything.js';
 export { precomputeDepth, listImages, IMAGE_EXTENSIONS } from './precompute.js';
 export type { PrecomputeProgress, PrecomputeResult } from './precompute.js';
 export { minMaxToUint8, metricToModelMap, resizeMap } from './scale.js';

@@ -26,4 +26,6 @@ export interface DepthProvider {
    * and min-max scales them itself). Rejects, naming the file, when there is none.
    */
   pathOf(image: string): Promise<string>;
+  /** Frees what the provider holds (the ONNX session of Depth Anything). */
+  dispose?(): Promise<void>;
 }

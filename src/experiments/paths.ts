@@ -13,6 +13,9 @@ export const paths = {
   datasets: resolve(process.env.DGIQA_DATA ?? join(KIT_ROOT, 'data', 'datasets')),
   /** precomputed depth maps, one folder per dataset mirroring its image tree */
   depth: resolve(process.env.DGIQA_DEPTH ?? join(KIT_ROOT, 'data', 'depth')),
+  /** Depth Anything: hub downloads, and the maps made for single images (`dgiqa score`) */
+  models: resolve(process.env.DGIQA_MODELS ?? join(KIT_ROOT, 'data', 'cache', 'models')),
+  depthCache: resolve(process.env.DGIQA_DEPTH_CACHE ?? join(KIT_ROOT, 'data', 'cache', 'depth-anything')),
   results: resolve(process.env.DGIQA_RESULTS ?? join(KIT_ROOT, 'results')),
   figures: resolve(process.env.DGIQA_FIGURES ?? join(KIT_ROOT, 'figures')),
   /** timm swin_tiny_patch4_window7_224 weights (safetensors or .pth) for the paper profile, if any */
