@@ -91,6 +91,21 @@ test('densityFigure: per panel two histograms and two Gaussian curves, overlap i
   assert.throws(() => densityFigure([{ ...densityPanel('X', 1), clean: [NaN] }]), /X: clean\[0\] is NaN/);
 });
 
+test('densityFigure: rows keep the same pixel gap (axis titles never meet the next panel titles)', () => {
+  const gapPx = (n: number, cols: number): number => {
+    const fig = densityFigure(Array.from({ length: n }, (_, k) => densityPanel(`D${k}`, k)), { cols });
+    const m = fig.layout.margin as { t: number; b: number };
+    const plotHeight = fig.size!.height - m.t - m.b;
+    const top = (fig.layout.yaxis as { domain: [number, number] }).domain;
+    const below = (fig.layout[`yaxis${cols + 1}`] as { domain: [number, number] }).domain;
+    return (top[0] - below[1]) * plotHeight;
+  };
+  for (const [n, cols] of [[4, 2], [6, 2], [8, 3]] as const) assert.ok(Math.abs(gapPx(n, cols) - 110) < 1e-3, `${n} panels in ${cols} columns`);
+  const one = densityFigure([densityPanel('A', 1)]);
+  const four = densityFigure([1, 2, 3, 4].map((k) => densityPanel(`D${k}`, k)), { cols: 2 });
+  assert.ok(four.size!.height > one.size!.height + 240, 'a second row makes the figure taller');
+});
+
 test('cropsFigure: SROCC and PLCC against crops, evaluation time on a second y axis', () => {
   const fig = cropsFigure([
     { crops: 20, srocc: 0.9, plcc: 0.91, seconds: 40 },
@@ -205,7 +220,10 @@ test('imageGridFigure and heatmapOverlayFigure: one image per cell, heat maps st
   assert.ok(grid.data.every((t) => t.type === 'image' && t.source.startsWith('data:image/png;base64,')));
   assert.deepEqual(annotationTexts(grid), [1, 2, 3, 4, 5].map((k) => `image ${k}: 0.${k}`));
   assert.equal(grid.data[4]!.xaxis, 'x5');
-  assert.deepEqual(grid.size, { width: 40 + 3 * 260, height: 100 + 2 * (195 + 30) }, '8x6 pictures: cells 260 x 195');
+  // 8x6 pictures: cells 260 x 195, 8 px between columns, 30 px between rows for the captions
+  assert.deepEqual(grid.size, { width: 40 + 3 * 260 + 2 * 8, height: 100 + 2 * 195 + 30 });
+  const y1 = (grid.layout.yaxis as { domain: [number, number] }).domain, y4 = (grid.layout.yaxis4 as { domain: [number, number] }).domain;
+  assert.ok(Math.abs((y1[0] - y4[1]) * (2 * 195 + 30) - 30) < 1e-3, 'the caption gap is 30 px');
 
   const heat = [[0, 1], [2, 4], [1, 1]];
   const cam = heatmapOverlayFigure([

@@ -2,7 +2,7 @@
 // predicted scores of clean and of distorted images as normalised histograms, each with its fitted
 // Gaussian, and the overlap of the two Gaussians (in %) in the panel title.
 import { BOTTOM_LEGEND, COLORS, assertFinite, axisTitle, baseLayout, type Figure, type PlotlyTrace } from './figure.js';
-import { cellTitle, gridCells } from './grid.js';
+import { cellTitle, pixelGrid } from './grid.js';
 
 export interface FittedGaussians {
   mean_clean: number;
@@ -36,11 +36,15 @@ export function densityFigure(panels: DensityPanel[], opts: DensityFigureOptions
   const title = opts.title ?? 'Predicted scores: clean vs distorted';
   const bins = opts.bins ?? 30;
   const curvePoints = opts.curvePoints ?? 200;
-  const cells = gridCells(panels.length, opts.cols ?? Math.min(panels.length, 4), { yGap: 0.16 });
+  // Pixel gaps: below each row its tick labels and axis title, above the next its panel title.
+  const margin = BOTTOM_LEGEND.margin;
+  const { cells, size, plot } = pixelGrid(panels.length, opts.cols ?? Math.min(panels.length, 4), { cellWidth: 300, cellHeight: 240, xGap: 60, yGap: 110, margin });
   const data: PlotlyTrace[] = [];
   const layout = baseLayout(title, {
     barmode: 'overlay',
     ...BOTTOM_LEGEND,
+    // the legend 60 px under the last row, whatever the number of rows
+    legend: { ...BOTTOM_LEGEND.legend, y: -60 / plot.height },
   });
   const annotations: Record<string, unknown>[] = [];
   panels.forEach((p, k) => {
@@ -99,7 +103,7 @@ export function densityFigure(panels: DensityPanel[], opts: DensityFigureOptions
     annotations.push(cellTitle(cell, `${p.dataset} (overlap ${p.overlapPct.toFixed(1)}%)`));
   });
   layout.annotations = annotations;
-  return { name: opts.name ?? 'fig08-density', title, data, layout };
+  return { name: opts.name ?? 'fig08-density', title, data, layout, size };
 }
 
 function gaussianPdf(x: number, mean: number, std: number): number {

@@ -48,6 +48,29 @@ export function gridCells(count: number, cols: number, opts: GridOptions = {}): 
   return cells;
 }
 
+export interface PixelGridOptions {
+  /** Size of one cell's plotting area, CSS pixels. */
+  cellWidth: number;
+  cellHeight: number;
+  /** Gaps between cells in pixels: room for tick labels, axis titles and the next row's panel titles. */
+  xGap: number;
+  yGap: number;
+  margin: { l: number; r: number; t: number; b: number };
+}
+
+/**
+ * A grid whose gaps are fixed in pixels, with the figure size that makes them so. Gaps given as
+ * fractions of the plot (gridCells) shrink or grow with the number of rows, and titles collide.
+ */
+export function pixelGrid(count: number, cols: number, o: PixelGridOptions): { cells: GridCell[]; size: { width: number; height: number }; plot: { width: number; height: number } } {
+  const c = Math.min(cols, count);
+  const rows = Math.ceil(count / c);
+  const plot = { width: c * o.cellWidth + (c - 1) * o.xGap, height: rows * o.cellHeight + (rows - 1) * o.yGap };
+  const cells = gridCells(count, cols, { xGap: o.xGap / plot.width, yGap: o.yGap / plot.height });
+  const size = { width: Math.round(plot.width + o.margin.l + o.margin.r), height: Math.round(plot.height + o.margin.t + o.margin.b) };
+  return { cells, size, plot };
+}
+
 /** A panel title just above a cell, centred on it. */
 export function cellTitle(cell: GridCell, text: string): Record<string, unknown> {
   return {

@@ -3,7 +3,7 @@
 // a semi-transparent heat map over the image, with and without depth). Images travel as base64
 // PNG inside the figure, so the HTML and SVG stay self-contained.
 import { baseLayout, type Figure, type PlotlyTrace } from './figure.js';
-import { cellTitle, gridCells, type GridCell } from './grid.js';
+import { cellTitle, pixelGrid, type GridCell } from './grid.js';
 
 export interface CaptionedImage {
   title: string;
@@ -37,15 +37,16 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 export function imageGridFigure(images: CaptionedImage[], cols: number, opts: ImageFigureOptions = {}): Figure {
   if (images.length === 0) throw new Error('imageGridFigure: no images');
-  const cells = gridCells(images.length, cols, { xGap: 0.02, yGap: 0.08 });
-  const data: PlotlyTrace[] = images.map((img, k) => imageTrace(img, cells[k]!, 'imageGridFigure'));
-  return pictureFigure(opts.name ?? 'fig09-examples', opts.title ?? 'Example images', data, cells, images, cols, opts.cellSize);
+  const grid = pictureGrid(images, cols, opts.cellSize);
+  const data: PlotlyTrace[] = images.map((img, k) => imageTrace(img, grid.cells[k]!, 'imageGridFigure'));
+  return pictureFigure(opts.name ?? 'fig09-examples', opts.title ?? 'Example images', data, grid, images);
 }
 
 export function heatmapOverlayFigure(panels: OverlayPanel[], opts: OverlayFigureOptions = {}): Figure {
   if (panels.length === 0) throw new Error('heatmapOverlayFigure: no panels');
   const cols = opts.cols ?? Math.min(panels.length, 3);
-  const cells = gridCells(panels.length, cols, { xGap: 0.02, yGap: 0.08 });
+  const grid = pictureGrid(panels, cols, opts.cellSize);
+  const cells = grid.cells;
   const data: PlotlyTrace[] = [];
   let scaleShown = false;
   panels.forEach((p, k) => {
@@ -78,7 +79,7 @@ export function heatmapOverlayFigure(panels: OverlayPanel[], opts: OverlayFigure
     });
     scaleShown = true;
   });
-  return pictureFigure(opts.name ?? 'fig05-gradcam', opts.title ?? 'Grad-CAM', data, cells, panels, cols, opts.cellSize);
+  return pictureFigure(opts.name ?? 'fig05-gradcam', opts.title ?? 'Grad-CAM', data, grid, panels);
 }
 
 /** Width and height of a PNG from its IHDR chunk. */
@@ -102,32 +103,33 @@ function imageTrace(img: CaptionedImage, cell: GridCell, where: string): PlotlyT
   };
 }
 
-function pictureFigure(
-  name: string,
-  title: string,
-  data: PlotlyTrace[],
-  cells: GridCell[],
-  images: CaptionedImage[],
-  cols: number,
-  cellSize = 260,
-): Figure {
-  const hidden = { showticklabels: false, showgrid: false, zeroline: false, ticks: '' };
-  const layout = baseLayout(title, { showlegend: false, margin: { l: 20, r: 20, t: 80, b: 20 } });
-  cells.forEach((cell) => {
-    layout[cell.xKey] = { ...hidden, domain: cell.xDomain, anchor: cell.y };
-    // Square pixels: the y axis follows the x axis' scale (image traces reverse y themselves).
-    layout[cell.yKey] = { ...hidden, domain: cell.yDomain, anchor: cell.x, scaleanchor: cell.x };
-  });
-  layout.annotations = cells.map((cell, k) => cellTitle(cell, images[k]!.title));
-  const c = Math.min(cols, images.length);
-  const rows = Math.ceil(images.length / c);
-  // Cells as tall as the tallest picture needs, so captions sit right above the pictures.
+const PICTURE_MARGIN = { l: 20, r: 20, t: 80, b: 20 };
+
+/** Cells as tall as the tallest picture needs, 30 px between rows for the captions. */
+function pictureGrid(images: CaptionedImage[], cols: number, cellSize = 260): { cells: GridCell[]; size: { width: number; height: number } } {
   const aspect = Math.max(...images.map((img) => {
     const { width, height } = pngSize(img.pngBase64);
     return height / width;
   }));
-  const cellHeight = Math.round(cellSize * aspect);
-  return { name, title, data, layout, size: { width: 40 + c * cellSize, height: 100 + rows * (cellHeight + 30) } };
+  return pixelGrid(images.length, cols, { cellWidth: cellSize, cellHeight: Math.round(cellSize * aspect), xGap: 8, yGap: 30, margin: PICTURE_MARGIN });
+}
+
+function pictureFigure(
+  name: string,
+  title: string,
+  data: PlotlyTrace[],
+  grid: { cells: GridCell[]; size: { width: number; height: number } },
+  images: CaptionedImage[],
+): Figure {
+  const hidden = { showticklabels: false, showgrid: false, zeroline: false, ticks: '' };
+  const layout = baseLayout(title, { showlegend: false, margin: PICTURE_MARGIN });
+  grid.cells.forEach((cell) => {
+    layout[cell.xKey] = { ...hidden, domain: cell.xDomain, anchor: cell.y };
+    // Square pixels: the y axis follows the x axis' scale (image traces reverse y themselves).
+    layout[cell.yKey] = { ...hidden, domain: cell.yDomain, anchor: cell.x, scaleanchor: cell.x };
+  });
+  layout.annotations = grid.cells.map((cell, k) => cellTitle(cell, images[k]!.title));
+  return { name, title, data, layout, size: grid.size };
 }
 
 function stripPrefix(b64: string): string {
