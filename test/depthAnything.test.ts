@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -71,7 +71,7 @@ test('a model folder: maps the size of the image, oriented, PNG and BMP alike, c
   const mapCache = join(root, 'cache');
   const provider = await openDepthProvider({ provider: 'depth-anything', model: modelDir, mapCache });
   try {
-    assert.match(provider.source, /depth-anything-stand-in, fp32/);
+    assert.match(provider.source, /depth-anything-stand-in\/onnx\/model\.onnx, fp32/);
     const png = await provider.depthOf(join(root, 'images', 'ramp.png'));
     assert.deepEqual([png.width, png.height, png.data.length], [W, H, W * H]);
     const row = (y: number): number[] => [...png.data.subarray(y * W, (y + 1) * W)];
@@ -116,6 +116,21 @@ test('no model reachable: one clear error at once, saying how to provide one', a
     (e: Error) => /cannot load Xenova\/depth-anything-small-hf \(Hugging Face hub, offline cache\)/.test(e.message) && how.test(e.message));
   assert.ok(Date.now() - t0 < 5000);
   await assert.rejects(openDepthProvider({ provider: 'depth-anything', model: 'not a model' }), /neither an encoder \(vits, vitb, vitl\), a hub id/);
+  await assert.rejects(openDepthProvider({ provider: 'depth-anything', model: modelDir, dtype: 'fp16' }), /has no ONNX weights \(looked for onnx\/model_fp16\.onnx/);
+});
+
+test('a model folder with other weights: quantized only, at the top of the folder', async () => {
+  const flat = join(root, 'flat');
+  await writeDepthModelFolder(flat);
+  await rename(join(flat, 'onnx', 'model.onnx'), join(flat, 'model_quantized.onnx'));
+  const provider = await openDepthProvider({ provider: 'depth-anything', model: flat, mapCache: join(root, 'cache-flat') });
+  try {
+    assert.match(provider.source, /flat\/model_quantized\.onnx, q8$/);
+    const map = await provider.depthOf(join(root, 'images', 'ramp.png'));
+    assert.deepEqual([map.data[0], map.data[W - 1]], [0, 254]);
+  } finally {
+    await provider.dispose?.();
+  }
 });
 
 test('dgiqa depth --provider depth-anything: mirrored maps, a rerun skips them; bad options refused', async () => {

@@ -18,20 +18,21 @@ tree under <root>; maps already there are skipped, so a stopped run restarts whe
   --from      the folder of existing depth PNGs read by --provider precomputed
   --depth-model  Depth Anything encoder as the official code names it (default ${DEPTH_ANYTHING_DEFAULTS.model}),
               a hub id, or a local ONNX model folder (config.json, onnx/model.onnx)
-  --dtype     ONNX weights: fp32 (default, as the official code), fp16, q8 (smaller, approximate)
+  --dtype     ONNX weights: fp32 (as the official code; a local folder: the first of fp32, fp16, q8 it holds),
+              fp16, q8 (smaller, approximate)
   --offline   no download: the hub model must be in the cache (data/cache/models, DGIQA_MODELS)`;
 
 const DTYPES = ['fp32', 'fp16', 'q8'] as const;
 
 interface DepthArgs {
   dataset: string; root: string; provider: DepthProviderName; out: string; from: string | null;
-  model: string | null; dtype: (typeof DTYPES)[number]; offline: boolean;
+  model: string | null; dtype: (typeof DTYPES)[number] | null; offline: boolean;
 }
 
 function parseArgs(args: string[]): DepthArgs | null {
   const positional: string[] = [];
   let provider: string | null = null, out: string | null = null, from: string | null = null;
-  let model: string | null = null, dtype = 'fp32', offline = false;
+  let model: string | null = null, dtype: string | null = null, offline = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
     const value = (): string => {
@@ -54,7 +55,7 @@ function parseArgs(args: string[]): DepthArgs | null {
   if (!DATASETS.includes(dataset)) throw new Error(`unknown dataset "${dataset}" (one of ${DATASETS.join(', ')})`);
   const chosen = provider ?? (dataset === 'synth' ? 'synthetic' : 'depth-anything');
   if (!(DEPTH_PROVIDERS as readonly string[]).includes(chosen)) throw new Error(`--provider must be one of ${DEPTH_PROVIDERS.join(', ')}, got "${chosen}"`);
-  if (!(DTYPES as readonly string[]).includes(dtype)) throw new Error(`--dtype must be one of ${DTYPES.join(', ')}, got "${dtype}"`);
+  if (dtype !== null && !(DTYPES as readonly string[]).includes(dtype)) throw new Error(`--dtype must be one of ${DTYPES.join(', ')}, got "${dtype}"`);
   if (chosen !== 'depth-anything' && (model !== null || offline)) throw new Error(`--depth-model and --offline are for --provider depth-anything, not ${chosen}`);
   return {
     dataset, root, provider: chosen as DepthProviderName, out: out ?? join(paths.depth, dataset), from,
@@ -71,7 +72,7 @@ function specOf(a: DepthArgs): DepthSpec {
     if (!a.from) throw new Error('--provider precomputed needs --from DIR: a folder of depth PNGs mirroring the image tree');
     return { provider: 'precomputed', imageRoot: a.root, depthRoot: a.from };
   }
-  return { provider: 'depth-anything', ...(a.model ? { model: a.model } : {}), dtype: a.dtype, offline: a.offline, modelCache: paths.models };
+  return { provider: 'depth-anything', ...(a.model ? { model: a.model } : {}), ...(a.dtype ? { dtype: a.dtype } : {}), offline: a.offline, modelCache: paths.models };
 }
 
 /** The images to map: the benchmark's own list for synth (distorted and clean), else every image file under root. */

@@ -24,7 +24,7 @@ export const DEPTH_ANYTHING_MODELS: Readonly<Record<string, string>> = Object.fr
 export interface DepthAnythingOptions {
   /** an encoder name (vits, vitb, vitl), a hub model id, or a local model folder */
   model?: string;
-  /** ONNX weights variant: fp32 is onnx/model.onnx; q8 onnx/model_quantized.onnx (smaller, approximate) */
+  /** ONNX weights: fp32 is onnx/model.onnx, fp16 model_fp16.onnx, q8 model_quantized.onnx (smaller, approximate) */
   dtype?: 'fp32' | 'fp16' | 'q8';
   /** where hub downloads are kept (default: @huggingface/transformers' own cache) */
   modelCache?: string;
@@ -92,19 +92,38 @@ export function depthAnythingInput(rgb: { width: number; height: number; data: U
   return { data, width, height };
 }
 
-/** Where the model comes from: a local folder (checked now) or a hub id. */
-function resolveModel(model: string): { kind: 'folder'; path: string } | { kind: 'hub'; id: string } {
+type Dtype = NonNullable<DepthAnythingOptions['dtype']>;
+const DTYPE_SUFFIX: Readonly<Record<Dtype, string>> = { fp32: '', fp16: '_fp16', q8: '_quantized' }; // the hub's file names
+
+type ModelSource =
+  | { kind: 'folder'; path: string; subfolder: string; dtype: Dtype; file: string }
+  | { kind: 'hub'; id: string; dtype: Dtype };
+
+/**
+ * Where the model comes from: a hub id, or a local folder checked now. In a folder the weights are
+ * looked for as the hub lays them out (onnx/model.onnx) or at its top; without a dtype asked for,
+ * the first of fp32, fp16, quantized that is there is taken.
+ */
+function resolveModel(model: string, dtype: Dtype | undefined): ModelSource {
   const alias = DEPTH_ANYTHING_MODELS[model];
-  if (alias) return { kind: 'hub', id: alias };
+  if (alias) return { kind: 'hub', id: alias, dtype: dtype ?? DEPTH_ANYTHING_DEFAULTS.dtype };
   const looksLikePath = model.startsWith('.') || model.startsWith('/') || model.includes('\\') || existsSync(model);
   if (!looksLikePath) {
     if (!/^[\w.-]+\/[\w.-]+$/.test(model)) throw new Error(`depth-anything: "${model}" is neither an encoder (${Object.keys(DEPTH_ANYTHING_MODELS).join(', ')}), a hub id (owner/name) nor a folder`);
-    return { kind: 'hub', id: model };
+    return { kind: 'hub', id: model, dtype: dtype ?? DEPTH_ANYTHING_DEFAULTS.dtype };
   }
   const path = resolve(model);
   if (!existsSync(path) || !statSync(path).isDirectory()) throw new Error(`depth-anything: model folder ${path} does not exist. ${HOW_TO_PROVIDE}`);
   if (!existsSync(join(path, 'config.json'))) throw new Error(`depth-anything: ${path} is not a Depth Anything ONNX model folder (no config.json; expected config.json and onnx/model.onnx)`);
-  return { kind: 'folder', path };
+  const dtypes: Dtype[] = dtype ? [dtype] : ['fp32', 'fp16', 'q8'];
+  for (const d of dtypes) {
+    for (const subfolder of ['onnx', '']) {
+      const file = join(subfolder, `model${DTYPE_SUFFIX[d]}.onnx`);
+      if (existsSync(join(path, file))) return { kind: 'folder', path, subfolder, dtype: d, file };
+    }
+  }
+  const wanted = dtypes.map((d) => `onnx/model${DTYPE_SUFFIX[d]}.onnx`).join(', ');
+  throw new Error(`depth-anything: ${path} has no ONNX weights (looked for ${wanted}, also at the folder's top)`);
 }
 
 /**
@@ -127,10 +146,10 @@ export function depthAnythingToUint8(values: ArrayLike<number>): Uint8Array {
 
 export async function openDepthAnything(opts: DepthAnythingOptions = {}): Promise<DepthProvider & { dispose(): Promise<void> }> {
   const modelName = opts.model ?? process.env.DGIQA_DEPTH_MODEL ?? DEPTH_ANYTHING_DEFAULTS.model;
-  const dtype = opts.dtype ?? DEPTH_ANYTHING_DEFAULTS.dtype;
   const offline = opts.offline ?? (process.env.HF_HUB_OFFLINE === '1' || process.env.DGIQA_OFFLINE === '1');
   const mapCache = resolve(opts.mapCache ?? DEPTH_ANYTHING_DEFAULTS.mapCache);
-  const where = resolveModel(modelName);
+  const where = resolveModel(modelName, opts.dtype);
+  const dtype = where.dtype;
 
   let hf: Transformers;
   try {
@@ -148,10 +167,12 @@ export async function openDepthAnything(opts: DepthAnythingOptions = {}): Promis
     if (opts.modelCache) hf.env.cacheDir = resolve(opts.modelCache);
     modelId = where.id;
   }
-  const source = where.kind === 'folder' ? where.path : `${where.id} (Hugging Face hub${offline ? ', offline cache' : ''})`;
+  const source = where.kind === 'folder' ? join(where.path, where.file) : `${where.id} (Hugging Face hub${offline ? ', offline cache' : ''})`;
   let model: DepthModel;
   try {
-    model = await hf.AutoModelForDepthEstimation.from_pretrained(modelId, { dtype, device: 'cpu', local_files_only: where.kind === 'folder' || offline });
+    model = await hf.AutoModelForDepthEstimation.from_pretrained(modelId, {
+      dtype, device: 'cpu', local_files_only: where.kind === 'folder' || offline, ...(where.kind === 'folder' ? { subfolder: where.subfolder } : {}),
+    });
   } catch (err) {
     throw new Error(`depth-anything: cannot load ${source} (${firstLine(err)}). ${HOW_TO_PROVIDE}`);
   }
