@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { depthCommand } from '../src/cli/depth.js';
 import { scoreCommand } from '../src/cli/score.js';
-import { depthAnythingInputSize, depthAnythingToUint8, openDepthProvider } from '../src/depth/index.js';
+import { depthAnythingInput, depthAnythingInputSize, depthAnythingToUint8, openDepthProvider } from '../src/depth/index.js';
 import { resizeBilinear, resizeCubic } from '../src/depth/resample.js';
 import { encodeBmp } from './helpers/data-fixtures.js';
 import { captured } from './support/capture.js';
@@ -57,6 +57,18 @@ test('resizes match OpenCV: INTER_CUBIC for the input, bilinear (align_corners=F
   const [gh, gw] = cv2.grey.shape;
   for (const { out, data } of cv2.linear) assertAllClose(resizeBilinear(cv2.grey.data, gh, gw, out[0], out[1]), data, 1e-6, `linear ${gh}x${gw} -> ${out.join('x')}`);
   for (const s of cv2.sizes) assert.deepEqual(depthAnythingInputSize(s.in[0], s.in[1]), s.out, `input size of ${s.in.join('x')}`);
+});
+
+test('model input: the official size, CHW, ImageNet-normalized', () => {
+  const flat = depthAnythingInput({ width: 50, height: 20, data: new Uint8Array(50 * 20 * 3).map((_, i) => [128, 64, 200][i % 3] as number) });
+  assert.deepEqual([flat.width, flat.height], [1288, 518]); // 1295 / 14 = 92.5 rounds to even, as numpy does
+  const plane = flat.width * flat.height;
+  assert.equal(flat.data.length, 3 * plane);
+  const mean = [0.485, 0.456, 0.406], std = [0.229, 0.224, 0.225];
+  [128, 64, 200].forEach((v, c) => {
+    const expected = (v / 255 - (mean[c] as number)) / (std[c] as number);
+    for (const i of [0, 777, plane - 1]) assert.ok(Math.abs((flat.data[c * plane + i] as number) - expected) < 1e-5, `channel ${c} at ${i}`);
+  });
 });
 
 test('post-processing: min-max with the 1e-8 guard, times 255, truncated', () => {

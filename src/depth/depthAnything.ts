@@ -81,13 +81,13 @@ export function depthAnythingInputSize(width: number, height: number): [number, 
 /** RGB bytes to the model's input: /255, cubic resize, ImageNet normalization, CHW float32. */
 export function depthAnythingInput(rgb: { width: number; height: number; data: Uint8Array }): { data: Float32Array; width: number; height: number } {
   const [width, height] = depthAnythingInputSize(rgb.width, rgb.height);
-  const unit = new Float64Array(rgb.data.length);
-  for (let i = 0; i < unit.length; i++) unit[i] = (rgb.data[i] as number) / 255;
-  const resized = resizeCubic(unit, rgb.height, rgb.width, 3, height, width);
+  // Resized from the bytes and divided by 255 after: the same (resizing is linear), without a
+  // float copy of a possibly large photograph.
+  const resized = resizeCubic(rgb.data, rgb.height, rgb.width, 3, height, width);
   const data = new Float32Array(3 * width * height);
   const plane = width * height;
   for (let i = 0; i < plane; i++) {
-    for (let c = 0; c < 3; c++) data[c * plane + i] = ((resized[i * 3 + c] as number) - (DEPTH_ANYTHING_INPUT.mean[c] as number)) / (DEPTH_ANYTHING_INPUT.std[c] as number);
+    for (let c = 0; c < 3; c++) data[c * plane + i] = ((resized[i * 3 + c] as number) / 255 - (DEPTH_ANYTHING_INPUT.mean[c] as number)) / (DEPTH_ANYTHING_INPUT.std[c] as number);
   }
   return { data, width, height };
 }
