@@ -4,13 +4,14 @@
 // pieces of `dgiqa reproduce` that need no Jupyter: the notebook list and the failure parser.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COURSE_OUTPUTS, NOTEBOOKS } from '../src/report/index.js';
-import { RUNNER_PY, courseNotebooks, parseCellFailure } from '../src/cli/reproduce.js';
+import { RUNNER_PY, courseNotebooks, parseCellFailure, progressRelay } from '../src/cli/reproduce.js';
+import { noteProgress } from '../src/util/progress.js';
 
 // dist/test -> repository root
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -121,6 +122,34 @@ test('courseNotebooks: in order, --only by number or name, unknown names refused
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('progress: the library\'s notes go to DGIQA_PROGRESS, the relay shows whole new lines once', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dgiqa-progress-'));
+  const file = join(dir, 'progress.log');
+  const shown: string[] = [];
+  const relay = progressRelay(file, () => 'nb running', (l) => shown.push(l));
+  relay();
+  assert.deepEqual(shown, []);
+  const saved = process.env.DGIQA_PROGRESS;
+  process.env.DGIQA_PROGRESS = file;
+  try {
+    noteProgress('synth-A split 1/10: train 960, test 240');
+    noteProgress('two\nlines');
+  } finally {
+    if (saved === undefined) delete process.env.DGIQA_PROGRESS;
+    else process.env.DGIQA_PROGRESS = saved;
+  }
+  appendFileSync(file, 'half a li');
+  relay();
+  assert.deepEqual(shown, ['    synth-A split 1/10: train 960, test 240', '    two lines']);
+  appendFileSync(file, 'ne\n');
+  relay();
+  relay();
+  assert.deepEqual(shown.slice(2), ['    half a line']);
+  noteProgress('not written: DGIQA_PROGRESS is unset');
+  assert.ok(!readFileSync(file, 'utf8').includes('not written'));
+  await rm(dir, { recursive: true, force: true });
 });
 
 test('parseCellFailure reads the runner\'s failure line and keeps the error, not tslab\'s frames', () => {

@@ -4,7 +4,7 @@
 // when a cell fails or an expected figure or table is missing. The library saves every result, so a
 // rerun only redoes what is not saved yet.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, readFileSync, readdirSync, realpathSync, symlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KIT_ROOT, paths } from '../experiments/paths.js';
@@ -230,6 +230,33 @@ function executeNotebook(python: string, file: string, notebooksDir: string, out
   });
 }
 
+/**
+ * Shows the progress notes a notebook's library calls append to `file` (emptied here), and, after
+ * a minute with none, how long the notebook has been running.
+ */
+export function progressRelay(file: string, running: () => string, show: (line: string) => void = log): () => void {
+  writeFileSync(file, '');
+  let offset = 0;
+  let lastShown = performance.now();
+  return () => {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch {
+      return;
+    }
+    const end = bytes.lastIndexOf(0x0a) + 1; // whole lines only
+    if (end > offset) {
+      for (const line of bytes.subarray(offset, end).toString('utf8').split('\n')) if (line.trim()) show(`    ${line}`);
+      offset = end;
+      lastShown = performance.now();
+    } else if (performance.now() - lastShown >= 60_000) {
+      show(`    ... ${running()}`);
+      lastShown = performance.now();
+    }
+  };
+}
+
 export async function reproduceCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -256,7 +283,10 @@ export async function reproduceCommand(args: string[]): Promise<number> {
     PATH: [join(root, 'node_modules', '.bin'), process.env.PATH ?? ''].join(delimiter),
     // the kernel's Python helpers stay quiet
     PYDEVD_DISABLE_FILE_VALIDATION: '1',
+    // the library's progress notes (src/util/progress.ts), relayed below while a notebook runs
+    DGIQA_PROGRESS: join(outDir, 'progress.log'),
   };
+  mkdirSync(outDir, { recursive: true });
   const python = ensureJupyter(env, root);
   const chromium = await findChromium();
 
@@ -274,9 +304,11 @@ export async function reproduceCommand(args: string[]): Promise<number> {
     }
     log(`[${i + 1}/${files.length}] ${file} ...`);
     const start = performance.now();
-    const ticker = setInterval(() => log(`    ... ${file} running for ${formatSeconds((performance.now() - start) / 1000)}`), 60_000);
+    const relay = progressRelay(env.DGIQA_PROGRESS as string, () => `${file} running for ${formatSeconds((performance.now() - start) / 1000)}`);
+    const ticker = setInterval(relay, 5_000);
     const { code, stderr } = await executeNotebook(python, file, notebooksDir, outDir, env);
     clearInterval(ticker);
+    relay();
     const seconds = (performance.now() - start) / 1000;
     if (code === 0) {
       log(`[${i + 1}/${files.length}] ${file} ok in ${formatSeconds(seconds)} (total ${formatSeconds((performance.now() - t0) / 1000)})`);

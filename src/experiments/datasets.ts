@@ -9,6 +9,7 @@ import { openPrecomputedDepth, openSyntheticDepth } from '../depth/index.js';
 import type { DepthProvider } from '../depth/index.js';
 import type { Profile } from './profiles.js';
 import { paths } from './paths.js';
+import { noteProgress } from '../util/progress.js';
 
 export interface BenchItem {
   image: string;
@@ -46,7 +47,9 @@ export async function ensureSynth(profile: Profile, log: (line: string) => void 
   const root = profile.synth === 'smoke' ? join(paths.synth, 'smoke') : paths.synth;
   for (const family of ['A', 'B'] as SynthFamily[]) {
     if (existsSync(join(root, family, 'manifest.json'))) continue;
-    log(`generating the embedded benchmark, family ${family} (${size.scenes} scenes, ${size.size}px) in ${root}`);
+    const line = `generating the embedded benchmark, family ${family} (${size.scenes} scenes, ${size.size}px) in ${root}`;
+    log(line);
+    noteProgress(line);
     await generateBenchmark({ outDir: root, seed: SYNTH_DEFAULT_SEED, family, scenes: size.scenes, size: size.size, levels: size.levels, profile: profile.synth, note: size.note });
   }
   return root;

@@ -12,6 +12,7 @@ import type { Profile } from './profiles.js';
 import { readResult, resultPath, writeResult } from './results.js';
 import { loadRunModel, runModelConfig, testModel, trainAndTest } from './run.js';
 import type { RunResult } from './run.js';
+import { noteProgress } from '../util/progress.js';
 
 const SPLIT_SEED = 0;
 
@@ -45,7 +46,9 @@ export async function runProtocol(profile: Profile, dataset: string, log: (l: st
   const runs: RunResult[] = [];
   for (const split of splits) {
     const parts = applySplit(b.items, split);
-    log(`${dataset} split ${split.index + 1}/${splits.length}: train ${parts.train.length + parts.val.length}, test ${parts.test.length}`);
+    const line = `${dataset} split ${split.index + 1}/${splits.length}: train ${parts.train.length + parts.val.length}, test ${parts.test.length}`;
+    log(line);
+    noteProgress(line);
     runs.push(await trainAndTest({ profile, dir: resultPath(profile, 'protocol', dataset, `split-${String(split.index).padStart(2, '0')}`), train: [...parts.train, ...parts.val], test: parts.test, label: `${dataset} split ${split.index}`, data: dataLabel(b), seed: split.index }));
   }
   const perDistortion: Record<string, number> = {};

@@ -14,6 +14,7 @@ import type { BenchItem } from './datasets.js';
 import type { Profile } from './profiles.js';
 import { paths } from './paths.js';
 import { readResult, writeResult } from './results.js';
+import { noteProgress } from '../util/progress.js';
 
 export interface RunSpec {
   profile: Profile;
@@ -72,6 +73,7 @@ export async function trainAndTest(spec: RunSpec): Promise<RunResult> {
     const trainSeconds = (performance.now() - t0) / 1000;
     const result = await testModel(model, spec, pool);
     model.dispose();
+    noteProgress(`${spec.label}: test SROCC ${result.metrics.srocc.toFixed(3)}, PLCC ${result.metrics.plcc.toFixed(3)} (${spec.test.length} images; trained in ${Math.round(trainSeconds)} s)`);
     return await writeResult(resultFile, 'run', p, spec.data, { ...result, trainSeconds, pretrained: config.pretrained !== '', trainConfig: { ...config } });
   } finally {
     await pool.close();

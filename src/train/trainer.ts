@@ -15,6 +15,7 @@ import { cosineLr } from './schedule.js';
 import { trainStep } from './step.js';
 import type { TrainConfig } from './config.js';
 import { Progress } from './progress.js';
+import { noteProgress } from '../util/progress.js';
 
 /** A batch as the data pipeline makes it: NHWC float32, normalised. */
 export interface HostBatch {
@@ -168,6 +169,7 @@ export async function fit(o: FitOptions): Promise<FitResult> {
     state = { ...state, epoch: epoch + 1, step, finished: epoch + 1 === c.numEpochs };
     await writeJsonAtomic(statePath, state);
     await appendFile(join(dir, FILES.log), JSON.stringify({ kind: 'epoch', ...record }) + '\n');
+    noteProgress(`${typeof o.meta?.label === 'string' ? o.meta.label : dir}: epoch ${epoch + 1}/${c.numEpochs}, loss ${record.loss.toFixed(4)}, ${record.imagesPerSecond.toFixed(1)} img/s`);
   }
   optimizer.dispose();
   return { model, state, epochs };
