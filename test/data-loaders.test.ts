@@ -2,6 +2,7 @@
 // range, reference linkage, the first record, and one-line errors on missing or malformed files.
 import assert from 'node:assert/strict';
 import { rmSync, unlinkSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -240,6 +241,11 @@ test('LIVE-FB: labels_image.csv with subfolder names, images below database/', a
   assert.equal(loaded.records[1]!.relImage, 'database/blur_dataset/motion0012.jpg');
   assert.equal(best(loaded.records).raw, 72.5);
   assert.ok(loaded.notes.some((n) => n.startsWith("3 images (paper's Table 1: 39810)")));
+  // The same images below FLIVE/ instead, as some IQA codebases arrange them.
+  await rename(join(root, 'database'), join(root, 'FLIVE'));
+  assert.equal((await loadLivefb(root)).records[1]!.relImage, 'FLIVE/blur_dataset/motion0012.jpg');
+  await rename(join(root, 'FLIVE'), join(root, 'elsewhere'));
+  await assert.rejects(loadLivefb(root), /names AVA__149\.jpg, but none of .*AVA__149\.jpg, .*database\/AVA__149\.jpg, .*FLIVE\/AVA__149\.jpg exists/);
   writeFile(join(root, 'labels_image.csv'), 'image,score\nAVA__149.jpg,3\n');
   await assert.rejects(loadLivefb(root), /labels_image\.csv: column "name" or "name_image" not found \(columns: image, score\)/);
 });

@@ -2,7 +2,8 @@
 // (github baidut/PaQ-2-PiQ, niu-haoran/FLIVE_Database):
 //   labels_image.csv   columns name, mos (and others); names carry a subfolder (e.g. blur_dataset/x.jpg,
 //                      voc_emotic_ava/y.jpg) or none (AVA__149.jpg)
-//   the images, below the root or below database/ (both arrangements circulate)
+//   the images, below the root, below database/ (FLIVE_Database) or below FLIVE/ (as some IQA
+//   codebases arrange it): all three circulate
 // MOS is on 0-100, higher is better. The paper's Table 1 counts 39,810 images; the loader reports
 // what labels_image.csv holds and, with skipMissing, how many of its images are absent (part of
 // FLIVE has to be collected from its source datasets).
@@ -15,8 +16,8 @@ import type { DatasetOptions, LoadedDataset } from './types.js';
 
 export const LIVEFB_SCALE: ScoreScale = { name: 'MOS', min: 0, max: 100, higherIsBetter: true };
 
-const LAYOUT = 'LIVE-FB (FLIVE) layout: labels_image.csv, images below the root or below database/';
-const IMAGE_BASES = ['', 'database'];
+const LAYOUT = 'LIVE-FB (FLIVE) layout: labels_image.csv, images below the root, database/ or FLIVE/';
+const IMAGE_BASES = ['', 'database', 'FLIVE'];
 
 export async function loadLivefb(rootDir: string, options: DatasetOptions = {}): Promise<LoadedDataset> {
   const root = checkRoot(rootDir, LAYOUT);
@@ -31,7 +32,7 @@ export async function loadLivefb(rootDir: string, options: DatasetOptions = {}):
     (b) => b !== undefined && probe.some((name) => index.resolve(root, b === '' ? name : `${b}/${name}`) !== undefined),
   );
   if (probe.length > 0 && base === undefined && !options.skipMissing) {
-    throw new DataError(file, `line ${table.lines[0]} names ${probe[0]}, but neither ${join(root, probe[0]!)} nor ${join(root, 'database', probe[0]!)} exists`);
+    throw new DataError(file, `line ${table.lines[0]} names ${probe[0]}, but none of ${IMAGE_BASES.map((b) => join(root, b, probe[0]!)).join(', ')} exists`);
   }
   const prefix = base ? `${base}/` : '';
   const builder = new RecordBuilder('livefb', root, LIVEFB_SCALE, file, options);
