@@ -96,6 +96,7 @@ describe('fit', () => {
     readFileSync(join(dir, 'log.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { kind: string; loss: number }).filter((r) => r.kind === 'step').map((r) => r.loss);
 
   it('is deterministic: the same config and seed give the same loss curve and weights', async () => {
+    const before = tf.memory().numTensors;
     const a = await fit({ ...common, runDir: join(base, 'a'), batches: batchesOf(6, 128) });
     const b = await fit({ ...common, runDir: join(base, 'b'), batches: batchesOf(6, 128) });
     assert.deepEqual(epochLosses(join(base, 'a')), epochLosses(join(base, 'b')));
@@ -105,10 +106,12 @@ describe('fit', () => {
     assert.deepEqual(wa?.data, wb?.data);
     a.model.dispose();
     b.model.dispose();
+    assert.equal(tf.memory().numTensors, before, 'no tensors left behind (optimizer state included)');
   });
 
   it('resumes after a crash and ends with the weights of the uninterrupted run', async () => {
     const dir = join(base, 'crashed');
+    const before = tf.memory().numTensors;
     await assert.rejects(fit({ ...common, runDir: dir, batches: batchesOf(6, 128, { epoch: 1, batch: 2 }) }), /simulated crash/);
     const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { epoch: number };
     assert.equal(state.epoch, 1); // the checkpoint of the last finished epoch is what survived
@@ -120,6 +123,7 @@ describe('fit', () => {
       assert.deepEqual(after.get(name)?.data, whole.get(name)?.data, name);
     }
     resumed.model.dispose();
+    assert.equal(tf.memory().numTensors, before, 'the crashed and the resumed run leave no tensors behind');
   });
 
   it('stops on a non-finite loss and keeps the last good checkpoint', async () => {
@@ -127,7 +131,9 @@ describe('fit', () => {
     const bad = async function* (epoch: number): AsyncGenerator<HostBatch> {
       for await (const b of batchesOf(6, 128)(epoch)) yield epoch === 1 ? { ...b, labels: b.labels.map(() => NaN) } : b;
     };
+    const before = tf.memory().numTensors;
     await assert.rejects(fit({ ...common, runDir: dir, batches: bad }), /non-finite loss at epoch 2.*checkpoint of epoch 1 is kept/);
     assert.equal((JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { epoch: number }).epoch, 1);
+    assert.equal(tf.memory().numTensors, before, 'the stopped run released its model and optimizer');
   });
 });

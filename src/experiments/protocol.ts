@@ -11,7 +11,8 @@ import type { Benchmark } from './datasets.js';
 import type { Profile } from './profiles.js';
 import { readResult, resultPath, writeResult } from './results.js';
 import { loadRunModel, runModelConfig, testModel, trainAndTest } from './run.js';
-import type { RunResult } from './run.js';
+import type { RunResult, RunSpec } from './run.js';
+import { trainAndTestAll, trainingParallelism } from './parallel.js';
 import { noteProgress } from '../util/progress.js';
 
 const SPLIT_SEED = 0;
@@ -43,14 +44,15 @@ export async function runProtocol(profile: Profile, dataset: string, log: (l: st
   if (saved) return saved;
   const b = await openBenchmark(dataset, profile);
   const splits = await splitsFor(profile, b);
-  const runs: RunResult[] = [];
-  for (const split of splits) {
+  const specs = splits.map((split): RunSpec => {
     const parts = applySplit(b.items, split);
-    const line = `${dataset} split ${split.index + 1}/${splits.length}: train ${parts.train.length + parts.val.length}, test ${parts.test.length}`;
-    log(line);
-    noteProgress(line);
-    runs.push(await trainAndTest({ profile, dir: resultPath(profile, 'protocol', dataset, `split-${String(split.index).padStart(2, '0')}`), train: [...parts.train, ...parts.val], test: parts.test, label: `${dataset} split ${split.index}`, data: dataLabel(b), seed: split.index }));
-  }
+    return { profile, dir: resultPath(profile, 'protocol', dataset, `split-${String(split.index).padStart(2, '0')}`), train: [...parts.train, ...parts.val], test: parts.test, label: `${dataset} split ${split.index}`, data: dataLabel(b), seed: split.index };
+  });
+  const parallel = trainingParallelism();
+  const line = `${dataset}: ${splits.length} splits, train ${specs[0]?.train.length ?? 0}, test ${specs[0]?.test.length ?? 0} images each, ${parallel} training${parallel > 1 ? 's' : ''} at a time`;
+  log(line);
+  noteProgress(line);
+  const runs = await trainAndTestAll(specs, parallel);
   const perDistortion: Record<string, number> = {};
   const types = new Set(runs.flatMap((r) => Object.keys(r.perDistortion)));
   for (const t of types) perDistortion[t] = summarize(runs.map((r) => r.perDistortion[t]).filter(Number.isFinite)).mean;
@@ -65,13 +67,20 @@ export async function runProtocol(profile: Profile, dataset: string, log: (l: st
   });
 }
 
+/** The training of a cross-dataset pair: one model per training set and variant, first tested on `test`. */
+async function crossSpec(profile: Profile, train: string, test: string, model: Record<string, unknown>, tag: string): Promise<RunSpec> {
+  const a = await openBenchmark(train, profile);
+  const b = await openBenchmark(test, profile);
+  return { profile, dir: resultPath(profile, 'cross', `${train}__${tag}`), train: a.items, test: b.items, label: `${train} -> ${test}`, data: `${dataLabel(a)} -> ${dataLabel(b)}`, model };
+}
+
 /** Train on all of one dataset, test on all of another (Table 3). */
 export async function runCross(profile: Profile, train: string, test: string, model: Record<string, unknown> = {}, tag = 'full'): Promise<RunResult> {
   const a = await openBenchmark(train, profile);
   const b = await openBenchmark(test, profile);
   const dir = resultPath(profile, 'cross', `${train}__${tag}`);
   // one model per training set and variant; each test set is scored from it
-  const trained = await trainAndTest({ profile, dir, train: a.items, test: b.items, label: `${train} -> ${test}`, data: `${dataLabel(a)} -> ${dataLabel(b)}`, model });
+  const trained = await trainAndTest(await crossSpec(profile, train, test, model, tag));
   if (trained.label === `${train} -> ${test}`) return trained;
   const file = resultPath(profile, 'cross', `${train}__${tag}`, `test-${test}.json`);
   const saved = await readResult<RunResult>(file);
@@ -80,6 +89,15 @@ export async function runCross(profile: Profile, train: string, test: string, mo
   const r = await testModel(m, { profile, test: b.items, label: `${train} -> ${test}` });
   m.dispose();
   return writeResult(file, 'run', profile, `${dataLabel(a)} -> ${dataLabel(b)}`, { ...r, trainSeconds: trained.trainSeconds, pretrained: trained.pretrained, trainConfig: trained.trainConfig });
+}
+
+/** Every pair of `pairs` (default: the profile's Table 3): the models trained in parallel first. */
+export async function runCrossAll(profile: Profile, pairs: [string, string][] = profile.cross): Promise<{ train: string; test: string; result: RunResult }[]> {
+  const firsts = pairs.filter(([train], i) => pairs.findIndex(([t]) => t === train) === i);
+  await trainAndTestAll(await Promise.all(firsts.map(([train, test]) => crossSpec(profile, train, test, {}, 'full'))));
+  const out: { train: string; test: string; result: RunResult }[] = [];
+  for (const [train, test] of pairs) out.push({ train, test, result: await runCross(profile, train, test) });
+  return out;
 }
 
 /** The paper's ablation variants (Table 4 rows, read in Table 5's order). */
@@ -124,13 +142,14 @@ export async function runAblations(profile: Profile): Promise<AblationRow[]> {
   const split = (await splitsFor(profile, a, 1))[0];
   const parts = applySplit(a.items, split);
   const rows: AblationRow[] = [];
-  for (const v of VARIANTS) {
+  const trained = await trainAndTestAll(VARIANTS.map((v) => ({ profile, dir: resultPath(profile, 'ablation', `cfg${v.cfg}`), train: [...parts.train, ...parts.val], test: parts.test, label: `${v.name} on ${train}`, data: dataLabel(a), model: v.model })));
+  for (const [k, v] of VARIANTS.entries()) {
     const dir = resultPath(profile, 'ablation', `cfg${v.cfg}`);
-    const within = await trainAndTest({ profile, dir, train: [...parts.train, ...parts.val], test: parts.test, label: `${v.name} on ${train}`, data: dataLabel(a), model: v.model });
+    const within = trained[k]!;
     const file2 = join(dir, `test-${cross}.json`);
     let across = await readResult<RunResult>(file2);
     if (!across) {
-          const m = await loadRunModel(dir, profile, v.model);
+      const m = await loadRunModel(dir, profile, v.model);
       const r = await testModel(m, { profile, test: b.items, label: `${v.name}: ${train} -> ${cross}` });
       m.dispose();
       across = await writeResult(file2, 'run', profile, `${dataLabel(a)} -> ${dataLabel(b)}`, { ...r, trainSeconds: within.trainSeconds, pretrained: within.pretrained, trainConfig: within.trainConfig });
@@ -145,11 +164,8 @@ export async function runAblations(profile: Profile): Promise<AblationRow[]> {
 export async function runLambdaSweep(profile: Profile): Promise<{ lambda: number; srocc: number; plcc: number }[]> {
   const a = await openBenchmark(profile.ablation.train, profile);
   const parts = applySplit(a.items, (await splitsFor(profile, a, 1))[0]);
-  const rows: { lambda: number; srocc: number; plcc: number }[] = [];
-  for (const lambda of profile.lambdas) {
-    const r = await trainAndTest({ profile, dir: resultPath(profile, 'lambda', `lambda-${lambda}`), train: [...parts.train, ...parts.val], test: parts.test, label: `lambda ${lambda}`, data: dataLabel(a), trainOverrides: { lambda } });
-    rows.push({ lambda, srocc: r.metrics.srocc, plcc: r.metrics.plcc });
-  }
+  const runs = await trainAndTestAll(profile.lambdas.map((lambda) => ({ profile, dir: resultPath(profile, 'lambda', `lambda-${lambda}`), train: [...parts.train, ...parts.val], test: parts.test, label: `lambda ${lambda}`, data: dataLabel(a), trainOverrides: { lambda } })));
+  const rows = profile.lambdas.map((lambda, k) => ({ lambda, srocc: runs[k]!.metrics.srocc, plcc: runs[k]!.metrics.plcc }));
   await writeResult(resultPath(profile, 'lambda', 'summary.json'), 'lambda-sweep', profile, dataLabel(a), { rows });
   return rows;
 }

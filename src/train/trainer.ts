@@ -79,7 +79,7 @@ function restoreOptimizer(opt: AdamW, tensors: Map<string, RawTensor>, t: number
     for (const [name, v] of map) {
       const saved = tensors.get(`${kind}/${name}`);
       if (!saved || saved.dtype !== 'F32' || saved.shape.join() !== v.shape.join()) throw new Error(`${source}: optimizer state for "${name}" is missing or misshapen`);
-      v.assign(tf.tensor(saved.data, saved.shape));
+      tf.tidy(() => v.assign(tf.tensor(saved.data, saved.shape))); // tidy releases the loaded tensor
     }
   }
   opt.t = t;
@@ -127,49 +127,56 @@ export async function fit(o: FitOptions): Promise<FitResult> {
   const epochs: Record<string, number>[] = [];
   const tMax = c.numEpochs / 2;
   const stepsPerEpoch = Math.max(1, Math.ceil(o.imagesPerEpoch / c.batchSize));
-  for (let epoch = state.epoch; epoch < c.numEpochs; epoch++) {
-    // annealed per step at the fractional epoch: short runs get the whole curve, and at whole
-    // epochs the rate equals PyTorch's CosineAnnealingLR stepped per epoch
-    let lr = cosineLr(epoch, c.lr, tMax, c.minLr);
-    const progress = new Progress(`epoch ${epoch + 1}/${c.numEpochs}`, o.imagesPerEpoch);
-    let seen = 0;
-    let sum = 0;
-    let step = state.step;
-    const t0 = performance.now();
-    let inEpoch = 0;
-    for await (const hb of o.batches(epoch)) {
-      lr = cosineLr(epoch + Math.min(inEpoch++, stepsPerEpoch) / stepsPerEpoch, c.lr, tMax, c.minLr);
-      const batch = tf.tidy(() => ({
-        rgb: tf.tensor4d(hb.rgb, [hb.n, hb.size, hb.size, 3]),
-        depth: hb.depth ? tf.tensor4d(hb.depth, [hb.n, hb.size, hb.size, 3]) : undefined,
-        labels: tf.tensor1d(hb.labels),
-        ...(hb.ref ? { ref: { rgb: tf.tensor4d(hb.ref.rgb, [hb.n, hb.size, hb.size, 3]), depth: hb.ref.depth ? tf.tensor4d(hb.ref.depth, [hb.n, hb.size, hb.size, 3]) : undefined } } : {}),
-      }));
-      const r = trainStep(model, optimizer, batch, { lr, lambda: c.lambda, seed: seedFor(c.seed, epoch, step) });
-      const owned: tf.Tensor[] = [batch.rgb, batch.labels];
-      for (const t of [batch.depth, batch.ref?.rgb, batch.ref?.depth]) if (t) owned.push(t);
-      tf.dispose(owned);
-      if (!Number.isFinite(r.loss)) {
-        optimizer.dispose();
-        throw new Error(`${dir}: non-finite loss at epoch ${epoch + 1}, step ${step + 1}; stopped, the checkpoint of epoch ${state.epoch} is kept (lower lr?)`);
+  // A failed run (a crash in the data, a non-finite loss) releases its tensors before it reports.
+  try {
+    for (let epoch = state.epoch; epoch < c.numEpochs; epoch++) {
+      // annealed per step at the fractional epoch: short runs get the whole curve, and at whole
+      // epochs the rate equals PyTorch's CosineAnnealingLR stepped per epoch
+      let lr = cosineLr(epoch, c.lr, tMax, c.minLr);
+      // named after the run: parallel trainings interleave their lines
+      const progress = new Progress(`${typeof o.meta?.label === 'string' ? `${o.meta.label}, ` : ''}epoch ${epoch + 1}/${c.numEpochs}`, o.imagesPerEpoch);
+      let seen = 0;
+      let sum = 0;
+      let step = state.step;
+      const t0 = performance.now();
+      let inEpoch = 0;
+      for await (const hb of o.batches(epoch)) {
+        lr = cosineLr(epoch + Math.min(inEpoch++, stepsPerEpoch) / stepsPerEpoch, c.lr, tMax, c.minLr);
+        const batch = tf.tidy(() => ({
+          rgb: tf.tensor4d(hb.rgb, [hb.n, hb.size, hb.size, 3]),
+          depth: hb.depth ? tf.tensor4d(hb.depth, [hb.n, hb.size, hb.size, 3]) : undefined,
+          labels: tf.tensor1d(hb.labels),
+          ...(hb.ref ? { ref: { rgb: tf.tensor4d(hb.ref.rgb, [hb.n, hb.size, hb.size, 3]), depth: hb.ref.depth ? tf.tensor4d(hb.ref.depth, [hb.n, hb.size, hb.size, 3]) : undefined } } : {}),
+        }));
+        const r = trainStep(model, optimizer, batch, { lr, lambda: c.lambda, seed: seedFor(c.seed, epoch, step) });
+        const owned: tf.Tensor[] = [batch.rgb, batch.labels];
+        for (const t of [batch.depth, batch.ref?.rgb, batch.ref?.depth]) if (t) owned.push(t);
+        tf.dispose(owned);
+        if (!Number.isFinite(r.loss)) {
+          throw new Error(`${dir}: non-finite loss at epoch ${epoch + 1}, step ${step + 1}; stopped, the checkpoint of epoch ${state.epoch} is kept (lower lr?)`);
+        }
+        step++;
+        seen += hb.n;
+        sum += r.loss * hb.n;
+        if (step % c.logEvery === 0) await appendFile(join(dir, FILES.log), JSON.stringify({ kind: 'step', epoch: epoch + 1, step, lr, ...r }) + '\n');
+        if (!o.quiet) progress.update(seen, seen, { loss: r.loss, lr });
       }
-      step++;
-      seen += hb.n;
-      sum += r.loss * hb.n;
-      if (step % c.logEvery === 0) await appendFile(join(dir, FILES.log), JSON.stringify({ kind: 'step', epoch: epoch + 1, step, lr, ...r }) + '\n');
-      if (!o.quiet) progress.update(seen, seen, { loss: r.loss, lr });
+      const seconds = (performance.now() - t0) / 1000;
+      const metrics = o.evaluate ? await o.evaluate(model, epoch) : {};
+      const record = { epoch: epoch + 1, step, lr, loss: sum / Math.max(seen, 1), images: seen, seconds, imagesPerSecond: seen / seconds, ...metrics };
+      epochs.push(record);
+      // Checkpoint: optimizer, model, then the state file that points at them (written last, atomically).
+      await writeSafetensors(join(dir, FILES.optimizer), optimizerTensors(optimizer), { t: String(optimizer.t), epoch: String(epoch + 1) });
+      await saveModel(model, join(dir, FILES.model), { epoch: String(epoch + 1), seed: String(c.seed), pretrained: String(state.pretrained) }, step);
+      state = { ...state, epoch: epoch + 1, step, finished: epoch + 1 === c.numEpochs };
+      await writeJsonAtomic(statePath, state);
+      await appendFile(join(dir, FILES.log), JSON.stringify({ kind: 'epoch', ...record }) + '\n');
+      noteProgress(`${typeof o.meta?.label === 'string' ? o.meta.label : dir}: epoch ${epoch + 1}/${c.numEpochs}, loss ${record.loss.toFixed(4)}, ${record.imagesPerSecond.toFixed(1)} img/s`);
     }
-    const seconds = (performance.now() - t0) / 1000;
-    const metrics = o.evaluate ? await o.evaluate(model, epoch) : {};
-    const record = { epoch: epoch + 1, step, lr, loss: sum / Math.max(seen, 1), images: seen, seconds, imagesPerSecond: seen / seconds, ...metrics };
-    epochs.push(record);
-    // Checkpoint: optimizer, model, then the state file that points at them (written last, atomically).
-    await writeSafetensors(join(dir, FILES.optimizer), optimizerTensors(optimizer), { t: String(optimizer.t), epoch: String(epoch + 1) });
-    await saveModel(model, join(dir, FILES.model), { epoch: String(epoch + 1), seed: String(c.seed), pretrained: String(state.pretrained) }, step);
-    state = { ...state, epoch: epoch + 1, step, finished: epoch + 1 === c.numEpochs };
-    await writeJsonAtomic(statePath, state);
-    await appendFile(join(dir, FILES.log), JSON.stringify({ kind: 'epoch', ...record }) + '\n');
-    noteProgress(`${typeof o.meta?.label === 'string' ? o.meta.label : dir}: epoch ${epoch + 1}/${c.numEpochs}, loss ${record.loss.toFixed(4)}, ${record.imagesPerSecond.toFixed(1)} img/s`);
+  } catch (err) {
+    optimizer.dispose();
+    model.dispose();
+    throw err;
   }
   optimizer.dispose();
   return { model, state, epochs };

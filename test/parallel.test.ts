@@ -1,0 +1,74 @@
+// Trainings side by side in worker threads: the same results as one after another, results in the
+// specs' order, saved ones not retrained, and a failing training reported while the others finish.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../src/backend/index.js';
+import { tf } from '../src/backend/tf.js';
+import { generateBenchmark, loadSynth, SYNTH_DEFAULT_SEED } from '../src/data/synth/index.js';
+import { openSyntheticDepth } from '../src/depth/index.js';
+import { PROFILES, trainAndTestAll, trainingParallelism, type BenchItem, type Profile, type RunSpec } from '../src/experiments/index.js';
+
+let root = '';
+let items: BenchItem[] = [];
+// The smoke profile made smaller still: one epoch over 6 images, one evaluation crop.
+const profile: Profile = { ...PROFILES.smoke, train: { ...PROFILES.smoke.train, batchSize: 3 }, evalCrops: 1 };
+
+test.before(async () => {
+  await initBackend('wasm');
+  root = await mkdtemp(join(tmpdir(), 'dgiqa-parallel-'));
+  await generateBenchmark({ outDir: join(root, 'synth'), seed: SYNTH_DEFAULT_SEED, family: 'A', scenes: 2, size: 192, levels: [1, 5], distortions: ['haze', 'gaussian_blur'], workers: 0 });
+  const family = join(root, 'synth', 'A');
+  const depth = await openSyntheticDepth(family);
+  for (const r of await loadSynth(family)) items.push({ image: r.image, relImage: r.relImage, depth: await depth.pathOf(r.image), score01: r.score01 });
+});
+test.after(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const specs = (dir: string, extra: Partial<RunSpec>[] = [{}, {}]): RunSpec[] =>
+  extra.map((e, k) => ({ profile, dir: join(root, dir, `run-${k}`), train: items.slice(0, 6), test: items, label: `run ${k}`, data: 'test benchmark', seed: k, ...e }));
+
+test('two at a time in workers gives what one after another gives, in order', async () => {
+  assert.equal(items.length, 8);
+  const before = tf.memory().numTensors;
+  const alone = await trainAndTestAll(specs('sequential'), 1);
+  assert.equal(tf.memory().numTensors, before, 'no tensors leaked by the in-process trainings');
+  const side = await trainAndTestAll(specs('parallel'), 2);
+  assert.deepEqual(side.map((r) => r.label), ['run 0', 'run 1']);
+  for (const k of [0, 1]) {
+    assert.deepEqual(side[k]!.predictions.map((p) => p.pred), alone[k]!.predictions.map((p) => p.pred), `run ${k}: same predictions`);
+    assert.deepEqual(side[k]!.metrics, alone[k]!.metrics);
+  }
+  assert.notDeepEqual(side[0]!.predictions, side[1]!.predictions, 'the two seeds train different models');
+  // Saved results are read back, not retrained (a worker would take seconds; this takes none).
+  const t0 = performance.now();
+  const again = await trainAndTestAll(specs('parallel'), 2);
+  assert.ok(performance.now() - t0 < 1000);
+  assert.deepEqual(again.map((r) => r.metrics), side.map((r) => r.metrics));
+});
+
+test('a failing training is reported; the one beside it finishes and is saved', async () => {
+  const bad = specs('failing', [{}, { model: { bogus: 1 } }]);
+  await assert.rejects(trainAndTestAll(bad, 2), /bogus/);
+  assert.ok(existsSync(join(bad[0]!.dir, 'result.json')));
+  assert.ok(!existsSync(join(bad[1]!.dir, 'result.json')));
+});
+
+test('trainingParallelism: DGIQA_TRAIN_PARALLEL, else cores as memory allows', () => {
+  const saved = process.env.DGIQA_TRAIN_PARALLEL;
+  try {
+    process.env.DGIQA_TRAIN_PARALLEL = '3';
+    assert.equal(trainingParallelism(), 3);
+    process.env.DGIQA_TRAIN_PARALLEL = 'two';
+    assert.throws(() => trainingParallelism(), /DGIQA_TRAIN_PARALLEL must be a positive integer, got "two"/);
+    delete process.env.DGIQA_TRAIN_PARALLEL;
+    assert.ok(trainingParallelism() >= 1);
+  } finally {
+    if (saved === undefined) delete process.env.DGIQA_TRAIN_PARALLEL;
+    else process.env.DGIQA_TRAIN_PARALLEL = saved;
+  }
+});
