@@ -1,8 +1,10 @@
 // The `depth-anything` provider: Depth Anything (Yang et al., CVPR 2024; the paper's depth model,
 // ref. [58]) in ONNX through @huggingface/transformers on ONNX Runtime's CPU binaries. The model
-// comes from the Hugging Face hub (downloaded once into a cache) or from a local model folder.
-// Post-processing follows the official DGIQA depth_utils.py: the prediction is resized bilinearly
-// to the image, min-max scaled with a 1e-8 guard, times 255, truncated to 8 bits.
+// comes from the Hugging Face hub (downloaded once into a cache) or from a local model folder; the
+// library only loads and runs it. Pre- and post-processing are the kit's, after the official DGIQA
+// depth_utils.py: RGB/255, OpenCV-bicubic resize to multiples of 14 of at least 518, ImageNet
+// normalization; the prediction resized bilinearly to the image, min-max scaled with a 1e-8 guard,
+// times 255, truncated to 8 bits.
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
