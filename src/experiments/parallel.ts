@@ -9,7 +9,7 @@ import { tf } from '../backend/tf.js';
 import { readResult } from './results.js';
 import { trainAndTest, type RunResult, type RunSpec } from './run.js';
 
-/** Memory one training at the demo size takes (about 1.5 GB measured), with room to spare. */
+/** Memory per training, with room to spare: the demo course peaked at 5.0 GB for a kernel and two. */
 const MEMORY_PER_TRAINING = 3 * 2 ** 30;
 
 const WORKER_URL = new URL('./trainWorker.js', import.meta.url);
