@@ -1,7 +1,7 @@
 // `dgiqa depth`: precompute a dataset's depth maps into a folder mirroring its image tree.
 import { join, relative, resolve } from 'node:path';
 import { loadSynth } from '../data/synth/load.js';
-import { DEPTH_ANYTHING_DEFAULTS, DEPTH_PROVIDERS, listImages, openDepthProvider, precomputeDepth, type DepthProvider, type DepthProviderName, type DepthSpec, type PrecomputeProgress } from '../depth/index.js';
+import { DEPTH_ANYTHING_DEFAULTS, DEPTH_ANYTHING_DTYPES, DEPTH_PROVIDERS, listImages, openDepthProvider, precomputeDepth, type DepthProvider, type DepthProviderName, type DepthSpec, type PrecomputeProgress } from '../depth/index.js';
 import { paths } from '../experiments/paths.js';
 
 const DATASETS = ['live', 'csiq', 'tid2013', 'kadid10k', 'livec', 'koniq10k', 'livefb', 'lol', 'ihaze', 'gopro', 'flare7k', 'pairs', 'synth'];
@@ -22,11 +22,9 @@ tree under <root>; maps already there are skipped, so a stopped run restarts whe
               fp16, q8 (smaller, approximate)
   --offline   no download: the hub model must be in the cache (data/cache/models, DGIQA_MODELS)`;
 
-const DTYPES = ['fp32', 'fp16', 'q8'] as const;
-
 interface DepthArgs {
   dataset: string; root: string; provider: DepthProviderName; out: string; from: string | null;
-  model: string | null; dtype: (typeof DTYPES)[number] | null; offline: boolean;
+  model: string | null; dtype: (typeof DEPTH_ANYTHING_DTYPES)[number] | null; offline: boolean;
 }
 
 function parseArgs(args: string[]): DepthArgs | null {
@@ -55,7 +53,7 @@ function parseArgs(args: string[]): DepthArgs | null {
   if (!DATASETS.includes(dataset)) throw new Error(`unknown dataset "${dataset}" (one of ${DATASETS.join(', ')})`);
   const chosen = provider ?? (dataset === 'synth' ? 'synthetic' : 'depth-anything');
   if (!(DEPTH_PROVIDERS as readonly string[]).includes(chosen)) throw new Error(`--provider must be one of ${DEPTH_PROVIDERS.join(', ')}, got "${chosen}"`);
-  if (dtype !== null && !(DTYPES as readonly string[]).includes(dtype)) throw new Error(`--dtype must be one of ${DTYPES.join(', ')}, got "${dtype}"`);
+  if (dtype !== null && !(DEPTH_ANYTHING_DTYPES as readonly string[]).includes(dtype)) throw new Error(`--dtype must be one of ${DEPTH_ANYTHING_DTYPES.join(', ')}, got "${dtype}"`);
   if (chosen !== 'depth-anything' && (model !== null || offline)) throw new Error(`--depth-model and --offline are for --provider depth-anything, not ${chosen}`);
   return {
     dataset, root, provider: chosen as DepthProviderName, out: out ?? join(paths.depth, dataset), from,

@@ -115,8 +115,9 @@ export function courseNotebooks(dir: string, only?: string[]): string[] {
   const missing = NOTEBOOKS.map((n) => n.file).filter((f) => !files.includes(f));
   if (missing.length > 0) throw new Error(`${dir}: missing notebooks ${missing.join(', ')}`);
   if (!only || only.length === 0) return files;
-  const picked = files.filter((f) => only.some((o) => f === o || f.startsWith(`${o.padStart(2, '0')}-`) || f.replace(/\.ipynb$/, '') === o));
-  const unknown = only.filter((o) => !files.some((f) => f === o || f.startsWith(`${o.padStart(2, '0')}-`) || f.replace(/\.ipynb$/, '') === o));
+  const names = (f: string, o: string): boolean => f === o || f.startsWith(`${o.padStart(2, '0')}-`) || f.replace(/\.ipynb$/, '') === o;
+  const picked = files.filter((f) => only.some((o) => names(f, o)));
+  const unknown = only.filter((o) => !files.some((f) => names(f, o)));
   if (unknown.length > 0) throw new Error(`--only: no notebook ${unknown.join(', ')} in ${dir}`);
   return picked;
 }

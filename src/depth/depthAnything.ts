@@ -23,11 +23,14 @@ export const DEPTH_ANYTHING_MODELS: Readonly<Record<string, string>> = Object.fr
   vitl: 'Xenova/depth-anything-large-hf',
 });
 
+/** ONNX weight variants as the hub names their files (fp32 model.onnx, fp16 model_fp16.onnx, q8 model_quantized.onnx). */
+export const DEPTH_ANYTHING_DTYPES = ['fp32', 'fp16', 'q8'] as const;
+
 export interface DepthAnythingOptions {
   /** an encoder name (vits, vitb, vitl), a hub model id, or a local model folder */
   model?: string;
   /** ONNX weights: fp32 is onnx/model.onnx, fp16 model_fp16.onnx, q8 model_quantized.onnx (smaller, approximate) */
-  dtype?: 'fp32' | 'fp16' | 'q8';
+  dtype?: (typeof DEPTH_ANYTHING_DTYPES)[number];
   /** where hub downloads are kept (default: @huggingface/transformers' own cache) */
   modelCache?: string;
   /** where `pathOf` writes the maps it makes, one PNG per image */
@@ -117,7 +120,7 @@ function resolveModel(model: string, dtype: Dtype | undefined): ModelSource {
   const path = resolve(model);
   if (!existsSync(path) || !statSync(path).isDirectory()) throw new Error(`depth-anything: model folder ${path} does not exist. ${HOW_TO_PROVIDE}`);
   if (!existsSync(join(path, 'config.json'))) throw new Error(`depth-anything: ${path} is not a Depth Anything ONNX model folder (no config.json; expected config.json and onnx/model.onnx)`);
-  const dtypes: Dtype[] = dtype ? [dtype] : ['fp32', 'fp16', 'q8'];
+  const dtypes: readonly Dtype[] = dtype ? [dtype] : DEPTH_ANYTHING_DTYPES;
   for (const d of dtypes) {
     for (const subfolder of ['onnx', '']) {
       const file = join(subfolder, `model${DTYPE_SUFFIX[d]}.onnx`);

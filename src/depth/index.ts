@@ -30,7 +30,7 @@ export async function withDepth<T extends { image: string }>(records: readonly T
 
 export { openSyntheticDepth } from './synthetic.js';
 export { openPrecomputedDepth, mirroredDepthPath } from './precomputed.js';
-export { openDepthAnything, depthAnythingInput, depthAnythingInputSize, depthAnythingToUint8, DEPTH_ANYTHING_DEFAULTS, DEPTH_ANYTHING_INPUT, DEPTH_ANYTHING_MODELS } from './depthAnything.js';
+export { openDepthAnything, depthAnythingInput, depthAnythingInputSize, depthAnythingToUint8, DEPTH_ANYTHING_DEFAULTS, DEPTH_ANYTHING_DTYPES, DEPTH_ANYTHING_INPUT, DEPTH_ANYTHING_MODELS } from './depthAnything.js';
 export type { DepthAnythingOptions } from './depthAnything.js';
 export { precomputeDepth, listImages, IMAGE_EXTENSIONS } from './precompute.js';
 export type { PrecomputeProgress, PrecomputeResult } from './precompute.js';

@@ -67,11 +67,9 @@ export async function runProtocol(profile: Profile, dataset: string, log: (l: st
   });
 }
 
-/** The training of a cross-dataset pair: one model per training set and variant, first tested on `test`. */
-async function crossSpec(profile: Profile, train: string, test: string, model: Record<string, unknown>, tag: string): Promise<RunSpec> {
-  const a = await openBenchmark(train, profile);
-  const b = await openBenchmark(test, profile);
-  return { profile, dir: resultPath(profile, 'cross', `${train}__${tag}`), train: a.items, test: b.items, label: `${train} -> ${test}`, data: `${dataLabel(a)} -> ${dataLabel(b)}`, model };
+/** The training of a cross-dataset pair: one model per training set and variant, first tested on `b`. */
+function crossSpec(profile: Profile, a: Benchmark, b: Benchmark, model: Record<string, unknown>, tag: string): RunSpec {
+  return { profile, dir: resultPath(profile, 'cross', `${a.id}__${tag}`), train: a.items, test: b.items, label: `${a.id} -> ${b.id}`, data: `${dataLabel(a)} -> ${dataLabel(b)}`, model };
 }
 
 /** Train on all of one dataset, test on all of another (Table 3). */
@@ -80,7 +78,7 @@ export async function runCross(profile: Profile, train: string, test: string, mo
   const b = await openBenchmark(test, profile);
   const dir = resultPath(profile, 'cross', `${train}__${tag}`);
   // one model per training set and variant; each test set is scored from it
-  const trained = await trainAndTest(await crossSpec(profile, train, test, model, tag));
+  const trained = await trainAndTest(crossSpec(profile, a, b, model, tag));
   if (trained.label === `${train} -> ${test}`) return trained;
   const file = resultPath(profile, 'cross', `${train}__${tag}`, `test-${test}.json`);
   const saved = await readResult<RunResult>(file);
@@ -94,7 +92,9 @@ export async function runCross(profile: Profile, train: string, test: string, mo
 /** Every pair of `pairs` (default: the profile's Table 3): the models trained in parallel first. */
 export async function runCrossAll(profile: Profile, pairs: [string, string][] = profile.cross): Promise<{ train: string; test: string; result: RunResult }[]> {
   const firsts = pairs.filter(([train], i) => pairs.findIndex(([t]) => t === train) === i);
-  await trainAndTestAll(await Promise.all(firsts.map(([train, test]) => crossSpec(profile, train, test, {}, 'full'))));
+  const specs: RunSpec[] = [];
+  for (const [train, test] of firsts) specs.push(crossSpec(profile, await openBenchmark(train, profile), await openBenchmark(test, profile), {}, 'full'));
+  await trainAndTestAll(specs);
   const out: { train: string; test: string; result: RunResult }[] = [];
   for (const [train, test] of pairs) out.push({ train, test, result: await runCross(profile, train, test) });
   return out;
@@ -142,9 +142,10 @@ export async function runAblations(profile: Profile): Promise<AblationRow[]> {
   const split = (await splitsFor(profile, a, 1))[0];
   const parts = applySplit(a.items, split);
   const rows: AblationRow[] = [];
-  const trained = await trainAndTestAll(VARIANTS.map((v) => ({ profile, dir: resultPath(profile, 'ablation', `cfg${v.cfg}`), train: [...parts.train, ...parts.val], test: parts.test, label: `${v.name} on ${train}`, data: dataLabel(a), model: v.model })));
+  const specs = VARIANTS.map((v): RunSpec => ({ profile, dir: resultPath(profile, 'ablation', `cfg${v.cfg}`), train: [...parts.train, ...parts.val], test: parts.test, label: `${v.name} on ${train}`, data: dataLabel(a), model: v.model }));
+  const trained = await trainAndTestAll(specs);
   for (const [k, v] of VARIANTS.entries()) {
-    const dir = resultPath(profile, 'ablation', `cfg${v.cfg}`);
+    const dir = specs[k]!.dir;
     const within = trained[k]!;
     const file2 = join(dir, `test-${cross}.json`);
     let across = await readResult<RunResult>(file2);

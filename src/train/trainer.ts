@@ -125,6 +125,8 @@ export async function fit(o: FitOptions): Promise<FitResult> {
   }
 
   const epochs: Record<string, number>[] = [];
+  // named after the run: parallel trainings interleave their lines
+  const runName = typeof o.meta?.label === 'string' ? o.meta.label : dir;
   const tMax = c.numEpochs / 2;
   const stepsPerEpoch = Math.max(1, Math.ceil(o.imagesPerEpoch / c.batchSize));
   // A failed run (a crash in the data, a non-finite loss) releases its tensors before it reports.
@@ -133,8 +135,7 @@ export async function fit(o: FitOptions): Promise<FitResult> {
       // annealed per step at the fractional epoch: short runs get the whole curve, and at whole
       // epochs the rate equals PyTorch's CosineAnnealingLR stepped per epoch
       let lr = cosineLr(epoch, c.lr, tMax, c.minLr);
-      // named after the run: parallel trainings interleave their lines
-      const progress = new Progress(`${typeof o.meta?.label === 'string' ? `${o.meta.label}, ` : ''}epoch ${epoch + 1}/${c.numEpochs}`, o.imagesPerEpoch);
+      const progress = new Progress(`${runName}, epoch ${epoch + 1}/${c.numEpochs}`, o.imagesPerEpoch);
       let seen = 0;
       let sum = 0;
       let step = state.step;
@@ -171,7 +172,7 @@ export async function fit(o: FitOptions): Promise<FitResult> {
       state = { ...state, epoch: epoch + 1, step, finished: epoch + 1 === c.numEpochs };
       await writeJsonAtomic(statePath, state);
       await appendFile(join(dir, FILES.log), JSON.stringify({ kind: 'epoch', ...record }) + '\n');
-      noteProgress(`${typeof o.meta?.label === 'string' ? o.meta.label : dir}: epoch ${epoch + 1}/${c.numEpochs}, loss ${record.loss.toFixed(4)}, ${record.imagesPerSecond.toFixed(1)} img/s`);
+      noteProgress(`${runName}: epoch ${epoch + 1}/${c.numEpochs}, loss ${record.loss.toFixed(4)}, ${record.imagesPerSecond.toFixed(1)} img/s`);
     }
   } catch (err) {
     optimizer.dispose();
