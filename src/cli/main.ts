@@ -54,6 +54,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     // One line, naming the file and the problem: the error messages of the library are written so.
     process.stderr.write(`dgiqa ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
+    // 130: the shell's code for a run ended by Ctrl-C (here, after saving)
+    return err instanceof Error && err.name === 'StoppedError' ? 130 : 1;
   }
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { tf } from '../backend/tf.js';
 import { readResult } from './results.js';
 import { trainAndTest, type RunResult, type RunSpec } from './run.js';
+import { StoppedError, handleInterrupts, onStop } from '../train/index.js';
 
 /** Memory per training, with room to spare: the demo course peaked at 5.0 GB for a kernel and two. */
 const MEMORY_PER_TRAINING = 3 * 2 ** 30;
@@ -65,11 +66,15 @@ export async function trainAndTestAll(specs: RunSpec[], parallel = trainingParal
 function inWorker(spec: RunSpec): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER_URL, { workerData: { spec, backend: tf.getBackend() } });
+    // Ctrl-C reaches the main thread only: pass the stop request on, so the worker saves and returns
+    handleInterrupts();
+    const forget = onStop(() => worker.postMessage('stop'));
+    worker.on('exit', forget);
     let settled = false;
-    worker.on('message', (m: { ok: true; result: RunResult } | { ok: false; error: string }) => {
+    worker.on('message', (m: { ok: true; result: RunResult } | { ok: false; error: string; stopped: boolean }) => {
       settled = true;
       if (m.ok) resolve(m.result);
-      else reject(new Error(m.error));
+      else reject(m.stopped ? new StoppedError(m.error) : new Error(m.error));
       void worker.terminate();
     });
     worker.on('error', (err) => {

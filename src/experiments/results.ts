@@ -2,7 +2,8 @@
 // backend, versions, hardware, data, pretrained or not), so figures redraw from them without retraining
 // and a rerun skips work already saved.
 import { existsSync, mkdirSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../util/atomic.js';
 import { dirname, join } from 'node:path';
 import { describeEnvironment } from '../util/environment.js';
 import type { Environment } from '../util/environment.js';
@@ -32,9 +33,7 @@ export async function writeResult<T extends object>(path: string, kind: string, 
   mkdirSync(dirname(path), { recursive: true });
   const header: ResultHeader = { kind, profile: profile.name, data, environment: await describeEnvironment(), createdWith: 'dgiqa kit' };
   const out = { ...header, ...body };
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(out, null, 1) + '\n');
-  await rename(tmp, path);
+  await writeFileAtomic(path, JSON.stringify(out, null, 1) + '\n');
   return out;
 }
 

@@ -8,3 +8,4 @@ export type { TrainConfig } from './config.js';
 export { fit, readLog } from './trainer.js';
 export type { FitOptions, FitResult, HostBatch, RunState } from './trainer.js';
 export { Progress } from './progress.js';
+export { StoppedError, requestStop, stopRequested, onStop, handleInterrupts } from './stop.js';

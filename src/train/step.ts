@@ -20,6 +20,14 @@ export interface StepResult {
   loss: number;
   mse: number;
   consistency: number;
+  /** false when a gradient held NaN or Infinity: the step was not applied */
+  gradsFinite: boolean;
+}
+
+/** True when every gradient is finite: x * 0 is 0 for finite x and NaN otherwise, and cannot overflow. */
+export function gradsAreFinite(grads: tf.Tensor[]): boolean {
+  if (grads.length === 0) return true;
+  return tf.tidy(() => tf.addN(grads.map((g) => tf.sum(tf.mul(g, 0)))).dataSync()[0] === 0);
 }
 
 /** Horizontal flip of NHWC maps. */
@@ -58,12 +66,13 @@ export function trainStep(model: Dgiqa, optimizer: AdamW, batch: Batch, opts: { 
   // grads are keyed by tf variable name; the optimizer keys by parameter name
   const byParam: Record<string, tf.Tensor> = {};
   for (const [name, v] of model.store.vars) if (grads[v.name]) byParam[name] = grads[v.name];
-  if (Number.isFinite(loss)) {
+  const gradsFinite = Number.isFinite(loss) && gradsAreFinite(Object.values(byParam));
+  if (gradsFinite) {
     optimizer.step(byParam, opts.lr);
     const norms = model.batchNorms();
     for (const u of ctx.bnUpdates) norms.get(u.name)?.commit(u);
   }
   tf.dispose(Object.values(grads));
   for (const u of ctx.bnUpdates) tf.dispose([u.mean, u.variance]);
-  return { loss, ...parts };
+  return { loss, ...parts, gradsFinite };
 }

@@ -1,13 +1,14 @@
-// The training loop: seeded, checkpointed every epoch (atomically), resumable to the same end point.
+// The training loop: seeded, checkpointed every epoch (atomically), resumable to the same end point
+// after a kill at any moment, stoppable with Ctrl-C, one run per folder.
 // All randomness is a function of (seed, epoch, step), so a run resumed from the checkpoint of epoch k
 // replays epochs k+1... exactly as the uninterrupted run would have.
 import { existsSync, mkdirSync } from 'node:fs';
-import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tf, backendInfo } from '../backend/index.js';
 import { Dgiqa, configFrom } from '../model/index.js';
 import type { DgiqaConfig } from '../model/index.js';
-import { loadModel, loadPretrainedBackbones, readSafetensors, saveModel, writeSafetensors } from '../weights/index.js';
+import { loadModel, loadPretrainedBackbones, readSafetensors, readSafetensorsMetadata, saveModel, writeSafetensors } from '../weights/index.js';
 import type { RawTensor } from '../weights/index.js';
 import { seedFor } from '../util/rng.js';
 import { AdamW } from './adamw.js';
@@ -16,6 +17,10 @@ import { trainStep } from './step.js';
 import type { TrainConfig } from './config.js';
 import { Progress } from './progress.js';
 import { noteProgress } from '../util/progress.js';
+import { removeStaleTemporaries, syncFolder, writeFileAtomic } from '../util/atomic.js';
+import { faultPoint } from '../util/faults.js';
+import { lockFolder } from '../util/lock.js';
+import { StoppedError, handleInterrupts, stopRequested } from './stop.js';
 
 /** A batch as the data pipeline makes it: NHWC float32, normalised. */
 export interface HostBatch {
@@ -46,10 +51,12 @@ export interface FitOptions {
 export interface RunState {
   /** epochs completed */
   epoch: number;
-  /** optimizer steps taken */
+  /** optimizer steps taken (the checkpoint files carry it too: how a resume knows they belong together) */
   step: number;
   pretrained: boolean;
   finished: boolean;
+  /** set when a run was stopped inside an epoch (SIGINT): how far into epoch `epoch + 1` it got */
+  partial?: { batches: number; seen: number; sum: number; seconds: number };
 }
 
 export interface FitResult {
@@ -60,10 +67,11 @@ export interface FitResult {
 
 const FILES = { config: 'config.json', state: 'state.json', model: 'model.safetensors', optimizer: 'optimizer.safetensors', log: 'log.jsonl' };
 
+/** A checkpoint is written beside the current one, committed by state.json, then moved into place. */
+const NEXT = (file: string): string => file.replace(/\.safetensors$/, '.next.safetensors');
+
 async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(value, null, 1) + '\n');
-  await rename(tmp, path);
+  await writeFileAtomic(path, JSON.stringify(value, null, 1) + '\n');
 }
 
 function optimizerTensors(opt: AdamW): Map<string, RawTensor> {
@@ -82,7 +90,50 @@ function restoreOptimizer(opt: AdamW, tensors: Map<string, RawTensor>, t: number
       tf.tidy(() => v.assign(tf.tensor(saved.data, saved.shape))); // tidy releases the loaded tensor
     }
   }
+  if (!Number.isInteger(t) || t < 0) throw new Error(`${source}: optimizer step count "${t}" is not a count`);
   opt.t = t;
+}
+
+/** The `step` a checkpoint file was written at (its metadata), or undefined when unreadable. */
+async function checkpointStep(path: string): Promise<number | undefined> {
+  try {
+    const step = (await readSafetensorsMetadata(path)).step;
+    return step === undefined ? undefined : Number(step);
+  } catch {
+    return undefined; // a torn or foreign file: never the committed checkpoint
+  }
+}
+
+/**
+ * Brings a run folder back to its last committed checkpoint after a kill at any point: finishes the
+ * moves of a committed checkpoint, drops an uncommitted one and stray temporaries, checks that the
+ * model and optimizer files are the ones state.json names, and cuts the log back to that step.
+ */
+async function recover(dir: string, state: RunState): Promise<void> {
+  await removeStaleTemporaries(dir);
+  for (const file of [FILES.model, FILES.optimizer]) {
+    const next = join(dir, NEXT(file));
+    if (!existsSync(next)) continue;
+    if ((await checkpointStep(next)) === state.step && state.epoch + (state.partial ? 1 : 0) > 0) await rename(next, join(dir, file));
+    else await unlink(next);
+  }
+  const started = state.epoch > 0 || state.partial !== undefined;
+  for (const file of started ? [FILES.model, FILES.optimizer] : []) {
+    const got = await checkpointStep(join(dir, file));
+    if (got !== state.step) throw new Error(`${join(dir, file)}: is from step ${got ?? '(unreadable)'}, but ${FILES.state} names step ${state.step}; the run folder was changed by hand, start it afresh`);
+  }
+  const logPath = join(dir, FILES.log);
+  if (!existsSync(logPath)) return;
+  const lines = (await readFile(logPath, 'utf8')).split('\n');
+  const kept = lines.filter((line) => {
+    try {
+      const r = JSON.parse(line) as { kind?: string; step?: number; epoch?: number };
+      return r.kind === 'step' ? (r.step ?? Infinity) <= state.step : r.kind === 'epoch' ? (r.epoch ?? Infinity) <= state.epoch : false;
+    } catch {
+      return false; // a line torn by the kill
+    }
+  });
+  if (kept.length !== lines.filter(Boolean).length) await writeFileAtomic(logPath, kept.map((l) => l + '\n').join(''));
 }
 
 /** Train (or resume) a model; writes config, log, checkpoints and state under `runDir`. */
@@ -90,6 +141,16 @@ export async function fit(o: FitOptions): Promise<FitResult> {
   const c = o.config;
   const dir = o.runDir;
   mkdirSync(dir, { recursive: true });
+  const release = await lockFolder(dir);
+  try {
+    return await fitLocked(o, c, dir);
+  } finally {
+    await release();
+  }
+}
+
+async function fitLocked(o: FitOptions, c: TrainConfig, dir: string): Promise<FitResult> {
+  handleInterrupts();
   const statePath = join(dir, FILES.state);
   const info = await backendInfo();
   const header = { config: c, meta: o.meta ?? {}, backend: info.name, gpu: info.gpu, versions: { node: process.version, tfjs: tf.version_core } };
@@ -103,10 +164,12 @@ export async function fit(o: FitOptions): Promise<FitResult> {
   } else {
     await writeJsonAtomic(join(dir, FILES.config), header);
   }
+  await recover(dir, state);
+  const started = state.epoch > 0 || state.partial !== undefined;
 
   const modelConfig: DgiqaConfig = configFrom(c.model, 'train config "model"');
   let model: Dgiqa;
-  if (state.epoch > 0) {
+  if (started) {
     model = (await loadModel(join(dir, FILES.model), modelConfig)).model;
   } else {
     model = new Dgiqa(modelConfig, seedFor(c.seed, 0x1417));
@@ -118,11 +181,38 @@ export async function fit(o: FitOptions): Promise<FitResult> {
     }
   }
   const optimizer = new AdamW(model.store.trainableByName(), { weightDecay: c.weightDecay });
-  if (state.epoch > 0) {
-    const saved = await readSafetensors(join(dir, FILES.optimizer));
-    restoreOptimizer(optimizer, saved.tensors, Number(saved.metadata.t), join(dir, FILES.optimizer));
-    if (!o.quiet) process.stderr.write(`resumed ${dir} after epoch ${state.epoch} (step ${state.step})\n`);
+  if (started) {
+    try {
+      const saved = await readSafetensors(join(dir, FILES.optimizer));
+      restoreOptimizer(optimizer, saved.tensors, Number(saved.metadata.t), join(dir, FILES.optimizer));
+    } catch (err) {
+      optimizer.dispose();
+      model.dispose();
+      throw err;
+    }
+    if (!o.quiet) process.stderr.write(`resumed ${dir} after ${state.partial ? `step ${state.step} (inside epoch ${state.epoch + 1})` : `epoch ${state.epoch} (step ${state.step})`}\n`);
   }
+
+  /**
+   * Writes model and optimizer beside the current checkpoint and the epoch's log line, commits them
+   * with state.json, then moves them into place: a kill before the commit leaves the last checkpoint
+   * (recover() drops the rest), a kill after it leaves this one.
+   */
+  const checkpoint = async (next: RunState, logLine?: Record<string, unknown>): Promise<void> => {
+    const stepMeta = { step: String(next.step), epoch: String(next.epoch) };
+    await writeSafetensors(join(dir, NEXT(FILES.optimizer)), optimizerTensors(optimizer), { t: String(optimizer.t), ...stepMeta });
+    faultPoint('checkpoint');
+    await saveModel(model, join(dir, NEXT(FILES.model)), { ...stepMeta, seed: String(c.seed), pretrained: String(next.pretrained) }, next.step);
+    faultPoint('checkpoint');
+    if (logLine) await appendFile(join(dir, FILES.log), JSON.stringify(logLine) + '\n');
+    faultPoint('log');
+    await writeJsonAtomic(statePath, next); // the commit point
+    faultPoint('checkpoint');
+    await rename(join(dir, NEXT(FILES.optimizer)), join(dir, FILES.optimizer));
+    await rename(join(dir, NEXT(FILES.model)), join(dir, FILES.model));
+    await syncFolder(dir);
+    state = next;
+  };
 
   const epochs: Record<string, number>[] = [];
   // named after the run: parallel trainings interleave their lines
@@ -136,13 +226,16 @@ export async function fit(o: FitOptions): Promise<FitResult> {
       // epochs the rate equals PyTorch's CosineAnnealingLR stepped per epoch
       let lr = cosineLr(epoch, c.lr, tMax, c.minLr);
       const progress = new Progress(`${runName}, epoch ${epoch + 1}/${c.numEpochs}`, o.imagesPerEpoch);
-      let seen = 0;
-      let sum = 0;
+      // a run stopped inside this epoch goes on from where it stopped, with its sums so far
+      const partial = state.partial ?? { batches: 0, seen: 0, sum: 0, seconds: 0 };
+      let { seen, sum } = partial;
       let step = state.step;
-      const t0 = performance.now();
+      const t0 = performance.now() - partial.seconds * 1000;
       let inEpoch = 0;
       for await (const hb of o.batches(epoch)) {
         lr = cosineLr(epoch + Math.min(inEpoch++, stepsPerEpoch) / stepsPerEpoch, c.lr, tMax, c.minLr);
+        // batches already trained on before a stop are drawn (the order and crops stay the same) and passed over
+        if (inEpoch <= partial.batches) continue;
         const batch = tf.tidy(() => ({
           rgb: tf.tensor4d(hb.rgb, [hb.n, hb.size, hb.size, 3]),
           depth: hb.depth ? tf.tensor4d(hb.depth, [hb.n, hb.size, hb.size, 3]) : undefined,
@@ -153,26 +246,30 @@ export async function fit(o: FitOptions): Promise<FitResult> {
         const owned: tf.Tensor[] = [batch.rgb, batch.labels];
         for (const t of [batch.depth, batch.ref?.rgb, batch.ref?.depth]) if (t) owned.push(t);
         tf.dispose(owned);
-        if (!Number.isFinite(r.loss)) {
-          throw new Error(`${dir}: non-finite loss at epoch ${epoch + 1}, step ${step + 1}; stopped, the checkpoint of epoch ${state.epoch} is kept (lower lr?)`);
+        faultPoint('step');
+        if (!Number.isFinite(r.loss) || !r.gradsFinite) {
+          const what = Number.isFinite(r.loss) ? 'non-finite gradient' : 'non-finite loss';
+          throw new Error(`${dir}: ${what} at epoch ${epoch + 1}, step ${step + 1}; stopped without applying it, the checkpoint of epoch ${state.epoch} (step ${state.step}) is kept (resume with --resume; lower lr? bad labels?)`);
         }
         step++;
         seen += hb.n;
         sum += r.loss * hb.n;
-        if (step % c.logEvery === 0) await appendFile(join(dir, FILES.log), JSON.stringify({ kind: 'step', epoch: epoch + 1, step, lr, ...r }) + '\n');
+        if (step % c.logEvery === 0) await appendFile(join(dir, FILES.log), JSON.stringify({ kind: 'step', epoch: epoch + 1, step, lr, loss: r.loss, mse: r.mse, consistency: r.consistency }) + '\n');
         if (!o.quiet) progress.update(seen, seen, { loss: r.loss, lr });
+        if (stopRequested()) {
+          const at = { batches: inEpoch, seen, sum, seconds: (performance.now() - t0) / 1000 };
+          await checkpoint({ ...state, step, partial: at });
+          throw new StoppedError(`${dir}: stopped on request at epoch ${epoch + 1}, step ${step}; saved, continue with --resume`);
+        }
       }
       const seconds = (performance.now() - t0) / 1000;
+      faultPoint('evaluate');
       const metrics = o.evaluate ? await o.evaluate(model, epoch) : {};
       const record = { epoch: epoch + 1, step, lr, loss: sum / Math.max(seen, 1), images: seen, seconds, imagesPerSecond: seen / seconds, ...metrics };
       epochs.push(record);
-      // Checkpoint: optimizer, model, then the state file that points at them (written last, atomically).
-      await writeSafetensors(join(dir, FILES.optimizer), optimizerTensors(optimizer), { t: String(optimizer.t), epoch: String(epoch + 1) });
-      await saveModel(model, join(dir, FILES.model), { epoch: String(epoch + 1), seed: String(c.seed), pretrained: String(state.pretrained) }, step);
-      state = { ...state, epoch: epoch + 1, step, finished: epoch + 1 === c.numEpochs };
-      await writeJsonAtomic(statePath, state);
-      await appendFile(join(dir, FILES.log), JSON.stringify({ kind: 'epoch', ...record }) + '\n');
+      await checkpoint({ epoch: epoch + 1, step, pretrained: state.pretrained, finished: epoch + 1 === c.numEpochs }, { kind: 'epoch', ...record });
       noteProgress(`${runName}: epoch ${epoch + 1}/${c.numEpochs}, loss ${record.loss.toFixed(4)}, ${record.imagesPerSecond.toFixed(1)} img/s`);
+      if (stopRequested() && epoch + 1 < c.numEpochs) throw new StoppedError(`${dir}: stopped on request after epoch ${epoch + 1}; saved, continue with --resume`);
     }
   } catch (err) {
     optimizer.dispose();

@@ -5,3 +5,4 @@ export { loadModel, saveModel, configInCheckpoint, CONFIG_METADATA_KEY } from '.
 export type { LoadedCheckpoint } from './checkpoint.js';
 export { loadPretrainedBackbones, timmSwinToKit } from './backbone.js';
 export type { BackboneReport } from './backbone.js';
+export { readSafetensorsMetadata } from './metadata.js';

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic as writeAtomic } from '../util/atomic.js';
 import { CheckpointFormatError, messageOf } from './errors.js';
 
 /** Reads a whole file; a missing or unreadable file becomes a one-line error naming it. */
@@ -14,35 +13,11 @@ export async function readFileBytes(path: string): Promise<Uint8Array> {
   }
 }
 
-/**
- * Writes `chunks` to `path` so that a reader never sees a half-written file: the bytes go to a
- * temporary file in the same folder (same file system, so rename is atomic), are flushed to
- * disk, then renamed over the target. An interrupted write leaves the old file intact.
- */
+/** Writes `chunks` to `path` atomically (util/atomic.ts); failures become one line naming the file. */
 export async function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  let handle;
   try {
-    handle = await open(tmp, 'wx');
+    await writeAtomic(path, chunks);
   } catch (err) {
     throw new CheckpointFormatError(path, `cannot write: ${messageOf(err)}`);
-  }
-  try {
-    for (const chunk of chunks) {
-      let done = 0;
-      // A write may be partial; loop until the chunk is out.
-      while (done < chunk.byteLength) {
-        const { bytesWritten } = await handle.write(chunk, done, chunk.byteLength - done);
-        done += bytesWritten;
-      }
-    }
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
-    await rename(tmp, path);
-  } catch (err) {
-    if (handle !== undefined) await handle.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
-    throw err instanceof CheckpointFormatError ? err : new CheckpointFormatError(path, `cannot write: ${messageOf(err)}`);
   }
 }

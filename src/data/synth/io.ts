@@ -1,18 +1,17 @@
 // Reading and writing the benchmark's files. PNGs go through sharp with fixed options so the same
 // pixels always give the same bytes; every file is written to a temporary name and renamed, so an
 // interrupted run never leaves a truncated file that looks finished.
-import { rename, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { toBytes } from './image.js';
 import type { RgbImage } from './types.js';
+import { writeFileAtomic as writeAtomic } from '../../util/atomic.js';
 
 /** Fixed PNG options: part of the byte-for-byte determinism contract. */
 const PNG_OPTIONS = { compressionLevel: 6, adaptiveFiltering: false, palette: false } as const;
 
+/** Atomic against a killed process; not flushed to disk (a power cut is met by regenerating). */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
+  await writeAtomic(path, data, { sync: false });
 }
 
 export async function encodeRgbPng(bytes: Uint8Array, width: number, height: number): Promise<Buffer> {
