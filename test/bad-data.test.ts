@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
-import { checkFiles, depthAligned } from '../src/data/check/index.js';
+import { SKIP_BAD_ENV, checkFiles, depthAligned, epochSkipOptions, setSkipBad, writeBadReport } from '../src/data/check/index.js';
 import type { BadEntry } from '../src/data/check/index.js';
 import { loadKoniq10k, loadLivec } from '../src/data/loaders/index.js';
 import { Prefetcher } from '../src/data/pipeline/index.js';
@@ -393,4 +393,51 @@ test('CLI: dgiqa train stops before training naming the file; with --skip-bad it
   const out = JSON.parse(ok.stdout.trim().split('\n').pop()!) as { dir: string };
   assert.equal(out.dir, dir);
   assert.ok(existsSync(join(dir, 'result.json')));
+});
+
+test('a training run with skipping on adds what an epoch leaves out to its report, after the check\'s entries', async () => {
+  const dir = join(tempDir('bad-report'), 'run');
+  const before = process.env[SKIP_BAD_ENV];
+  try {
+    setSkipBad(false);
+    assert.deepEqual(epochSkipOptions(dir), {}, 'off: the epoch stops at the error');
+    setSkipBad(true);
+    writeBadReport(dir, 'koniq10k', [{ file: '/d/labels.csv', problem: 'line 3: score is not a number (NaN)', stage: 'labels' }]);
+    const options = epochSkipOptions(dir);
+    assert.equal(options.skipBad, true);
+    options.onSkip!({ file: '/d/img.jpg', problem: 'unreadable image (truncated)' });
+    const read = (): { count: number; inputs: BadEntry[] } => JSON.parse(readFileSync(join(dir, 'bad-inputs.json'), 'utf8')) as { count: number; inputs: BadEntry[] };
+    assert.deepEqual(read().inputs.map((e) => e.stage), ['labels', 'epoch']);
+    // a rerun writes the check's entries afresh and keeps what epochs added
+    writeBadReport(dir, 'koniq10k', []);
+    assert.deepEqual(read(), { dataset: 'koniq10k', count: 1, inputs: [{ file: '/d/img.jpg', problem: 'unreadable image (truncated)', stage: 'epoch' }] } as unknown as ReturnType<typeof read>);
+  } finally {
+    if (before === undefined) delete process.env[SKIP_BAD_ENV];
+    else process.env[SKIP_BAD_ENV] = before;
+  }
+});
+
+test('CLI: dgiqa data summary --check fails on a truncated image naming it; --skip-bad lists every bad input', async () => {
+  const fx = fixture();
+  const good = await writeGood(fx);
+  const cut = CASES.find((c) => c.name === 'truncated JPEG')!;
+  await cut.make(fx);
+  writeCsv(fx, [...good, ...cut.rows, { name: 'a.jpg', score: '70' }]);
+  const bin = join(KIT, 'bin', 'dgiqa.js');
+  const args = ['data', 'summary', 'koniq10k', fx.root, '--check'];
+  const failed = await run(process.execPath, [bin, ...args]).then(
+    () => assert.fail('expected a non-zero exit'),
+    (err: { code: number; stderr: string }) => err,
+  );
+  assert.equal(failed.code, 1);
+  assert.equal(failed.stderr.trim(), `dgiqa data: ${fx.csv}: line 8 repeats 1024x768/a.jpg, already listed at line 2`);
+  const ok = await run(process.execPath, [bin, ...args, '--skip-bad']);
+  const lines = ok.stdout.trim().split('\n');
+  const bad = lines.filter((l) => l.startsWith('bad: '));
+  assert.equal(bad.length, 2);
+  assert.equal(bad[0], `bad: ${fx.csv}: line 8 repeats 1024x768/a.jpg, already listed at line 2`);
+  assert.match(bad[1]!, new RegExp(`^bad: ${esc(fx.img('cut.jpg'))}: unreadable image \\(.+\\)$`));
+  assert.ok(lines.some((l) => l.startsWith(`info: 1 image(s) smaller than 224 on a side (e.g. ${fx.img('small.jpg')})`)));
+  const summary = JSON.parse(lines.pop()!) as { count: number; bad: number };
+  assert.deepEqual([summary.count, summary.bad], [good.length, 2]);
 });
