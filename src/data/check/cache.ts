@@ -56,13 +56,19 @@ export class VerdictCache {
     this.dirty = true;
   }
 
-  /** Writes the file (atomically) if anything was added. */
-  save(): void {
-    if (this.file === undefined || !this.dirty) return;
-    mkdirSync(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ version: VERSION, verdicts: Object.fromEntries(this.verdicts) }));
-    renameSync(tmp, this.file);
+  /** Writes the file (atomically) if anything was added; false when it could not be written. */
+  save(): boolean {
+    if (this.file === undefined || !this.dirty) return true;
+    try {
+      mkdirSync(dirname(this.file), { recursive: true });
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ version: VERSION, verdicts: Object.fromEntries(this.verdicts) }));
+      renameSync(tmp, this.file);
+    } catch {
+      // a read-only kit folder costs the next run a decode, not this run its result
+      return false;
+    }
     this.dirty = false;
+    return true;
   }
 }

@@ -168,7 +168,7 @@ export async function checkFiles(items: readonly CheckItem[], options: CheckOpti
     try {
       await Promise.all(Array.from({ length: Math.max(1, exec.capacity) }, lane));
     } finally {
-      cache.save();
+      if (!cache.save()) options.log?.(`could not write ${options.cacheFile} (the next run decodes again)`);
       if (own) await exec.close();
     }
   }
