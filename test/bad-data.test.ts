@@ -17,7 +17,10 @@ import type { BadEntry } from '../src/data/check/index.js';
 import { loadKoniq10k, loadLivec } from '../src/data/loaders/index.js';
 import { Prefetcher } from '../src/data/pipeline/index.js';
 import type { Batch, SampleRecord } from '../src/data/pipeline/index.js';
+import { initBackend } from '../src/backend/index.js';
 import { openBenchmark } from '../src/experiments/datasets.js';
+import type { BenchItem } from '../src/experiments/datasets.js';
+import { trainAndTest } from '../src/experiments/run.js';
 import { paths } from '../src/experiments/paths.js';
 import { PROFILES } from '../src/experiments/profiles.js';
 import { cellOfStrings, encodeMat, tempDir, writeFile } from './helpers/data-fixtures.js';
@@ -440,4 +443,38 @@ test('CLI: dgiqa data summary --check fails on a truncated image naming it; --sk
   assert.ok(lines.some((l) => l.startsWith(`info: 1 image(s) smaller than 224 on a side (e.g. ${fx.img('small.jpg')})`)));
   const summary = JSON.parse(lines.pop()!) as { count: number; bad: number };
   assert.deepEqual([summary.count, summary.bad], [good.length, 2]);
+});
+
+test('training: an image that breaks mid-epoch is left out and reported with skipping on, else the run stops with one line', async () => {
+  await initBackend('wasm');
+  const fx = fixture();
+  const good = await writeGood(fx);
+  writeCsv(fx, good);
+  const items = (await open(fx, false)).items.map((r, i): BenchItem => ({ image: r.image, relImage: `1024x768/${good[i]!.name}`, depth: r.depth!, score01: r.score01! }));
+  const victim = fx.img('deep.png');
+  writeFileSync(victim, readFileSync(victim).subarray(0, 300));
+  const train = items.filter((i) => i.image !== fx.img('a.jpg'));
+  const test = items.filter((i) => i.image === fx.img('a.jpg') || i.image === fx.img('gray.png'));
+  const base = { profile: PROFILES.smoke, train, test, label: 'bad-data mid-epoch', data: 'fixture', seed: 0 };
+  const before = process.env[SKIP_BAD_ENV];
+  try {
+    setSkipBad(false);
+    const stopped = join(fx.data, '..', 'runs', 'stopped');
+    await assert.rejects(trainAndTest({ ...base, dir: stopped }), (err: Error) => {
+      assert.match(err.message, new RegExp(`^${esc(victim)}: unreadable image`));
+      assert.ok(!err.message.includes('\n'), 'one line');
+      return true;
+    });
+    setSkipBad(true);
+    const dir = join(fx.data, '..', 'runs', 'skipped');
+    const r = await trainAndTest({ ...base, dir });
+    assert.equal(r.predictions.length, test.length);
+    const report = JSON.parse(readFileSync(join(dir, 'bad-inputs.json'), 'utf8')) as { count: number; inputs: BadEntry[] };
+    assert.equal(report.count, 1);
+    assert.equal(report.inputs[0]!.file, victim);
+    assert.equal(report.inputs[0]!.stage, 'epoch');
+  } finally {
+    if (before === undefined) delete process.env[SKIP_BAD_ENV];
+    else process.env[SKIP_BAD_ENV] = before;
+  }
 });
