@@ -23,9 +23,9 @@ export function outOfRange(raw: number, scale: ScoreScale): boolean {
 
 /**
  * How far past its documented range a raw score may lie, as a fraction of the range, and still be
- * clamped (noted) rather than refused. Real label files overshoot a little (LIVE's DMOS has values
- * a few points below 0 and above 100); a score from another scale (a 0-100 MOS in a 1-5 column),
- * a typo or a sentinel such as 999 lies well past a quarter of it.
+ * clamped (noted) rather than refused. Real label files overshoot a little (live.ts: a few of
+ * LIVE's DMOS values fall outside 0-100); a score from another scale (a 0-100 MOS in a 1-5
+ * column), a typo or a sentinel such as 999 lies well past a quarter of it.
  */
 export const RANGE_SLACK = 0.25;
 
