@@ -1,7 +1,11 @@
 // `dgiqa data summary <dataset> <root>`: loads a dataset from its official files, prints what the
 // loader noticed (scale, count against the paper's Table 1, rows left out), decodes the first image
 // as a check, and prints as its LAST line one JSON object (see DatasetSummary / PairSummary).
+// --check decodes every image in full (what a truncated file needs); --skip-bad lists bad inputs
+// instead of stopping at the first.
+import { CHECK_DEFAULTS, checkFiles } from '../data/check/files.js';
 import { decodeImage } from '../data/image.js';
+import type { BadInput } from '../data/records.js';
 // The registry, not the loaders' index: the summary needs no DataFrame (danfojs-node loads slowly).
 import { isDatasetId, isPairDatasetId, loadPairs, readDataset } from '../data/loaders/registry.js';
 import { summarizeDataset, summarizePairs } from '../data/loaders/summary.js';
@@ -15,6 +19,10 @@ pair sets: ${PAIR_DATASET_IDS.join(', ')}
 
 options:
   --skip-missing            drop label rows whose image file is missing (default: fail)
+  --skip-bad                list bad inputs (bad rows, missing, empty or undecodable images, paths
+                            leaving the root, duplicates, scores that are NaN or far off the scale)
+                            as "bad:" lines instead of failing on the first; the JSON gains "bad"
+  --check                   decode every image in full (finds truncated files; default: the first)
   --with-reference-copies   live: keep the reference copies of dmos.mat (orgs == 1): 982 images
   --realigned               live: read dmos_realigned.mat (dmos_new) instead of dmos.mat
   --keep-training-images    livec: keep the 7 training images: 1169 images
@@ -38,6 +46,8 @@ interface Flag {
 
 const FLAGS: Readonly<Record<string, Flag>> = {
   '--skip-missing': { only: DATASET_IDS },
+  '--skip-bad': { only: DATASET_IDS },
+  '--check': { only: DATASET_IDS },
   '--with-reference-copies': { only: ['live'] },
   '--realigned': { only: ['live'] },
   '--keep-training-images': { only: ['livec'] },
@@ -72,6 +82,7 @@ function parseFlags(id: string, args: string[]): Map<string, string> {
 function datasetOptions(flags: Map<string, string>): DatasetOptions {
   const options: DatasetOptions = {};
   if (flags.has('--skip-missing')) options.skipMissing = true;
+  if (flags.has('--skip-bad')) options.skipBad = true;
   if (flags.has('--with-reference-copies')) options.includeReferenceCopies = true;
   if (flags.has('--realigned')) options.realigned = true;
   if (flags.has('--keep-training-images')) options.keepTrainingImages = true;
@@ -107,10 +118,19 @@ async function summary(args: string[]): Promise<void> {
   let json: string;
   let firstImage: string | undefined;
   if (isDatasetId(id)) {
+    const skipBad = flags.has('--skip-bad');
     const loaded = await readDataset(id, root, datasetOptions(flags));
+    const bad: BadInput[] = [...loaded.bad];
+    if (flags.has('--check')) {
+      const checked = await checkFiles(loaded.records, { skipBad, log: (l) => say(`info: ${l}`) });
+      bad.push(...checked.bad);
+      loaded.records = checked.ok.map((i) => loaded.records[i]!);
+      if (checked.small.length > 0) say(`info: ${checked.small.length} image(s) smaller than ${CHECK_DEFAULTS.cropSize} on a side (e.g. ${checked.small[0]}): training upscales them`);
+    }
     for (const note of loaded.notes) say(`info: ${note}`);
+    for (const b of bad) say(`bad: ${b.file}: ${b.problem}`);
     firstImage = loaded.records[0]?.image;
-    json = JSON.stringify(summarizeDataset(loaded));
+    json = JSON.stringify(skipBad ? { ...summarizeDataset(loaded), bad: bad.length } : summarizeDataset(loaded));
   } else {
     const loaded = await loadPairs(id, root, pairOptions(flags));
     for (const note of loaded.notes) say(`info: ${note}`);

@@ -1,16 +1,24 @@
 // `dgiqa train | eval | protocol | cross`: the paper's protocol from the command line, each with
 // --profile smoke|demo|paper (default DGIQA_PROFILE, else demo), writing results under results/.
+// A dataset is checked before any training (see experiments/datasets.ts): the first bad input stops
+// the command with one line naming the file; with --skip-bad, bad inputs are left out and listed in
+// bad-inputs.json in the command's output folder, with a one-line summary on stderr.
 import { parseArgs } from 'node:util';
 import { initBackend } from '../backend/index.js';
 import { applySplit } from '../data/splits.js';
 import { computeMetrics, predictRecords } from '../eval/index.js';
 import { loadModel } from '../weights/index.js';
 import { openBenchmark, profileFrom, resultPath, runCross, runProtocol, splitsFor, trainAndTest } from '../experiments/index.js';
-import type { Profile } from '../experiments/index.js';
+import type { Benchmark, Profile } from '../experiments/index.js';
+import { badSummary, setSkipBad, skipBadDefault, writeBadReport } from '../data/check/index.js';
 
-const common = { profile: { type: 'string' }, help: { type: 'boolean', default: false } } as const;
+const common = { profile: { type: 'string' }, help: { type: 'boolean', default: false }, 'skip-bad': { type: 'boolean', default: false } } as const;
 
-async function start(profileName: string | undefined): Promise<Profile> {
+const SKIP_BAD_USAGE = '[--skip-bad]  (--skip-bad: leave out bad images, depth maps and label rows; list them in bad-inputs.json)';
+
+async function start(profileName: string | undefined, skipBad: boolean): Promise<Profile> {
+  // through the environment, so that trainings in worker threads skip alike (DGIQA_SKIP_BAD=1 works too)
+  if (skipBad) setSkipBad(true);
   const profile = profileFrom(profileName);
   const info = await initBackend();
   process.stderr.write(`${info.message}\nprofile: ${profile.name}\n`);
@@ -26,14 +34,22 @@ function intArg(value: string | undefined, name: string, fallback: number): numb
 
 const print = (v: unknown): void => void process.stdout.write(JSON.stringify(v) + '\n');
 
+/** With skipping on: writes what the benchmarks left out to `dir`/bad-inputs.json, and one line on stderr. */
+function reportBad(dir: string, label: string, benchmarks: Benchmark[]): void {
+  if (!skipBadDefault()) return;
+  const inputs = benchmarks.flatMap((b) => b.bad);
+  const path = writeBadReport(dir, label, inputs);
+  process.stderr.write(`${badSummary(label, inputs, path)}\n`);
+}
+
 /** dgiqa train --dataset D [--split K] [--resume]: train on split K's train part, test on its test part. */
 export async function trainCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { ...common, dataset: { type: 'string' }, split: { type: 'string' }, resume: { type: 'boolean', default: false }, lambda: { type: 'string' } }, strict: true });
   if (values.help || !values.dataset) {
-    process.stdout.write('usage: dgiqa train --dataset ID [--split K] [--lambda L] [--resume] [--profile smoke|demo|paper]\n');
+    process.stdout.write(`usage: dgiqa train --dataset ID [--split K] [--lambda L] [--resume] [--profile smoke|demo|paper] ${SKIP_BAD_USAGE}\n`);
     return values.help ? 0 : 1;
   }
-  const profile = await start(values.profile);
+  const profile = await start(values.profile, values['skip-bad']);
   const b = await openBenchmark(values.dataset, profile);
   const k = intArg(values.split, 'split', 0);
   const splits = await splitsFor(profile, b, Math.max(profile.splits, k + 1));
@@ -41,6 +57,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const lambda = values.lambda === undefined ? undefined : Number(values.lambda);
   if (lambda !== undefined && !(lambda >= 0)) throw new Error(`--lambda must be a number >= 0, got "${values.lambda}"`);
   const dir = resultPath(profile, 'train', values.dataset, `split-${String(k).padStart(2, '0')}${lambda === undefined ? '' : `-lambda-${lambda}`}`);
+  reportBad(dir, b.id, [b]);
   const r = await trainAndTest({ profile, dir, train: [...parts.train, ...parts.val], test: parts.test, label: `${values.dataset} split ${k}`, data: b.id, seed: k, resume: values.resume, ...(lambda === undefined ? {} : { trainOverrides: { lambda } }) });
   print({ dir, split: k, ...r.metrics, params: r.params, trainSeconds: r.trainSeconds });
   return 0;
@@ -50,12 +67,13 @@ export async function trainCommand(args: string[]): Promise<number> {
 export async function evalCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { ...common, weights: { type: 'string' }, dataset: { type: 'string' }, split: { type: 'string' }, all: { type: 'boolean', default: false }, crops: { type: 'string' }, seed: { type: 'string' }, config: { type: 'string' } }, strict: true });
   if (values.help || !values.weights || !values.dataset) {
-    process.stdout.write('usage: dgiqa eval --weights W --dataset ID [--split K | --all] [--crops N] [--seed S] [--profile P]\n');
+    process.stdout.write(`usage: dgiqa eval --weights W --dataset ID [--split K | --all] [--crops N] [--seed S] [--profile P] ${SKIP_BAD_USAGE}\n`);
     return values.help ? 0 : 1;
   }
-  const profile = await start(values.profile);
+  const profile = await start(values.profile, values['skip-bad']);
   const { model } = await loadModel(values.weights);
   const b = await openBenchmark(values.dataset, profile);
+  reportBad(resultPath(profile, 'eval', values.dataset), b.id, [b]);
   const items = values.all ? b.items : applySplit(b.items, (await splitsFor(profile, b, Math.max(profile.splits, intArg(values.split, 'split', 0) + 1)))[intArg(values.split, 'split', 0)]).test;
   const crops = intArg(values.crops, 'crops', profile.evalCrops);
   const seed = intArg(values.seed, 'seed', 0);
@@ -69,11 +87,13 @@ export async function evalCommand(args: string[]): Promise<number> {
 export async function protocolCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { ...common, dataset: { type: 'string', multiple: true } }, strict: true });
   if (values.help) {
-    process.stdout.write('usage: dgiqa protocol [--dataset ID ...] [--profile smoke|demo|paper]  (default: the profile\'s datasets)\n');
+    process.stdout.write(`usage: dgiqa protocol [--dataset ID ...] [--profile smoke|demo|paper] ${SKIP_BAD_USAGE}  (default: the profile's datasets)\n`);
     return 0;
   }
-  const profile = await start(values.profile);
+  const profile = await start(values.profile, values['skip-bad']);
   for (const dataset of values.dataset ?? profile.protocol) {
+    // opened here as well to write the report (runProtocol opens it again: the check's verdicts are cached)
+    if (skipBadDefault()) reportBad(resultPath(profile, 'protocol', dataset), dataset, [await openBenchmark(dataset, profile)]);
     const s = await runProtocol(profile, dataset);
     print({ dataset, splits: s.splits, srocc: s.srocc, plcc: s.plcc, seconds: s.seconds });
   }
@@ -84,12 +104,13 @@ export async function protocolCommand(args: string[]): Promise<number> {
 export async function crossCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { ...common, train: { type: 'string' }, test: { type: 'string' } }, strict: true });
   if (values.help) {
-    process.stdout.write('usage: dgiqa cross [--train A --test B] [--profile smoke|demo|paper]  (default: the profile\'s pairs)\n');
+    process.stdout.write(`usage: dgiqa cross [--train A --test B] [--profile smoke|demo|paper] ${SKIP_BAD_USAGE}  (default: the profile's pairs)\n`);
     return 0;
   }
-  const profile = await start(values.profile);
+  const profile = await start(values.profile, values['skip-bad']);
   const pairs: [string, string][] = values.train && values.test ? [[values.train, values.test]] : profile.cross;
   for (const [a, b] of pairs) {
+    if (skipBadDefault()) reportBad(resultPath(profile, 'cross', `${a}__full`), `${a} -> ${b}`, [await openBenchmark(a, profile), await openBenchmark(b, profile)]);
     const r = await runCross(profile, a, b);
     print({ train: a, test: b, ...r.metrics });
   }

@@ -81,3 +81,18 @@ export function fromDataFrame(df: DataFrame): ImageRecord[] {
   }
   return records;
 }
+
+/**
+ * An input left out of a run (`skipBad`), or the first one that stopped it: `file` is what is wrong
+ * (the label file for a bad row, else the image or depth map), `problem` says what. The one-line
+ * error is `${file}: ${problem}`.
+ */
+export interface BadInput {
+  file: string;
+  problem: string;
+}
+
+/** The one-line message of a bad input. */
+export function badMessage(bad: BadInput): string {
+  return `${bad.file}: ${bad.problem}`;
+}

@@ -4,6 +4,7 @@
 // convention (larger = nearer); each map is min-max scaled to 0..255 on reading.
 import { stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { DataError } from '../data/loaders/files.js';
 import { readGrey } from '../data/synth/io.js';
 import { minMaxToUint8, resizeMap } from './scale.js';
 import type { DepthProvider } from './types.js';
@@ -12,7 +13,7 @@ import type { DepthProvider } from './types.js';
 export function mirroredDepthPath(imageRoot: string, depthRoot: string, image: string): string {
   const rel = relative(resolve(imageRoot), resolve(image));
   if (rel.startsWith('..') || isAbsolute(rel)) {
-    throw new Error(`precomputed depth: image ${image} is not under the image root ${imageRoot}`);
+    throw new DataError(image, `precomputed depth: the image is not under the image root ${imageRoot}`);
   }
   const ext = extname(rel);
   return join(resolve(depthRoot), (ext ? rel.slice(0, -ext.length) : rel) + '.png');
@@ -24,7 +25,7 @@ export function openPrecomputedDepth(opts: { imageRoot: string; depthRoot: strin
     const path = mirroredDepthPath(opts.imageRoot, depthRoot, image);
     if (!(await stat(path).then((s) => s.isFile(), () => false))) {
       const rel = relative(depthRoot, path).split(sep).join('/');
-      throw new Error(`precomputed depth: missing depth map ${path} for image ${image} (expected ${rel} under ${depthRoot}, mirroring the image tree)`);
+      throw new DataError(path, `missing depth map for image ${image} (expected ${rel} under ${depthRoot}, mirroring the image tree)`);
     }
     return path;
   };

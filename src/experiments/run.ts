@@ -6,6 +6,7 @@ import type { Dgiqa } from '../model/index.js';
 import { fit, resolveTrainConfig } from '../train/index.js';
 import type { HostBatch } from '../train/index.js';
 import { DecodePool, Prefetcher, defaultWorkers } from '../data/pipeline/index.js';
+import { epochSkipOptions } from '../data/check/index.js';
 import { computeMetrics, metricsByGroup, predictRecords } from '../eval/index.js';
 import type { Metrics } from '../eval/index.js';
 import { loadModel } from '../weights/index.js';
@@ -68,7 +69,7 @@ export async function trainAndTest(spec: RunSpec): Promise<RunResult> {
   try {
     const t0 = performance.now();
     const batches = (epoch: number): AsyncIterable<HostBatch> =>
-      new Prefetcher(spec.train, { mode: 'train', batchSize: config.batchSize, seed: seedFor(seed, epoch), size: p.cropSize, pool });
+      new Prefetcher(spec.train, { mode: 'train', batchSize: config.batchSize, seed: seedFor(seed, epoch), size: p.cropSize, pool, ...epochSkipOptions(spec.dir) });
     const { model } = await fit({ runDir: join(spec.dir, 'run'), config, batches, imagesPerEpoch: spec.train.length, resume: spec.resume ?? true, meta: { label: spec.label, data: spec.data, trainImages: spec.train.length } });
     const trainSeconds = (performance.now() - t0) / 1000;
     const result = await testModel(model, spec, pool);

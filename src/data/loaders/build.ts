@@ -1,9 +1,11 @@
 // Building records from label rows: resolving the image named by a row (up to case), checking it
-// exists, mapping the score, and collecting the notes every loader reports.
-import { join } from 'node:path';
-import type { ImageRecord } from '../records.js';
+// exists and stays inside the dataset root, checking the score and that no image is listed twice,
+// mapping the score, and collecting the notes every loader reports.
+import { realpathSync, statSync } from 'node:fs';
+import { isAbsolute, join, sep } from 'node:path';
+import type { BadInput, ImageRecord } from '../records.js';
 import { DataError, DirIndex, relPath } from './files.js';
-import { scaleNote, toScore01 } from './scale.js';
+import { implausible, scaleNote, toScore01 } from './scale.js';
 import type { ScoreScale } from './scale.js';
 import { TABLE1_COUNTS } from './types.js';
 import type { CommonOptions, DatasetId, LoadedDataset } from './types.js';
@@ -17,11 +19,23 @@ export interface RowExtras {
   refId?: string;
 }
 
+/** True when a label names a path that leaves the root by itself (`../x`, `/x`, `C:\x`). */
+function escapes(rel: string): boolean {
+  return isAbsolute(rel) || /^[A-Za-z]:/.test(rel) || rel.split(/[\\/]+/).includes('..');
+}
+
 export class RecordBuilder {
   readonly index = new DirIndex();
   readonly records: ImageRecord[] = [];
   readonly notes: string[] = [];
+  /** Rows left out with `skipBad` (and images missing with `skipMissing`), in label order. */
+  readonly bad: BadInput[] = [];
   private readonly missing: string[] = [];
+  /** Rows of `bad` left out for another reason than a missing image. */
+  private otherBad = 0;
+  /** Where each image was first listed, to name both rows of a duplicate. */
+  private readonly seen = new Map<string, string>();
+  private realRoot: string | undefined;
 
   constructor(
     readonly dataset: DatasetId,
@@ -34,18 +48,48 @@ export class RecordBuilder {
   ) {}
 
   /**
+   * Runs `body` for one label row: a DataError it throws (a cell that is not a number, an unknown
+   * distortion) is, with `skipBad`, recorded and the row left out; otherwise it propagates.
+   */
+  row(body: () => void): void {
+    try {
+      body();
+    } catch (err) {
+      if (!(err instanceof DataError) || !this.options.skipBad) throw err;
+      this.bad.push({ file: err.file, problem: err.problem });
+      this.otherBad++;
+    }
+  }
+
+  /**
    * Adds the row `where` (e.g. "line 12") naming `image` (relative to the root). A missing image is
-   * an error naming the label file and the image, or is skipped and counted with `skipMissing`.
+   * an error naming the label file and the image, or is skipped and counted with `skipMissing`. A
+   * path leaving the root, a score that is not finite or far outside the scale, an empty image
+   * file and a second row for the same image are errors, or are skipped and recorded with `skipBad`.
    */
   add(where: string, image: string, raw: number, extras: RowExtras = {}): void {
+    if (escapes(image)) return this.reject(this.labelFile, `${where} names ${image}, a path outside the dataset root ${this.root}`);
+    if (!Number.isFinite(raw)) return this.reject(this.labelFile, `${where}: score of ${image} is not a number (${raw})`);
+    if (implausible(raw, this.scale)) {
+      const s = this.scale;
+      return this.reject(this.labelFile, `${where}: score ${raw} of ${image} is far outside the ${s.name} range [${s.min}, ${s.max}]`);
+    }
     const path = this.index.resolve(this.root, image);
     if (path === undefined) {
-      if (this.options.skipMissing) {
+      const problem = `${where} names ${image}, but ${join(this.root, image)} does not exist`;
+      if (this.options.skipMissing || this.options.skipBad) {
         this.missing.push(image);
+        this.bad.push({ file: this.labelFile, problem });
         return;
       }
-      throw new DataError(this.labelFile, `${where} names ${image}, but ${join(this.root, image)} does not exist`);
+      throw new DataError(this.labelFile, problem);
     }
+    const outside = this.leavesRoot(path);
+    if (outside !== undefined) return this.reject(path, `a link to ${outside}, outside the dataset root ${this.root}`);
+    if (statSync(path).size === 0) return this.reject(path, `empty file (0 bytes; listed at ${where} of ${this.labelFile})`);
+    const first = this.seen.get(path);
+    if (first !== undefined) return this.reject(this.labelFile, `${where} repeats ${image}, already listed at ${first}`);
+    this.seen.set(path, where);
     const record: ImageRecord = { image: path, relImage: relPath(this.root, path), raw, score01: toScore01(raw, this.scale) };
     if (extras.reference !== undefined) {
       const ref = this.index.resolve(this.root, extras.reference);
@@ -61,7 +105,7 @@ export class RecordBuilder {
     this.records.push(record);
   }
 
-  /** The load's result, with the scale, missing-image and Table 1 notes appended. */
+  /** The load's result, with the scale, missing-image, bad-row and Table 1 notes appended. */
   finish(countExplanation?: string): LoadedDataset {
     const notes = [...this.notes];
     notes.push(scaleNote(this.scale, this.records.map((r) => r.raw)));
@@ -69,12 +113,27 @@ export class RecordBuilder {
       const shown = this.missing.slice(0, 3).join(', ');
       notes.push(`${this.missing.length} label row(s) skipped: image missing (${shown}${this.missing.length > 3 ? ', ...' : ''})`);
     }
+    if (this.otherBad > 0) notes.push(`${this.otherBad} label row(s) skipped as bad data (skipBad; each is in \`bad\`)`);
     const paper = TABLE1_COUNTS[this.dataset];
     const count = this.records.length;
     let line = `${count} images (paper's Table 1: ${paper})`;
     if (count !== paper && countExplanation) line += `: ${countExplanation}`;
     notes.push(line);
-    return { dataset: this.dataset, root: this.root, records: this.records, notes };
+    return { dataset: this.dataset, root: this.root, records: this.records, notes, bad: this.bad };
+  }
+
+  /** Fails with `${file}: ${problem}`, or records it and returns with `skipBad`. */
+  private reject(file: string, problem: string): void {
+    if (!this.options.skipBad) throw new DataError(file, problem);
+    this.bad.push({ file, problem });
+    this.otherBad++;
+  }
+
+  /** Where `path` really is when a symbolic link takes it outside the (real) root; else undefined. */
+  private leavesRoot(path: string): string | undefined {
+    this.realRoot ??= realpathSync(this.root);
+    const real = realpathSync(path);
+    return real === this.realRoot || real.startsWith(this.realRoot + sep) ? undefined : real;
   }
 }
 

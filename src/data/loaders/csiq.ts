@@ -85,7 +85,7 @@ export async function loadCsiq(rootDir: string, options: DatasetOptions = {}): P
   const srcDir = builder.index.find(root, 'src_imgs') ?? 'src_imgs';
   const dstDir = builder.index.find(root, 'dst_imgs');
   if (dstDir === undefined) throw new DataError(join(root, 'dst_imgs'), `missing (expected ${LAYOUT})`);
-  table.rows.forEach((row, i) => {
+  table.rows.forEach((row, i) => builder.row(() => {
     const line = table.lines[i]!;
     const image = row[col.image]!;
     const dstType = row[col.type]!;
@@ -102,6 +102,6 @@ export async function loadCsiq(rootDir: string, options: DatasetOptions = {}): P
       level,
       refId: image.toLowerCase(),
     });
-  });
+  }));
   return builder.finish('the all_by_image sheet holds a different number of rows');
 }

@@ -7,7 +7,10 @@ import { join, relative, resolve, sep } from 'node:path';
 
 /** An error about a dataset's files; its message is one line that starts with the file's path. */
 export class DataError extends Error {
-  constructor(file: string, problem: string) {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
     super(`${file}: ${problem}`);
     this.name = 'DataError';
   }

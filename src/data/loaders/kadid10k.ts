@@ -37,7 +37,7 @@ export async function loadKadid10k(rootDir: string, options: DatasetOptions = {}
   const builder = new RecordBuilder('kadid10k', root, KADID10K_SCALE, file, options);
   const imgDir = builder.index.find(root, 'images');
   if (imgDir === undefined) throw new DataError(join(root, 'images'), `missing (expected ${LAYOUT})`);
-  table.rows.forEach((row, i) => {
+  table.rows.forEach((row, i) => builder.row(() => {
     const line = table.lines[i]!;
     const name = row[col.dist]!;
     const ref = row[col.ref]!;
@@ -47,6 +47,6 @@ export async function loadKadid10k(rootDir: string, options: DatasetOptions = {}
       ...(m ? { distortion: KADID10K_DISTORTIONS[Number(m[2]) - 1] ?? `type${m[2]}`, level: Number(m[3]) } : {}),
       refId: ref.replace(/\.[^.]+$/, '').toLowerCase(),
     });
-  });
+  }));
   return builder.finish('dmos.csv holds a different number of rows');
 }

@@ -33,10 +33,10 @@ export async function loadKoniq10k(rootDir: string, options: DatasetOptions = {}
   const rel = relPath(root, imgDir);
   const builder = new RecordBuilder('koniq10k', root, KONIQ_SCALES[column], file, options);
   if (!options.imageDir && rel !== IMAGE_DIRS[0]) builder.notes.push(`${IMAGE_DIRS[0]}/ not found; images read from ${rel}/`);
-  table.rows.forEach((row, i) => {
+  table.rows.forEach((row, i) => builder.row(() => {
     const line = table.lines[i]!;
     builder.add(`line ${line}`, `${rel}/${row[col.name]}`, parseNumber(file, line, column, row[col.score]!));
-  });
+  }));
   builder.notes.push(`score column ${column}`);
   return builder.finish('the csv holds a different number of rows');
 }

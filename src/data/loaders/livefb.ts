@@ -37,9 +37,9 @@ export async function loadLivefb(rootDir: string, options: DatasetOptions = {}):
   const prefix = base ? `${base}/` : '';
   const builder = new RecordBuilder('livefb', root, LIVEFB_SCALE, file, options);
   if (prefix) builder.notes.push(`images read from ${prefix}`);
-  table.rows.forEach((row, i) => {
+  table.rows.forEach((row, i) => builder.row(() => {
     const line = table.lines[i]!;
     builder.add(`line ${line}`, `${prefix}${row[col.name]}`, parseNumber(file, line, 'mos', row[col.mos]!));
-  });
+  }));
   return builder.finish('the count is what labels_image.csv lists (and finds on disk)');
 }

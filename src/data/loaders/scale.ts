@@ -21,6 +21,20 @@ export function outOfRange(raw: number, scale: ScoreScale): boolean {
   return raw < scale.min || raw > scale.max;
 }
 
+/**
+ * How far past its documented range a raw score may lie, as a fraction of the range, and still be
+ * clamped (noted) rather than refused. Real label files overshoot a little (live.ts: a few of
+ * LIVE's DMOS values fall outside 0-100); a score from another scale (a 0-100 MOS in a 1-5
+ * column), a typo or a sentinel such as 999 lies well past a quarter of it.
+ */
+export const RANGE_SLACK = 0.25;
+
+/** A raw score too far outside the documented range to be a label (see RANGE_SLACK). */
+export function implausible(raw: number, scale: ScoreScale): boolean {
+  const slack = RANGE_SLACK * (scale.max - scale.min);
+  return raw < scale.min - slack || raw > scale.max + slack;
+}
+
 /** The info line that states a dataset's scale (and how many raw values fell outside it). */
 export function scaleNote(scale: ScoreScale, raws: readonly number[]): string {
   const direction = scale.higherIsBetter ? 'higher is better' : 'lower is better, inverted';

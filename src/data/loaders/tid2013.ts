@@ -37,7 +37,7 @@ export async function loadTid2013(rootDir: string, options: DatasetOptions = {})
   if (distDir === undefined) throw new DataError(join(root, 'distorted_images'), `missing (expected ${LAYOUT})`);
   const refDir = builder.index.find(root, 'reference_images') ?? 'reference_images';
 
-  text.split(/\r?\n/).forEach((raw, i) => {
+  text.split(/\r?\n/).forEach((raw, i) => builder.row(() => {
     const line = raw.trim();
     if (line === '') return;
     const parts = line.split(/\s+/);
@@ -54,6 +54,6 @@ export async function loadTid2013(rootDir: string, options: DatasetOptions = {})
         }
       : {};
     builder.add(`line ${i + 1}`, `${distDir}/${name}`, mos, extras);
-  });
+  }));
   return builder.finish('mos_with_names.txt holds a different number of lines');
 }

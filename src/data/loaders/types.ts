@@ -1,5 +1,5 @@
 // Shapes shared by the loaders: what a load returns, and the options the loaders accept.
-import type { ImagePair, ImageRecord } from '../records.js';
+import type { BadInput, ImagePair, ImageRecord } from '../records.js';
 
 /** The benchmark datasets of the paper's Table 1, by their command-line ids. */
 export const DATASET_IDS = ['live', 'csiq', 'tid2013', 'kadid10k', 'livec', 'koniq10k', 'livefb'] as const;
@@ -20,6 +20,8 @@ export interface LoadedDataset {
    * rows dropped and why. `dgiqa data summary` prints them.
    */
   notes: string[];
+  /** Label rows left out with `skipBad` or `skipMissing` (empty otherwise: a bad row is an error). */
+  bad: BadInput[];
 }
 
 export interface LoadedPairs {
@@ -36,6 +38,13 @@ export interface CommonOptions {
    * default: a partial copy of a dataset should not pass silently.
    */
   skipMissing?: boolean;
+  /**
+   * Leave out, and record in `bad`, every label row that is bad data: image missing, empty or
+   * behind a path leaving the dataset root, score not a number or far outside the scale
+   * (RANGE_SLACK), an image listed twice (the first row is kept). Off by default: each is an error
+   * naming the label file and the row.
+   */
+  skipBad?: boolean;
 }
 
 /** Options of all loaders together; each loader reads its own (see its file). */

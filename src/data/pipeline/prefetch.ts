@@ -10,6 +10,7 @@
 // consumer holds. Shutdown: workers are terminated when iteration ends, breaks or throws; a loader
 // abandoned mid-way leaves only idle (unref'd) workers, which do not keep the process alive.
 import { Rng } from '../../util/rng.js';
+import type { BadInput } from '../records.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_QUEUE_BATCHES } from './constants.js';
 import { DecodePool, InlineExecutor, defaultWorkers } from './pool.js';
 import type { SampleExecutor } from './pool.js';
@@ -43,11 +44,19 @@ export interface LoaderOptions {
   queueSize?: number;
   /** Let records without a depth map through (RGB-only models); their depth input is a constant map's. */
   allowMissingDepth?: boolean;
+  /**
+   * A sample that fails (an image changed on disk since the check before training) is left out of
+   * its batch and recorded (`skipped`, `onSkip`) instead of ending the pass. Default false: the
+   * pass stops with the one-line error naming the file.
+   */
+  skipBad?: boolean;
+  /** Called once per sample left out with `skipBad` (e.g. to add it to the run's report). */
+  onSkip?: (bad: BadInput) => void;
 }
 
 const OPTION_KEYS: readonly (keyof LoaderOptions)[] = [
   'mode', 'batchSize', 'seed', 'shuffle', 'dropLast', 'size', 'hflip', 'vflip', 'crops', 'evalShortSide',
-  'workers', 'pool', 'queueSize', 'allowMissingDepth',
+  'workers', 'pool', 'queueSize', 'allowMissingDepth', 'skipBad', 'onSkip',
 ];
 
 /** A batch of crops, NHWC float32, ready for `tf.tensor4d(rgb, [n, size, size, 3])`. */
@@ -72,8 +81,10 @@ export interface Batch {
   upscaled: string[];
   /** Images of this batch without a depth map (allowMissingDepth). */
   missingDepth: string[];
-  /** One line per thing worth telling (upscaling, missing depth). */
+  /** One line per thing worth telling (upscaling, missing depth, a sample left out). */
   notes: string[];
+  /** Samples of this batch left out with `skipBad` (the batch is that much smaller). */
+  skipped: BadInput[];
 }
 
 interface Resolved {
@@ -90,6 +101,7 @@ interface Resolved {
   workers: number;
   queueSize: number;
   allowMissingDepth: boolean;
+  skipBad: boolean;
 }
 
 interface Deferred {
@@ -145,6 +157,7 @@ function resolveOptions(opts: LoaderOptions): Resolved {
     workers,
     queueSize: positiveInt('queueSize', opts.queueSize ?? DEFAULT_QUEUE_BATCHES),
     allowMissingDepth: opts.allowMissingDepth ?? SAMPLE_DEFAULTS.allowMissingDepth,
+    skipBad: opts.skipBad ?? false,
   };
 }
 
@@ -171,6 +184,9 @@ export class Prefetcher implements AsyncIterable<Batch> {
   readonly numBatches: number;
   /** Every image upscaled so far in this pass (training), in order of appearance. */
   readonly upscaled: string[] = [];
+  /** Every sample left out so far with `skipBad`, in order of appearance. */
+  readonly skipped: BadInput[] = [];
+  private readonly onSkip: ((bad: BadInput) => void) | undefined;
   private readonly sharedPool: DecodePool | undefined;
   private executor: SampleExecutor | null = null;
   private readonly slots = new Map<number, Deferred>();
@@ -184,6 +200,7 @@ export class Prefetcher implements AsyncIterable<Batch> {
   constructor(records: readonly SampleRecord[], options: LoaderOptions = {}) {
     this.options = resolveOptions(options);
     this.sharedPool = options.pool;
+    this.onSkip = options.onSkip;
     const o = this.options;
     records.forEach((r, i) => {
       if (typeof r.image !== 'string' || r.image === '') throw new Error(`Prefetcher: record ${i} has no image path`);
@@ -229,13 +246,22 @@ export class Prefetcher implements AsyncIterable<Batch> {
       for (let b = 0; b < this.numBatches; b++) {
         const first = b * batchSize;
         const last = Math.min(first + batchSize, this.total);
-        const results: SampleResult[] = [];
+        const done: { p: number; result: SampleResult }[] = [];
+        const skipped: BadInput[] = [];
         // In position order, so that the first failing image of the batch is the one reported.
-        for (let p = first; p < last; p++) results.push(await this.slot(p).promise);
+        for (let p = first; p < last; p++) {
+          try {
+            done.push({ p, result: await this.slot(p).promise });
+          } catch (err) {
+            if (!this.options.skipBad) throw err;
+            skipped.push(this.skip(p, err));
+          }
+        }
         for (let p = first; p < last; p++) this.slots.delete(p);
         this.consumed = b + 1;
         this.pump();
-        yield this.assemble(b, first, results);
+        // A batch whose every sample was left out is not yielded: a model takes no empty batch.
+        if (done.length > 0) yield this.assemble(b, done, skipped);
       }
     } finally {
       await this.close();
@@ -302,9 +328,20 @@ export class Prefetcher implements AsyncIterable<Batch> {
     };
   }
 
-  private assemble(b: number, first: number, results: SampleResult[]): Batch {
+  /** Records the sample at position p as left out, with the one-line reason its job failed with. */
+  private skip(p: number, err: unknown): BadInput {
+    const image = this.records[this.order[p]!]!.image;
+    const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+    const bad = message.startsWith(`${image}: `) ? { file: image, problem: message.slice(image.length + 2) } : { file: image, problem: message };
+    this.skipped.push(bad);
+    this.onSkip?.(bad);
+    return bad;
+  }
+
+  private assemble(b: number, done: { p: number; result: SampleResult }[], skipped: BadInput[]): Batch {
     const { size } = this.options;
-    const indices = results.map((_, i) => this.order[first + i]!);
+    const results = done.map((d) => d.result);
+    const indices = done.map((d) => this.order[d.p]!);
     const cropsPerImage = results[0]!.n;
     const n = results.length * cropsPerImage;
     let rgb: Float32Array;
@@ -338,11 +375,12 @@ export class Prefetcher implements AsyncIterable<Batch> {
         notes.push(`${image}: no depth map; depth input is a constant map's (allowMissingDepth)`);
       }
     });
+    for (const s of skipped) notes.push(`${s.file}: left out of this batch (skipBad): ${s.problem}`);
     return {
       rgb, depth, n, size, index: b, indices, cropsPerImage,
       labels: Float32Array.from(indices, (i) => this.records[i]!.score01 ?? NaN),
       crops: results.flatMap((r) => r.crops),
-      upscaled, missingDepth, notes,
+      upscaled, missingDepth, notes, skipped,
     };
   }
 }

@@ -20,7 +20,8 @@ export interface SampleRecord {
 
 /** Everything that decides a sample's crops (and nothing else: not the batch, not the worker). */
 export interface SampleJob {
-  mode: 'train' | 'eval';
+  /** 'check': decode the image and the depth map in full and report their sizes (no crops). */
+  mode: 'train' | 'eval' | 'check';
   image: string;
   depth: string | undefined;
   /** Seed of this sample's random numbers: `sampleSeed(seed, recordIndex)`. */
@@ -61,6 +62,9 @@ export interface SampleResult {
   upscaled: boolean;
   /** The record had no depth map and `allowMissingDepth` let it through. */
   missingDepth: boolean;
+  /** 'check' jobs: size of the depth map as stored (before any resize to the image). */
+  depthWidth?: number;
+  depthHeight?: number;
 }
 
 /** Defaults of a job's tunables. */
@@ -223,9 +227,26 @@ export function evalView(view: View, shortSide: number): View {
   return resizeView(view, to.width, to.height);
 }
 
+/**
+ * A full decode of both files, which is what catches a truncated file (a header alone reads fine).
+ * Sizes are reported, not compared: the caller decides what a depth map of another size means.
+ */
+async function checkJob(job: SampleJob): Promise<SampleResult> {
+  const [r, d] = await Promise.allSettled([decodeRgb(job.image), job.depth === undefined ? Promise.resolve(null) : decodeDepth(job.depth, job.image)]);
+  if (r.status === 'rejected') throw r.reason;
+  if (d.status === 'rejected') throw d.reason;
+  const empty = new Float32Array(0);
+  return {
+    rgb: empty, depth: new Float32Array(0), n: 0, crops: [],
+    width: r.value.width, height: r.value.height, upscaled: false, missingDepth: d.value === null,
+    ...(d.value === null ? {} : { depthWidth: d.value.width, depthHeight: d.value.height }),
+  };
+}
+
 /** Runs one job. Every error is one line that names the image file. */
 export async function runJob(job: SampleJob): Promise<SampleResult> {
   try {
+    if (job.mode === 'check') return await checkJob(job);
     const view = await loadView(job.image, job.depth, job.allowMissingDepth);
     const rng = new Rng(job.seed);
     const { size } = job;
