@@ -15,9 +15,9 @@ import sharp from 'sharp';
 import { SKIP_BAD_ENV, checkFiles, depthAligned, epochSkipOptions, setSkipBad, writeBadReport } from '../src/data/check/index.js';
 import type { BadEntry } from '../src/data/check/index.js';
 import { loadKoniq10k, loadLivec } from '../src/data/loaders/index.js';
-import { Prefetcher } from '../src/data/pipeline/index.js';
+import { DecodePool, Prefetcher } from '../src/data/pipeline/index.js';
 import type { Batch, SampleRecord } from '../src/data/pipeline/index.js';
-import { initBackend } from '../src/backend/index.js';
+import { initBackend, tf } from '../src/backend/index.js';
 import { openBenchmark } from '../src/experiments/datasets.js';
 import type { BenchItem } from '../src/experiments/datasets.js';
 import { trainAndTest } from '../src/experiments/run.js';
@@ -457,6 +457,7 @@ test('training: an image that breaks mid-epoch is left out and reported with ski
   const test = items.filter((i) => i.image === fx.img('a.jpg') || i.image === fx.img('gray.png'));
   const base = { profile: PROFILES.smoke, train, test, label: 'bad-data mid-epoch', data: 'fixture', seed: 0 };
   const before = process.env[SKIP_BAD_ENV];
+  const tensorsBefore = tf.memory().numTensors;
   try {
     setSkipBad(false);
     const stopped = join(fx.data, '..', 'runs', 'stopped');
@@ -465,6 +466,8 @@ test('training: an image that breaks mid-epoch is left out and reported with ski
       assert.ok(!err.message.includes('\n'), 'one line');
       return true;
     });
+    assert.equal(DecodePool.openWorkers, 0, 'the decode workers shut down with the failed run');
+    assert.equal(tf.memory().numTensors, tensorsBefore, 'the failed run released its model and optimizer');
     setSkipBad(true);
     const dir = join(fx.data, '..', 'runs', 'skipped');
     const r = await trainAndTest({ ...base, dir });
@@ -473,6 +476,7 @@ test('training: an image that breaks mid-epoch is left out and reported with ski
     assert.equal(report.count, 1);
     assert.equal(report.inputs[0]!.file, victim);
     assert.equal(report.inputs[0]!.stage, 'epoch');
+    assert.equal(DecodePool.openWorkers, 0, 'and with the finished one');
   } finally {
     if (before === undefined) delete process.env[SKIP_BAD_ENV];
     else process.env[SKIP_BAD_ENV] = before;

@@ -65,6 +65,8 @@ export class DecodePool implements SampleExecutor {
   private nextId = 0;
   private closed = false;
   private respawns = 0;
+  /** Decode workers of every pool in this thread not yet exited: a run that ended leaves none. */
+  static openWorkers = 0;
   /** Why the pool stopped taking jobs (its workers kept dying), or null. */
   private broken: string | null = null;
 
@@ -121,6 +123,7 @@ export class DecodePool implements SampleExecutor {
     const worker = new Worker(WORKER_URL);
     const slot: Slot = { worker, busy: 0, exited: false, lastError: undefined };
     worker.unref();
+    DecodePool.openWorkers++;
     worker.on('message', (reply: JobReply) => {
       const p = this.pending.get(reply.id);
       if (p === undefined) return;
@@ -136,6 +139,7 @@ export class DecodePool implements SampleExecutor {
     });
     worker.on('exit', (code) => {
       slot.exited = true;
+      DecodePool.openWorkers--;
       if (this.closed) return;
       const why = `decode worker ${threadId} exited unexpectedly (code ${code}${slot.lastError ? `: ${slot.lastError}` : ''})`;
       this.fail(slot, why);
