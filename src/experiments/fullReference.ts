@@ -20,6 +20,7 @@ import { paths } from './paths.js';
 import { readResult, resultPath, writeResult } from './results.js';
 import { splitsFor } from './protocol.js';
 import { runModelConfig } from './run.js';
+import { runJobs, type Job } from './parallel.js';
 
 export interface FrRow {
   dataset: string;
@@ -64,35 +65,43 @@ async function predictFr(model: Dgiqa, items: BenchItem[], profile: Profile, poo
   return scores;
 }
 
-/** Table 6: DGIQA-FR trained and tested on split 0 of each dataset with references. */
+/** Table 6: DGIQA-FR trained and tested on split 0 of each dataset with references, side by side. */
 export async function runFullReference(profile: Profile): Promise<FrRow[]> {
   const file = resultPath(profile, 'full-reference', 'summary.json');
   const saved = await readResult<{ rows: FrRow[] }>(file);
   if (saved) return saved.rows;
-  const rows: FrRow[] = [];
-  for (const id of profile.fullReference) {
-    const b = await openBenchmark(id, profile);
-    const items = b.items.filter((i) => i.reference);
-    if (items.length === 0) throw new Error(`${id}: no reference images: DGIQA-FR needs a dataset with references`);
-    const parts = applySplit(items, (await splitsFor(profile, { ...b, items }, 1))[0]);
-    const train = [...parts.train, ...parts.val];
-    const config = resolveTrainConfig({ model: runModelConfig(profile), pretrained: paths.pretrained, ...profile.train, lambda: 0 }, `${id} FR train config`);
-    const pool = new DecodePool(Math.max(1, defaultWorkers()));
-    try {
-      const batches = async function* (epoch: number): AsyncGenerator<HostBatch> {
-        for await (const { dist, ref } of aligned(train, { mode: 'train', batchSize: config.batchSize, seed: seedFor(config.seed, epoch), size: profile.cropSize, pool })) {
-          yield { rgb: dist.rgb, depth: dist.depth, labels: dist.labels, n: dist.n, size: dist.size, ref: { rgb: ref.rgb, depth: ref.depth } };
-        }
-      };
-      const { model } = await fit({ runDir: join(resultPath(profile, 'full-reference', id), 'run'), config, batches, imagesPerEpoch: train.length, resume: true, meta: { fullReference: true, data: id } });
-      const pred = await predictFr(model, parts.test, profile, pool);
-      model.dispose();
-      const metrics = computeMetrics(pred, parts.test.map((t) => t.score01));
-      rows.push({ dataset: id, srocc: metrics.srocc, plcc: metrics.plcc, metrics, train: train.length, test: parts.test.length });
-    } finally {
-      await pool.close();
-    }
-  }
+  const jobs = profile.fullReference.map((id): Job<FrRow> => ({ task: { kind: 'fr', profile: profile.name, dataset: id }, label: `${id} DGIQA-FR`, local: () => frDataset(profile, id) }));
+  const rows = await runJobs(jobs);
   await writeResult(file, 'full-reference', profile, profile.fullReference.join(', '), { rows });
   return rows;
+}
+
+/** One dataset's DGIQA-FR: trained on split 0 (resumable), tested, its row saved beside its run. */
+export async function frDataset(profile: Profile, id: string): Promise<FrRow> {
+  const rowFile = resultPath(profile, 'full-reference', id, 'result.json');
+  const saved = await readResult<FrRow>(rowFile);
+  if (saved) return { dataset: saved.dataset, srocc: saved.srocc, plcc: saved.plcc, metrics: saved.metrics, train: saved.train, test: saved.test };
+  const b = await openBenchmark(id, profile);
+  const items = b.items.filter((i) => i.reference);
+  if (items.length === 0) throw new Error(`${id}: no reference images: DGIQA-FR needs a dataset with references`);
+  const parts = applySplit(items, (await splitsFor(profile, { ...b, items }, 1))[0]);
+  const train = [...parts.train, ...parts.val];
+  const config = resolveTrainConfig({ model: runModelConfig(profile), pretrained: paths.pretrained, ...profile.train, lambda: 0 }, `${id} FR train config`);
+  const pool = new DecodePool(Math.max(1, defaultWorkers()));
+  try {
+    const batches = async function* (epoch: number): AsyncGenerator<HostBatch> {
+      for await (const { dist, ref } of aligned(train, { mode: 'train', batchSize: config.batchSize, seed: seedFor(config.seed, epoch), size: profile.cropSize, pool })) {
+        yield { rgb: dist.rgb, depth: dist.depth, labels: dist.labels, n: dist.n, size: dist.size, ref: { rgb: ref.rgb, depth: ref.depth } };
+      }
+    };
+    const { model } = await fit({ runDir: join(resultPath(profile, 'full-reference', id), 'run'), config, batches, imagesPerEpoch: train.length, resume: true, meta: { label: `${id} DGIQA-FR`, fullReference: true, data: id } });
+    const pred = await predictFr(model, parts.test, profile, pool);
+    model.dispose();
+    const metrics = computeMetrics(pred, parts.test.map((t) => t.score01));
+    const row: FrRow = { dataset: id, srocc: metrics.srocc, plcc: metrics.plcc, metrics, train: train.length, test: parts.test.length };
+    await writeResult(rowFile, 'full-reference-dataset', profile, id, row);
+    return row;
+  } finally {
+    await pool.close();
+  }
 }

@@ -1,4 +1,4 @@
-// Independent trainings (protocol splits, ablation variants, lambdas) run at the same time, each in
+// Independent trainings (protocol splits, ablation variants, lambdas, DGIQA-FR datasets) run at the same time, each in
 // a worker thread with its own TensorFlow.js. The wasm backend computes on one core, so a 2-core
 // machine trains two models in about the time of one. Each training is seeded and self-contained:
 // its result is the same as when run alone (tested).
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { tf } from '../backend/tf.js';
 import { readResult } from './results.js';
 import { trainAndTest, type RunResult, type RunSpec } from './run.js';
+import type { ProfileName } from './profiles.js';
 import { StoppedError, handleInterrupts, onStop } from '../train/index.js';
 
 /** Memory per training, with room to spare: the demo course peaked at 5.0 GB for a kernel and two. */
@@ -30,6 +31,16 @@ export function trainingParallelism(): number {
   return Math.max(1, Math.min(availableParallelism(), Math.floor(totalmem() / MEMORY_PER_TRAINING)));
 }
 
+/** What a worker thread can run: a train-and-test unit, or one DGIQA-FR dataset (fullReference.ts). */
+export type WorkerTask = { kind: 'run'; spec: RunSpec } | { kind: 'fr'; profile: ProfileName; dataset: string };
+
+/** A task, its name for messages, and how to run it on this thread when there is nothing to share. */
+export interface Job<R> {
+  task: WorkerTask;
+  label: string;
+  local: () => Promise<R>;
+}
+
 /** `trainAndTest` for every spec, `parallel` at a time; results in the specs' order. */
 export async function trainAndTestAll(specs: RunSpec[], parallel = trainingParallelism()): Promise<RunResult[]> {
   const results: (RunResult | undefined)[] = new Array(specs.length);
@@ -39,39 +50,47 @@ export async function trainAndTestAll(specs: RunSpec[], parallel = trainingParal
     if (saved) results[i] = saved;
     else pending.push(i);
   }
-  if (parallel <= 1 || pending.length <= 1) {
-    for (const i of pending) results[i] = await trainAndTest(specs[i]!);
-    return results as RunResult[];
+  const done = await runJobs(pending.map((i): Job<RunResult> => ({ task: { kind: 'run', spec: specs[i]! }, label: specs[i]!.label, local: () => trainAndTest(specs[i]!) })), parallel);
+  pending.forEach((i, k) => (results[i] = done[k]));
+  return results as RunResult[];
+}
+
+/** Runs jobs `parallel` at a time in worker threads (on this thread when one at a time); results in order. */
+export async function runJobs<R>(jobs: Job<R>[], parallel = trainingParallelism()): Promise<R[]> {
+  const results: R[] = new Array(jobs.length);
+  if (parallel <= 1 || jobs.length <= 1) {
+    for (const [i, job] of jobs.entries()) results[i] = await job.local();
+    return results;
   }
-  // Lanes take the next spec until none is left; after a failure they start no new one, the
+  // Lanes take the next job until none is left; after a failure they start no new one, the
   // trainings already running finish (their checkpoints stay for a rerun), then the error is thrown.
   let next = 0;
   let failure: unknown;
   const lane = async (): Promise<void> => {
-    while (failure === undefined && next < pending.length) {
-      const i = pending[next++]!;
+    while (failure === undefined && next < jobs.length) {
+      const i = next++;
       try {
-        results[i] = await inWorker(specs[i]!);
+        results[i] = await inWorker<R>(jobs[i]!);
       } catch (err) {
         failure ??= err;
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(parallel, pending.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(parallel, jobs.length) }, lane));
   if (failure !== undefined) throw failure;
-  return results as RunResult[];
+  return results;
 }
 
-/** One training in a worker thread, on the backend this thread uses. */
-function inWorker(spec: RunSpec): Promise<RunResult> {
+/** One task in a worker thread, on the backend this thread uses. */
+function inWorker<R>(job: Job<R>): Promise<R> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_URL, { workerData: { spec, backend: tf.getBackend() } });
+    const worker = new Worker(WORKER_URL, { workerData: { task: job.task, backend: tf.getBackend() } });
     // Ctrl-C reaches the main thread only: pass the stop request on, so the worker saves and returns
     handleInterrupts();
     const forget = onStop(() => worker.postMessage('stop'));
     worker.on('exit', forget);
     let settled = false;
-    worker.on('message', (m: { ok: true; result: RunResult } | { ok: false; error: string; stopped: boolean }) => {
+    worker.on('message', (m: { ok: true; result: R } | { ok: false; error: string; stopped: boolean }) => {
       settled = true;
       if (m.ok) resolve(m.result);
       else reject(m.stopped ? new StoppedError(m.error) : new Error(m.error));
@@ -79,10 +98,10 @@ function inWorker(spec: RunSpec): Promise<RunResult> {
     });
     worker.on('error', (err) => {
       settled = true;
-      reject(new Error(`${spec.label}: training worker failed (${err.message})`));
+      reject(new Error(`${job.label}: training worker failed (${err.message})`));
     });
     worker.on('exit', (code) => {
-      if (!settled) reject(new Error(`${spec.label}: training worker exited with code ${code} before it finished (out of memory?)`));
+      if (!settled) reject(new Error(`${job.label}: training worker exited with code ${code} before it finished (out of memory?)`));
     });
   });
 }
