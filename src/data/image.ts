@@ -22,8 +22,13 @@ export async function decodeImage(path: string): Promise<RgbImage> {
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(`${path}: ${code === 'ENOENT' ? 'image missing' : `unreadable (${(err as Error).message})`}`);
   }
+  return decodeImageBytes(bytes, path);
+}
+
+/** Decodes image bytes already in memory; `label` (the file's path) starts every error message. */
+export async function decodeImageBytes(bytes: Uint8Array, label: string): Promise<RgbImage> {
   // Dispatch on the content, not the name: a `.bmp` that is really a PNG still decodes.
-  if (isBmp(bytes)) return decodeBmp(bytes, path);
+  if (isBmp(bytes)) return decodeBmp(bytes, label);
   try {
     const { data, info } = await sharp(bytes)
       .removeAlpha()
@@ -33,7 +38,7 @@ export async function decodeImage(path: string): Promise<RgbImage> {
     return { width: info.width, height: info.height, channels: 3, data: toRgb(data, info.channels) };
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new Error(`${path}: unreadable image (${reason})`);
+    throw new Error(`${label}: unreadable image (${reason})`);
   }
 }
 
