@@ -93,6 +93,14 @@ function rebuildTensor(args: readonly PickleValue[]): TensorRef {
   if (stride.length !== shape.length) throw new Error(`size has ${shape.length} dimensions but stride has ${stride.length}`);
   const n = numelOf(shape);
   if (!Number.isSafeInteger(n)) throw new Error(`size [${shape.join(', ')}] is too large`);
+  // A view that repeats elements (stride 0: expand()) would be copied out at its full size, which
+  // nothing in the file bounds; a state dict's tensors never need it.
+  if (n > storage.numel) {
+    throw new Error(
+      `view of ${n} elements (size [${shape.join(', ')}], stride [${stride.join(', ')}]) is larger than its storage ` +
+        `"${clip(storage.key)}" of ${storage.numel}; save the tensor with .contiguous() or .clone()`,
+    );
+  }
   if (n > 0) {
     let last = offset;
     for (let d = 0; d < shape.length; d++) last += (shape[d]! - 1) * stride[d]!;

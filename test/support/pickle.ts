@@ -81,11 +81,16 @@ export class PickleWriter {
   shortBytes(b: Uint8Array): this {
     return this.raw(0x43, b.length, ...b);
   }
-  /** BININT1 / BININT2 / BININT as the value needs. */
+  /** BININT1 / BININT2 / BININT as the value needs, LONG1 beyond 32 bits. */
   int(n: number): this {
     if (n >= 0 && n < 256) return this.raw(0x4b, n);
     if (n >= 0 && n < 65536) return this.raw(0x4d, ...le(n, 2));
-    return this.raw(0x4a, ...le(n >>> 0, 4));
+    if (n >= -(2 ** 31) && n < 2 ** 31) return this.raw(0x4a, ...le(n >>> 0, 4));
+    // Two's complement, little-endian, with room for the sign bit.
+    let v = BigInt(n);
+    const bytes: number[] = [];
+    for (let k = 0; k < 9; k++, v >>= 8n) bytes.push(Number(v & 0xffn));
+    return this.raw(0x8a, bytes.length, ...bytes);
   }
   /** GLOBAL (protocol 0-2): `module\nname\n`. */
   global(module: string, name: string): this {
