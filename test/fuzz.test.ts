@@ -39,17 +39,17 @@ const n = (count: number): number => Math.max(1, Math.round(count * SCALE));
 
 /** Cases per reader (before DGIQA_FUZZ_SCALE). */
 const CASES = {
-  pth: n(1500),
-  pthFixture: n(100),
-  pickleHostile: n(1000),
-  safetensors: n(1500),
-  safetensorsFixture: n(100),
-  mat: n(1500),
-  csv: n(1000),
-  xlsx: n(300),
-  bmp: n(1000),
-  png: n(300),
-  jpeg: n(300),
+  pth: n(8000),
+  pthFixture: n(300),
+  pickleHostile: n(5000),
+  safetensors: n(8000),
+  safetensorsFixture: n(300),
+  mat: n(6000),
+  csv: n(3000),
+  xlsx: n(1500),
+  bmp: n(4000),
+  png: n(1500),
+  jpeg: n(1500),
 };
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/parity-tiny/', import.meta.url));

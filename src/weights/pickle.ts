@@ -166,8 +166,10 @@ class Unpickler {
     if (n > 1 << 16) this.fail(`integer of ${n} bytes is implausibly long`);
     const b = this.take(n);
     if (n === 0) return 0;
-    let v = 0n;
-    for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+    // Through one hex string: shifting a growing BigInt byte by byte is quadratic in n.
+    let hex = '';
+    for (let i = n - 1; i >= 0; i--) hex += b[i]!.toString(16).padStart(2, '0');
+    let v = BigInt(`0x${hex}`);
     if (b[n - 1]! & 0x80) v -= 1n << BigInt(8 * n);
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   }
@@ -318,6 +320,8 @@ class Unpickler {
           // LONG (protocol 0): decimal with an optional L suffix
           const s = this.line().replace(/L$/, '');
           if (!/^[+-]?\d+$/.test(s)) this.fail(`bad LONG argument "${clip(s)}"`);
+          // Decimal to BigInt is superlinear; no state dict holds an integer of thousands of digits.
+          if (s.length > 4096) this.fail(`LONG argument of ${s.length} digits is implausibly long`);
           const v = BigInt(s);
           this.push(Number.isSafeInteger(Number(v)) ? Number(v) : v);
           break;

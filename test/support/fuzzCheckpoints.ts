@@ -92,6 +92,35 @@ function randomTensorPickle(m: Mutator): { pkl: Uint8Array; ops: string } {
   return { pkl: p.bytes(), ops: `tensor ${type} numel=${numel} offset=${offset} size=[${shape}] stride=[${stride}]` };
 }
 
+/** Opcodes without arguments: marks, containers, calls, memo, stack shuffles. */
+const BARE_OPS = [0x28, 0x29, 0x2e, 0x30, 0x31, 0x32, 0x4e, 0x5d, 0x61, 0x62, 0x64, 0x65, 0x6c, 0x73, 0x74, 0x75, 0x7d, 0x85, 0x86, 0x87, 0x88, 0x89, 0x81, 0x52, 0x93, 0x51, 0x94, 0x6f, 0x92];
+/** Allowed globals, so random programs reach the handlers with random arguments. */
+const ALLOWED_CALLS: readonly [string, string][] = [
+  ['collections', 'OrderedDict'], ['torch._utils', '_rebuild_tensor_v2'], ['torch._utils', '_rebuild_parameter'],
+  ['torch._utils', '_rebuild_from_type_v2'], ['torch', 'FloatStorage'], ['torch', 'Tensor'],
+];
+
+/** A random opcode program (no grammar): every opcode and handler meets stacks it did not expect. */
+function opcodeSoup(m: Mutator): PickleWriter {
+  const p = new PickleWriter().proto(m.pick([2, 4]));
+  const le32 = (v: number): number[] => [v & 255, (v >>> 8) & 255, (v >>> 16) & 255, (v >>> 24) & 255];
+  for (let k = 5 + m.int(60); k > 0; k--) {
+    const r = m.int(12);
+    if (r < 5) p.raw(m.pick(BARE_OPS));
+    else if (r === 5) p.int(m.pick([0, 1, 2, 24, 255, 65535, 0x7fffffff, -1]));
+    else if (r === 6) p.str(m.pick(['storage', '0', 'cpu', 'w', '']));
+    else if (r === 7) {
+      const [mod, name] = m.pick(ALLOWED_CALLS);
+      p.global(mod, name);
+    } else if (r === 8) p.raw(m.pick([0x71, 0x68]), m.int(4));
+    else if (r === 9) p.raw(m.pick([0x72, 0x6a, 0x8b, 0x58, 0x42, 0x54]), ...le32(m.u32()));
+    else if (r === 10) p.raw(m.pick([0x49, 0x4c, 0x46, 0x70, 0x67, 0x50]), ...new TextEncoder().encode(`${m.pick(['1', '-7', '01', 'x', '9'.repeat(40), '1e400', ''])}\n`));
+    else p.raw(m.pick([0x8a, 0x43, 0x8c, 0x4b]), m.int(12), ...new Array<number>(m.int(12)).fill(0x41));
+  }
+  if (m.chance(0.8)) p.stop();
+  return p;
+}
+
 /** pth cases: raw byte mutations, mutations of the pickle inside a valid zip, and random tensor declarations. */
 export function pthCase(bases: readonly PthBase[], m: Mutator, i: number): FuzzInput {
   const label = `fuzz-${i}.pth`;
@@ -106,6 +135,10 @@ export function pthCase(bases: readonly PthBase[], m: Mutator, i: number): FuzzI
   if (r < 80) {
     const { bytes: pkl, ops } = m.mutate(base.pickle.bytes(), base.pickle.hot, 4);
     return { label, bytes: zipPth(pkl, storageBytes(), base.deflate), ops: `pickle ${ops}` };
+  }
+  if (r < 88) {
+    const soup = opcodeSoup(m);
+    return { label, bytes: zipPth(soup.bytes(), storageBytes()), ops: `opcode soup ${Buffer.from(soup.bytes()).toString('hex').slice(0, 160)}` };
   }
   const { pkl, ops } = randomTensorPickle(m);
   // The storage's actual size is sometimes not what the pickle says.

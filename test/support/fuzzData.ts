@@ -207,12 +207,29 @@ export function bmpCase(bases: ImageBases, m: Mutator, i: number): FuzzInput {
   return { label: `fuzz-${i}.bmp`, bytes, ops };
 }
 
+/** Recomputes the CRC of every chunk whose length still fits the file; false when none did. */
+function fixPngCrcs(bytes: Uint8Array): boolean {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 8;
+  let fixed = false;
+  while (at + 12 <= bytes.byteLength) {
+    const len = view.getUint32(at);
+    if (at + 12 + len > bytes.byteLength) break;
+    view.setUint32(at + 8 + len, crc32(bytes.subarray(at + 4, at + 8 + len)));
+    fixed = true;
+    at += 12 + len;
+  }
+  return fixed;
+}
+
 /** PNG cases; half of the IHDR edits get a fresh CRC so that the size itself is what the decoder sees. */
 export function pngCase(bases: ImageBases, m: Mutator, i: number): FuzzInput {
   const label = `fuzz-${i}.png`;
   if (m.chance(0.6)) {
     const { bytes, ops } = m.mutate(bases.png, [8, 12, 16, 20, 24, 29, 33, ...findAll(bases.png, [0x49, 0x44, 0x41, 0x54])]);
-    return { label, bytes, ops };
+    // Half get their checksums redone, so the mutation reaches the decoder instead of the CRC check.
+    const fixed = m.chance(0.5) && fixPngCrcs(bytes);
+    return { label, bytes, ops: `${ops}${fixed ? ' (CRCs fixed)' : ''}` };
   }
   const bytes = bases.png.slice();
   const view = new DataView(bytes.buffer);
