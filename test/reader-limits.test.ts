@@ -133,15 +133,17 @@ describe('declared sizes beyond the file are refused before allocation', () => {
     }
   });
 
-  it('PNG: a 16000 x 16000 and a 60000 x 60000 header (with valid checksums) on a tiny file', async () => {
+  it('PNG: headers of 16000 x 16000, 60000 x 60000 and 16777232 x 12 (with valid checksums) on a tiny file', async () => {
     const png = new Uint8Array(await sharp({ create: { width: 16, height: 12, channels: 3, background: '#808080' } }).png().toBuffer());
-    for (const side of [16000, 60000]) {
+    // 16000 x 16000 and 60000 x 60000; 16777232 x 12 is a bit flip of the width that the decoder
+    // used to work through for 1.7 s: a tiny file may not declare more than 4 million pixels.
+    for (const [w, h] of [[16000, 16000], [60000, 60000], [16777232, 12]] as const) {
       const bytes = png.slice();
       const view = new DataView(bytes.buffer);
-      view.setUint32(16, side);
-      view.setUint32(20, side);
+      view.setUint32(16, w);
+      view.setUint32(20, h);
       view.setUint32(29, crc32(bytes.subarray(12, 29)));
-      await refusedCheaply('big.png', /unreadable image \((pngload_buffer: libspng read error|Input image exceeds pixel limit)\)/, () => decodeImageBytes(bytes, 'big.png'));
+      await refusedCheaply('big.png', /unreadable image \(Input image exceeds pixel limit\)/, () => decodeImageBytes(bytes, 'big.png'));
     }
   });
 });

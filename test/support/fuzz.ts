@@ -55,6 +55,8 @@ export function cleanErrorProblem(err: unknown, label: string, errors: readonly 
   return undefined;
 }
 
+const MB = 1 << 20;
+
 function allocated(): number {
   const m = process.memoryUsage();
   return m.arrayBuffers + m.heapUsed;
@@ -84,6 +86,7 @@ export async function fuzz(
     const input = makeInput(i);
     if (trace) process.stderr.write(`${reader} #${i} [${input.ops}]\n`);
     const before = allocated();
+    const rssBefore = process.memoryUsage.rss();
     const t0 = performance.now();
     try {
       await parse(input.bytes, input.label);
@@ -99,6 +102,9 @@ export async function fuzz(
     const grew = allocated() - before;
     const budget = options.budget(input.bytes.byteLength);
     if (grew > budget) note(i, input, `memory grew by ${grew} bytes (budget ${budget})`);
+    // Native allocations (libvips rasters) show only in the resident set; it is noisy, so the bar is higher.
+    const rssGrew = process.memoryUsage.rss() - rssBefore;
+    if (rssGrew > Math.max(256 * MB, budget)) note(i, input, `resident set grew by ${rssGrew} bytes`);
     report.cases += 1;
   }
   if (Object.getOwnPropertyNames(Object.prototype).join(',') !== protoKeys) {
