@@ -1,3 +1,4 @@
+/** Longest problem text in a message: long enough for any real diagnosis, short enough for a terminal. */
 const MAX_PROBLEM = 600;
 
 /**
