@@ -7,10 +7,11 @@ import * as XLSX from 'xlsx';
 
 import { csvTable, parseNumber, readWorkbook } from '../src/data/loaders/table.js';
 import { parseMat } from '../src/data/mat.js';
-import { parseSafetensors } from '../src/weights/formats.js';
+import { parsePth, parseSafetensors } from '../src/weights/formats.js';
 import { encodeMat } from './helpers/data-fixtures.js';
 import { findAll } from './support/mutate.js';
 import { assertRefused } from './support/assert.js';
+import { PickleWriter, toZip64, zipPth } from './support/pickle.js';
 
 function safetensorsWithHeader(header: string): Uint8Array {
   const text = new TextEncoder().encode(header);
@@ -66,6 +67,17 @@ describe('reader regressions found by the fuzzer', () => {
     const odd = workbook((xml) => xml.replace(/<c r="A2"([^>]*) t="[a-z]+"/, '<c r="A2"$1 t="bstr"'));
     assertRefused(() => readWorkbook('odd.xlsx', odd), 'odd.xlsx', /cell A2: unknown cell type "bstr"/);
     assertRefused(() => readWorkbook('csv.xlsx', new TextEncoder().encode('image,dmos\na,1\n')), 'csv.xlsx', /not a spreadsheet \(expected an XLSX zip archive or an XLS file\)/);
+  });
+
+  it('pth: the zip64 form of an archive (as torch writes files over 4 GB) reads the same; a 2^60 offset is refused', () => {
+    const pkl = new PickleWriter().proto(2).emptyDict().str('w').tensor('FloatStorage', '0', 3, 0, [3], [1]).setitem().stop().bytes();
+    const zip = zipPth(pkl, { '0': new Uint8Array(new Float32Array([1, 2, 3]).buffer) });
+    const zip64 = toZip64(zip);
+    assert.deepEqual(Array.from(parsePth(zip64, 'z64.pth').tensors.get('w')!.data as Float32Array), [1, 2, 3]);
+    // The first extra field's local-header offset (its third u64) set to 2^60.
+    const extra = findAll(zip64, [0x01, 0x00, 0x18, 0x00])[0]!;
+    new DataView(zip64.buffer).setBigUint64(extra + 20, 1n << 60n, true);
+    assertRefused(() => parsePth(zip64, 'z64.pth'), 'z64.pth', /corrupt zip archive: 64-bit field 1152921504606846976 at byte \d+ is out of range/);
   });
 
   it('MAT: character data beyond Unicode, and a zero struct field-name length', () => {

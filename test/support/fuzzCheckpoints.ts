@@ -4,7 +4,7 @@
 import { encodeSafetensors, numelOf, type RawTensor } from '../../src/weights/formats.js';
 import type { FuzzInput } from './fuzz.js';
 import { Mutator, findAll } from './mutate.js';
-import { PickleWriter, contiguousStride, zipPth } from './pickle.js';
+import { PickleWriter, contiguousStride, toZip64, zipPth } from './pickle.js';
 
 function f32Bytes(n: number): Uint8Array {
   return new Uint8Array(Float32Array.from({ length: n }, (_, i) => i * 0.5 - 1).buffer);
@@ -53,7 +53,8 @@ export function smallPths(): PthBase[] {
   for (const nested of [false, true]) {
     for (const deflate of [false, true]) {
       const pickle = stateDictPickle(new PickleWriter(), nested);
-      out.push({ bytes: zipPth(pickle.bytes(), storageBytes(), deflate), pickle, deflate, nested });
+      const bytes = zipPth(pickle.bytes(), storageBytes(), deflate);
+      out.push({ bytes, pickle, deflate, nested }, { bytes: toZip64(bytes), pickle, deflate, nested });
     }
   }
   return out;
@@ -65,6 +66,10 @@ export function zipHotSpots(bytes: Uint8Array): number[] {
   for (const at of findAll(bytes, [0x50, 0x4b, 0x03, 0x04])) hot.push(at, at + 18, at + 22, at + 26, at + 28);
   for (const at of findAll(bytes, [0x50, 0x4b, 0x01, 0x02])) hot.push(at, at + 10, at + 20, at + 24, at + 28, at + 30, at + 42);
   for (const at of findAll(bytes, [0x50, 0x4b, 0x05, 0x06])) hot.push(at, at + 10, at + 12, at + 16, at + 20);
+  for (const at of findAll(bytes, [0x50, 0x4b, 0x06, 0x06])) hot.push(at, at + 24, at + 32, at + 40, at + 48);
+  for (const at of findAll(bytes, [0x50, 0x4b, 0x06, 0x07])) hot.push(at, at + 8);
+  // zip64 extra fields (id 0x0001, 24 bytes): the 64-bit sizes and offset.
+  for (const at of findAll(bytes, [0x01, 0x00, 0x18, 0x00])) hot.push(at + 4, at + 12, at + 20);
   return hot;
 }
 

@@ -142,3 +142,69 @@ export function zipPth(pkl: Uint8Array, storages: Readonly<Record<string, Uint8A
   files[`${prefix}/version`] = [new TextEncoder().encode('3\n'), { level: 0 }];
   return zipSync(files);
 }
+
+/**
+ * The same archive in zip64 form, as torch writes files over 4 GB: every central-directory size
+ * and offset is 0xFFFFFFFF with the real values in a 0x0001 extra field, and a zip64
+ * end-of-central-directory record and locator precede the classic end record.
+ */
+export function toZip64(zip: Uint8Array): Uint8Array {
+  const view = new DataView(zip.buffer, zip.byteOffset, zip.byteLength);
+  let end = zip.byteLength - 22;
+  while (view.getUint32(end, true) !== 0x06054b50) end--;
+  const count = view.getUint16(end + 10, true);
+  const cdOffset = view.getUint32(end + 16, true);
+  const entries: Uint8Array[] = [];
+  let at = cdOffset;
+  for (let i = 0; i < count; i++) {
+    const nameLen = view.getUint16(at + 28, true);
+    const extraLen = view.getUint16(at + 30, true);
+    const commentLen = view.getUint16(at + 32, true);
+    const head = zip.slice(at, at + 46 + nameLen);
+    const h = new DataView(head.buffer);
+    const extra = new Uint8Array(4 + 24);
+    const x = new DataView(extra.buffer);
+    x.setUint16(0, 0x0001, true);
+    x.setUint16(2, 24, true);
+    // Order fixed by the zip specification: uncompressed size, compressed size, local header offset.
+    x.setBigUint64(4, BigInt(h.getUint32(24, true)), true);
+    x.setBigUint64(12, BigInt(h.getUint32(20, true)), true);
+    x.setBigUint64(20, BigInt(h.getUint32(42, true)), true);
+    h.setUint32(20, 0xffffffff, true);
+    h.setUint32(24, 0xffffffff, true);
+    h.setUint32(42, 0xffffffff, true);
+    h.setUint16(30, extra.byteLength, true);
+    h.setUint16(32, 0, true);
+    entries.push(head, extra);
+    at += 46 + nameLen + extraLen + commentLen;
+  }
+  const cd = entries.reduce((n, e) => n + e.byteLength, 0);
+  const out = new Uint8Array(cdOffset + cd + 56 + 20 + 22);
+  out.set(zip.subarray(0, cdOffset));
+  let o = cdOffset;
+  for (const e of entries) {
+    out.set(e, o);
+    o += e.byteLength;
+  }
+  const v = new DataView(out.buffer);
+  const end64 = o;
+  v.setUint32(o, 0x06064b50, true);
+  v.setBigUint64(o + 4, 44n, true);
+  v.setUint16(o + 12, 45, true);
+  v.setUint16(o + 14, 45, true);
+  v.setBigUint64(o + 24, BigInt(count), true);
+  v.setBigUint64(o + 32, BigInt(count), true);
+  v.setBigUint64(o + 40, BigInt(cd), true);
+  v.setBigUint64(o + 48, BigInt(cdOffset), true);
+  o += 56;
+  v.setUint32(o, 0x07064b50, true);
+  v.setBigUint64(o + 8, BigInt(end64), true);
+  v.setUint32(o + 16, 1, true);
+  o += 20;
+  v.setUint32(o, 0x06054b50, true);
+  v.setUint16(o + 8, 0xffff, true);
+  v.setUint16(o + 10, 0xffff, true);
+  v.setUint32(o + 12, 0xffffffff, true);
+  v.setUint32(o + 16, 0xffffffff, true);
+  return out;
+}
