@@ -22,10 +22,30 @@ export async function decodeImage(path: string): Promise<RgbImage> {
     const code = (err as NodeJS.ErrnoException).code;
     throw new Error(`${path}: ${code === 'ENOENT' ? 'image missing' : `unreadable (${(err as Error).message})`}`);
   }
+  return decodeImageBytes(bytes, path);
+}
+
+/** sharp's own default ceiling (0x3FFF squared pixels). */
+const MAX_PIXELS = 0x3fff * 0x3fff;
+/** Any image up to 2048 x 2048 may decode, whatever its file size. */
+const FREE_PIXELS = 1 << 22;
+
+/**
+ * The most pixels a file of `bytes` may declare. A header is free to claim 16 million columns, and
+ * the decoder then works through rows the file cannot hold (a 500-byte PNG kept it busy for 1.7 s).
+ * Real photographs hold far more than a byte per 1024 pixels, so this bound only refuses headers
+ * their files cannot back.
+ */
+function pixelLimit(bytes: number): number {
+  return Math.min(MAX_PIXELS, Math.max(FREE_PIXELS, bytes * 1024));
+}
+
+/** Decodes image bytes already in memory; `label` (the file's path) starts every error message. */
+export async function decodeImageBytes(bytes: Uint8Array, label: string): Promise<RgbImage> {
   // Dispatch on the content, not the name: a `.bmp` that is really a PNG still decodes.
-  if (isBmp(bytes)) return decodeBmp(bytes, path);
+  if (isBmp(bytes)) return decodeBmp(bytes, label);
   try {
-    const { data, info } = await sharp(bytes)
+    const { data, info } = await sharp(bytes, { limitInputPixels: pixelLimit(bytes.byteLength) })
       .removeAlpha()
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
@@ -33,7 +53,7 @@ export async function decodeImage(path: string): Promise<RgbImage> {
     return { width: info.width, height: info.height, channels: 3, data: toRgb(data, info.channels) };
   } catch (err) {
     const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    throw new Error(`${path}: unreadable image (${reason})`);
+    throw new Error(`${label}: unreadable image (${reason})`);
   }
 }
 

@@ -42,6 +42,16 @@ const HEADER_BYTES = 128;
 const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 const FLAG_COMPLEX = 0x08;
 const FLAG_LOGICAL = 0x02;
+/** Cells in cells in structs...: real label files nest two or three levels; recursion is bounded well below the stack. */
+const MAX_NESTING = 64;
+/** zlib's largest expansion is about 1032:1: a payload that inflates further is not a MAT-file element. */
+const MAX_INFLATE_RATIO = 1032;
+
+/** A name or text from the file, quoted for an error message: one line, bounded length. */
+function quote(text: string): string {
+  const s = JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
+  return s.slice(1, -1);
+}
 
 interface Tag {
   type: number;
@@ -122,7 +132,7 @@ function elementSize(type: number): number | undefined {
 /** Parses a MAT-file's bytes; `file` labels errors. */
 export function parseMat(bytes: Uint8Array, file = 'MAT-file'): MatFile {
   const fail = (problem: string): never => {
-    throw new Error(`${file}: ${problem}`);
+    throw new Error(`${file}: ${problem.replace(/\s*[\r\n]+\s*/g, ' ')}`);
   };
   const head = Buffer.from(bytes.subarray(0, Math.min(bytes.length, 116))).toString('latin1');
   const hdf5At = (o: number): boolean => HDF5_SIGNATURE.every((b, i) => bytes[o + i] === b);
@@ -137,35 +147,40 @@ export function parseMat(bytes: Uint8Array, file = 'MAT-file'): MatFile {
   const reader = new Reader(bytes, endian === 'IM', fail);
 
   const variables = new Map<string, MatValue>();
-  const readElements = (r: Reader, start: number, end: number): void => {
+  const readElements = (r: Reader, start: number, end: number, compressed: boolean): void => {
     let offset = start;
     // Trailing bytes shorter than a tag are padding.
     while (offset + 8 <= end) {
       const tag = r.tag(offset, end);
       if (tag.type === MI.COMPRESSED) {
+        // MATLAB compresses each top-level variable once; nesting would only multiply a zip bomb.
+        if (compressed) fail(`compressed element inside a compressed element at byte ${offset}`);
         let inflated: Buffer;
         try {
-          inflated = inflateSync(r.bytes.subarray(tag.data, tag.data + tag.bytes));
+          inflated = inflateSync(r.bytes.subarray(tag.data, tag.data + tag.bytes), {
+            maxOutputLength: tag.bytes * MAX_INFLATE_RATIO + 64,
+          });
         } catch (err) {
           fail(`corrupt compressed element at byte ${offset} (${(err as Error).message})`);
         }
         const inner = new Reader(inflated!, r.le, fail);
-        readElements(inner, 0, inflated!.length);
+        readElements(inner, 0, inflated!.length, true);
       } else if (tag.type === MI.MATRIX) {
-        const { name, value } = readMatrix(r, tag);
+        const { name, value } = readMatrix(r, tag, 0);
         variables.set(name, value);
       }
       // Other top-level elements (none in practice) are skipped.
       offset = tag.next;
     }
   };
-  readElements(reader, HEADER_BYTES, bytes.length);
+  readElements(reader, HEADER_BYTES, bytes.length, false);
   return { file, header: head.replace(/[\s\0]+$/, ''), variables };
 }
 
 /** Reads one miMATRIX element: array flags, dimensions, name, then the class's data. */
-function readMatrix(r: Reader, tag: Tag): { name: string; value: MatValue } {
+function readMatrix(r: Reader, tag: Tag, depth: number): { name: string; value: MatValue } {
   const end = tag.data + tag.bytes;
+  if (depth > MAX_NESTING) r.fail(`arrays nested more than ${MAX_NESTING} deep at byte ${tag.data}`);
   if (tag.bytes === 0) return { name: '', value: { kind: 'numeric', className: 'double', dims: [0, 0], data: new Float64Array(0), logical: false } };
   const flagsTag = r.tag(tag.data, end);
   if (flagsTag.type !== MI.UINT32 || flagsTag.bytes < 4) r.fail('miMATRIX without array flags');
@@ -176,7 +191,14 @@ function readMatrix(r: Reader, tag: Tag): { name: string; value: MatValue } {
   const dims = Array.from(r.numbers(dimsTag));
   const nameTag = r.tag(dimsTag.next, end);
   const name = r.ascii(nameTag);
+  if (dims.length < 2 || !dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    r.fail(`variable "${quote(name)}": bad dimensions [${dims.slice(0, 8).join(', ')}]`);
+  }
   const count = dims.reduce((a, b) => a * b, 1);
+  // Every element takes at least a byte of the array's element; checked before any loop or allocation.
+  if (count > tag.bytes || (classId === MX_CHAR && dims[0]! > tag.bytes)) {
+    r.fail(`variable "${quote(name)}": dimensions ${dims.join('x')} do not fit in its ${tag.bytes} bytes`);
+  }
   let offset = nameTag.next;
 
   const numeric = NUMERIC_CLASSES[classId];
@@ -187,14 +209,18 @@ function readMatrix(r: Reader, tag: Tag): { name: string; value: MatValue } {
     }
     const realTag = r.tag(offset, end);
     const data = r.numbers(realTag);
-    if (data.length !== count) r.fail(`variable "${name}": ${data.length} values for dimensions ${dims.join('x')}`);
+    if (data.length !== count) r.fail(`variable "${quote(name)}": ${data.length} values for dimensions ${dims.join('x')}`);
     const value: MatValue = { kind: 'numeric', className: numeric, dims, data, logical: (flags & FLAG_LOGICAL) !== 0 };
-    if (flags & FLAG_COMPLEX) value.imag = r.numbers(r.tag(realTag.next, end));
+    if (flags & FLAG_COMPLEX) {
+      value.imag = r.numbers(r.tag(realTag.next, end));
+      if (value.imag.length !== count) r.fail(`variable "${quote(name)}": ${value.imag.length} imaginary values for dimensions ${dims.join('x')}`);
+    }
     return { name, value };
   }
   if (classId === MX_CHAR) {
     const rows = dims[0] ?? 0;
     const chars = count === 0 ? [] : decodeChars(r, r.tag(offset, end));
+    if (chars.length !== count) r.fail(`variable "${quote(name)}": ${chars.length} characters for dimensions ${dims.join('x')}`);
     const text: string[] = [];
     for (let i = 0; i < rows; i++) {
       let row = '';
@@ -207,8 +233,8 @@ function readMatrix(r: Reader, tag: Tag): { name: string; value: MatValue } {
     const cells: MatValue[] = [];
     for (let i = 0; i < count; i++) {
       const cellTag = r.tag(offset, end);
-      if (cellTag.type !== MI.MATRIX) r.fail(`variable "${name}": cell ${i + 1} is not an array element`);
-      cells.push(readMatrix(r, cellTag).value);
+      if (cellTag.type !== MI.MATRIX) r.fail(`variable "${quote(name)}": cell ${i + 1} is not an array element`);
+      cells.push(readMatrix(r, cellTag, depth + 1).value);
       offset = cellTag.next;
     }
     return { name, value: { kind: 'cell', dims, cells } };
@@ -216,6 +242,9 @@ function readMatrix(r: Reader, tag: Tag): { name: string; value: MatValue } {
   if (classId === MX_STRUCT) {
     const lenTag = r.tag(offset, end);
     const fieldLength = r.numbers(lenTag)[0] ?? 0;
+    if (!Number.isSafeInteger(fieldLength) || fieldLength <= 0 || fieldLength > 1024) {
+      r.fail(`variable "${quote(name)}": bad struct field-name length ${fieldLength}`);
+    }
     const namesTag = r.tag(lenTag.next, end);
     const allNames = r.ascii(namesTag);
     const fields: string[] = [];
@@ -228,7 +257,8 @@ function readMatrix(r: Reader, tag: Tag): { name: string; value: MatValue } {
       const element = new Map<string, MatValue>();
       for (const field of fields) {
         const fieldTag = r.tag(offset, end);
-        element.set(field, readMatrix(r, fieldTag).value);
+        if (fieldTag.type !== MI.MATRIX) r.fail(`variable "${quote(name)}": field "${quote(field)}" is not an array element`);
+        element.set(field, readMatrix(r, fieldTag, depth + 1).value);
         offset = fieldTag.next;
       }
       elements.push(element);
@@ -244,7 +274,10 @@ function decodeChars(r: Reader, tag: Tag): string[] {
   if (tag.type === MI.UTF8) {
     return Array.from(Buffer.from(r.bytes.subarray(tag.data, tag.data + tag.bytes)).toString('utf8'));
   }
-  return Array.from(r.numbers(tag), (code) => String.fromCodePoint(code));
+  return Array.from(r.numbers(tag), (code) => {
+    if (!Number.isInteger(code) || code < 0 || code > 0x10ffff) r.fail(`character data holds ${code}, not a Unicode code point`);
+    return String.fromCodePoint(code);
+  });
 }
 
 /** Reads and parses a MAT-file from disk. */
@@ -257,7 +290,7 @@ export function matVariable(mat: MatFile, name: string): MatValue {
   const value = mat.variables.get(name);
   if (value === undefined) {
     const names = [...mat.variables.keys()];
-    throw new Error(`${mat.file}: variable "${name}" not found (variables: ${names.length ? names.join(', ') : 'none'})`);
+    throw new Error(`${mat.file}: variable "${name}" not found (variables: ${names.length ? names.map(quote).join(', ') : 'none'})`);
   }
   return value;
 }

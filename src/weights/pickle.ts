@@ -7,7 +7,7 @@
  * refused when it names the callable, before anything could run. Byte codes and semantics:
  * CPython Lib/pickletools.py.
  */
-import { CheckpointFormatError, messageOf } from './errors.js';
+import { CheckpointFormatError, clip, messageOf } from './errors.js';
 
 /** Base class for values that handlers build (tensors, storages); BUILD hands them its state. */
 export abstract class PickleObject {
@@ -166,8 +166,10 @@ class Unpickler {
     if (n > 1 << 16) this.fail(`integer of ${n} bytes is implausibly long`);
     const b = this.take(n);
     if (n === 0) return 0;
-    let v = 0n;
-    for (let i = n - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+    // Through one hex string: shifting a growing BigInt byte by byte is quadratic in n.
+    let hex = '';
+    for (let i = n - 1; i >= 0; i--) hex += b[i]!.toString(16).padStart(2, '0');
+    let v = BigInt(`0x${hex}`);
     if (b[n - 1]! & 0x80) v -= 1n << BigInt(8 * n);
     return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   }
@@ -213,22 +215,22 @@ class Unpickler {
     if (!this.options.globals.has(qualified)) {
       throw new CheckpointFormatError(
         this.options.file,
-        `refusing pickle global "${qualified}" (not in the ${this.options.allowListName} allow-list)`,
+        `refusing pickle global "${clip(qualified, 200)}" (not in the ${this.options.allowListName} allow-list)`,
       );
     }
     return new PyGlobal(module, name);
   }
 
   private call(callable: PickleValue, args: PickleValue): PickleValue {
-    if (!(callable instanceof PyGlobal)) this.fail(`cannot call a ${pyTypeName(callable)}`);
-    if (!(args instanceof PyTuple)) this.fail(`arguments to ${callable.qualifiedName} are a ${pyTypeName(args)}, expected a tuple`);
+    if (!(callable instanceof PyGlobal)) this.fail(`cannot call a ${clip(pyTypeName(callable))}`);
+    if (!(args instanceof PyTuple)) this.fail(`arguments to ${clip(callable.qualifiedName)} are a ${pyTypeName(args)}, expected a tuple`);
     const handler = this.options.globals.get(callable.qualifiedName);
-    if (handler === undefined || handler === null) this.fail(`"${callable.qualifiedName}" is allowed only as a type, not called`);
+    if (handler === undefined || handler === null) this.fail(`"${clip(callable.qualifiedName)}" is allowed only as a type, not called`);
     try {
       return handler(args.items);
     } catch (err) {
       if (err instanceof CheckpointFormatError) throw err;
-      return this.fail(`${callable.qualifiedName}: ${messageOf(err)}`);
+      return this.fail(`${clip(callable.qualifiedName)}: ${messageOf(err)}`);
     }
   }
 
@@ -311,13 +313,15 @@ class Unpickler {
           const s = this.line();
           if (s === '00' || s === '01') this.push(s === '01');
           else if (/^[+-]?\d+$/.test(s)) this.push(Number(s));
-          else this.fail(`bad INT argument "${s}"`);
+          else this.fail(`bad INT argument "${clip(s)}"`);
           break;
         }
         case 0x4c: {
           // LONG (protocol 0): decimal with an optional L suffix
           const s = this.line().replace(/L$/, '');
-          if (!/^[+-]?\d+$/.test(s)) this.fail(`bad LONG argument "${s}"`);
+          if (!/^[+-]?\d+$/.test(s)) this.fail(`bad LONG argument "${clip(s)}"`);
+          // Decimal to BigInt is superlinear; no state dict holds an integer of thousands of digits.
+          if (s.length > 4096) this.fail(`LONG argument of ${s.length} digits is implausibly long`);
           const v = BigInt(s);
           this.push(Number.isSafeInteger(Number(v)) ? Number(v) : v);
           break;
@@ -531,7 +535,7 @@ class Unpickler {
 
   private decimalLine(): number {
     const s = this.line();
-    if (!/^\d+$/.test(s)) this.fail(`bad memo index "${s}"`);
+    if (!/^\d+$/.test(s)) this.fail(`bad memo index "${clip(s)}"`);
     return Number(s);
   }
 

@@ -17,7 +17,7 @@ import {
   numelOf,
   rawTensor,
 } from './dtypes.js';
-import { CheckpointFormatError } from './errors.js';
+import { CheckpointFormatError, clip } from './errors.js';
 import { readFileBytes } from './io.js';
 import {
   type GlobalHandler,
@@ -93,13 +93,21 @@ function rebuildTensor(args: readonly PickleValue[]): TensorRef {
   if (stride.length !== shape.length) throw new Error(`size has ${shape.length} dimensions but stride has ${stride.length}`);
   const n = numelOf(shape);
   if (!Number.isSafeInteger(n)) throw new Error(`size [${shape.join(', ')}] is too large`);
+  // A view that repeats elements (stride 0: expand()) would be copied out at its full size, which
+  // nothing in the file bounds; a state dict's tensors never need it.
+  if (n > storage.numel) {
+    throw new Error(
+      `view of ${n} elements (size [${shape.join(', ')}], stride [${stride.join(', ')}]) is larger than its storage ` +
+        `"${clip(storage.key)}" of ${storage.numel}; save the tensor with .contiguous() or .clone()`,
+    );
+  }
   if (n > 0) {
     let last = offset;
     for (let d = 0; d < shape.length; d++) last += (shape[d]! - 1) * stride[d]!;
     if (last >= storage.numel) {
       throw new Error(
         `view (offset ${offset}, size [${shape.join(', ')}], stride [${stride.join(', ')}]) reaches element ${last} ` +
-          `of storage "${storage.key}", which has ${storage.numel}`,
+          `of storage "${clip(storage.key)}", which has ${storage.numel}`,
       );
     }
   }
@@ -144,7 +152,7 @@ const STATE_DICT_GLOBALS: ReadonlyMap<string, GlobalHandler> = new Map<string, G
       if (!(func instanceof PyGlobal) || !(inner instanceof PyTuple)) throw new Error('expected (function, type, args, state)');
       const handler = STATE_DICT_GLOBALS.get(func.qualifiedName);
       if (handler === undefined || handler === null || !func.qualifiedName.startsWith('torch._utils._rebuild_')) {
-        throw new Error(`"${func.qualifiedName}" is not a tensor rebuild function`);
+        throw new Error(`"${clip(func.qualifiedName)}" is not a tensor rebuild function`);
       }
       return asTensor(handler(inner.items));
     },
@@ -173,7 +181,7 @@ function countTensors(d: PyDict): number {
 }
 
 function keyList(d: PyDict): string {
-  const keys = [...d.entries.keys()].map((k) => (typeof k === 'string' ? JSON.stringify(k) : pyTypeName(k)));
+  const keys = [...d.entries.keys()].map((k) => (typeof k === 'string' ? JSON.stringify(clip(k)) : pyTypeName(k)));
   return keys.length > 12 ? `${keys.slice(0, 12).join(', ')}, ... (${keys.length} keys)` : keys.join(', ') || '(none)';
 }
 
@@ -196,7 +204,7 @@ function selectStateDict(root: PickleValue, fail: (problem: string) => never): {
   const preferred = STATE_DICT_KEYS.find((k) => candidates.some(([c]) => c === k));
   if (preferred !== undefined) return { dict: candidates.find(([c]) => c === preferred)![1], key: preferred };
   if (candidates.length > 1) {
-    fail(`several dicts of tensors at the top level (${candidates.map(([k]) => JSON.stringify(k)).join(', ')}); cannot tell which is the state dict`);
+    fail(`several dicts of tensors at the top level (${candidates.map(([k]) => JSON.stringify(clip(k))).join(', ')}); cannot tell which is the state dict`);
   }
   return fail(
     `no state dict found: top-level keys are ${keyList(root)}; expected a dict of tensors, ` +
@@ -269,9 +277,9 @@ export function parsePth(bytes: Uint8Array, name: string): TensorFile {
 
   const pickles = [...zip.entries.keys()].filter((k) => /^([^/]+\/)?data\.pkl$/.test(k));
   if (pickles.length === 0) {
-    fail(`zip archive has no data.pkl: not a torch.save checkpoint (entries: ${[...zip.entries.keys()].slice(0, 8).join(', ') || 'none'})`);
+    fail(`zip archive has no data.pkl: not a torch.save checkpoint (entries: ${[...zip.entries.keys()].slice(0, 8).map((k) => clip(k)).join(', ') || 'none'})`);
   }
-  if (pickles.length > 1) fail(`zip archive has several data.pkl entries (${pickles.join(', ')})`);
+  if (pickles.length > 1) fail(`zip archive has several data.pkl entries (${pickles.slice(0, 4).map((k) => clip(k)).join(', ')})`);
   const pklName = pickles[0]!;
   const prefix = pklName.slice(0, pklName.length - 'data.pkl'.length);
   if ([...zip.entries.keys()].some((k) => k.startsWith(`${prefix}code/`))) {
@@ -282,7 +290,7 @@ export function parsePth(bytes: Uint8Array, name: string): TensorFile {
   const order = zip.entries.get(`${prefix}byteorder`);
   if (order !== undefined) {
     const text = new TextDecoder().decode(zip.read(order)).trim();
-    if (text !== 'little' && text !== 'big') fail(`byteorder entry says "${text}", expected "little" or "big"`);
+    if (text !== 'little' && text !== 'big') fail(`byteorder entry says "${clip(text)}", expected "little" or "big"`);
     littleEndian = text === 'little';
   }
 
@@ -294,11 +302,11 @@ export function parsePth(bytes: Uint8Array, name: string): TensorFile {
     const [, type, key, , numelValue] = pid.items;
     const dtype = type instanceof PyGlobal ? STORAGE_DTYPES.get(type.qualifiedName) : undefined;
     if (dtype === undefined) throw new Error(`persistent id names storage type ${type === undefined ? '?' : pyTypeName(type)}, not a storage class`);
-    if (typeof key !== 'string' || !/^[\w.-]+$/.test(key)) throw new Error(`bad storage key ${String(key)}`);
-    const numel = asIndex(numelValue, `numel of storage "${key}"`);
+    if (typeof key !== 'string' || !/^[\w.-]+$/.test(key)) throw new Error(`bad storage key ${clip(String(key))}`);
+    const numel = asIndex(numelValue, `numel of storage "${clip(key)}"`);
     const seen = storages.get(key);
     if (seen !== undefined) {
-      if (seen.dtype !== dtype || seen.numel !== numel) throw new Error(`storage "${key}" is named twice with different types or sizes`);
+      if (seen.dtype !== dtype || seen.numel !== numel) throw new Error(`storage "${clip(key)}" is named twice with different types or sizes`);
       return seen;
     }
     const ref = new StorageRef(key, dtype, numel);
@@ -320,11 +328,11 @@ export function parsePth(bytes: Uint8Array, name: string): TensorFile {
     if (cached !== undefined) return cached;
     const entryName = `${prefix}data/${ref.key}`;
     const entry = zip.entries.get(entryName);
-    if (entry === undefined) fail(`storage "${ref.key}" is missing from the archive (no entry ${entryName})`);
+    if (entry === undefined) fail(`storage "${clip(ref.key)}" is missing from the archive (no entry ${clip(entryName)})`);
     const raw = zip.read(entry);
     const want = ref.numel * DTYPE_ITEMSIZE[ref.dtype];
     if (raw.byteLength !== want) {
-      fail(`storage "${ref.key}" has ${raw.byteLength} bytes, expected ${want} (${ref.numel} x ${ref.dtype})`);
+      fail(`storage "${clip(ref.key)}" has ${raw.byteLength} bytes, expected ${want} (${ref.numel} x ${ref.dtype})`);
     }
     const data = decodeElements(raw, ref.dtype, littleEndian);
     decoded.set(ref.key, data);

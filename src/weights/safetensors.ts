@@ -18,7 +18,7 @@ import {
   numelOf,
   rawTensor,
 } from './dtypes.js';
-import { CheckpointFormatError, formatBytes } from './errors.js';
+import { CheckpointFormatError, clip, formatBytes } from './errors.js';
 import { readFileBytes, writeFileAtomic } from './io.js';
 
 /** The header key that holds string metadata instead of a tensor. */
@@ -39,33 +39,39 @@ interface HeaderEntry {
 }
 
 function describeJson(v: unknown): string {
-  const s = JSON.stringify(v) ?? String(v);
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    // Nesting deep enough to exhaust JSON.stringify's stack: say what it is instead.
+    s = Array.isArray(v) ? 'a deeply nested array' : 'a deeply nested object';
+  }
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
 function parseEntry(name: string, value: unknown, fail: (problem: string) => never): HeaderEntry {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    fail(`header entry "${name}" is ${describeJson(value)}, expected {dtype, shape, data_offsets}`);
+    fail(`header entry "${clip(name)}" is ${describeJson(value)}, expected {dtype, shape, data_offsets}`);
   }
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
-  if (typeof dtype !== 'string') fail(`tensor "${name}": missing or non-string dtype`);
+  if (typeof dtype !== 'string') fail(`tensor "${clip(name)}": missing or non-string dtype`);
   if (!isDType(dtype)) {
-    fail(`tensor "${name}": unknown dtype "${dtype}" (supported: ${Object.keys(DTYPE_ITEMSIZE).join(', ')})`);
+    fail(`tensor "${clip(name)}": unknown dtype "${clip(dtype)}" (supported: ${Object.keys(DTYPE_ITEMSIZE).join(', ')})`);
   }
-  if (!isValidShape(shape)) fail(`tensor "${name}": invalid shape ${describeJson(shape)}`);
+  if (!isValidShape(shape)) fail(`tensor "${clip(name)}": invalid shape ${describeJson(shape)}`);
   if (
     !Array.isArray(offsets) ||
     offsets.length !== 2 ||
     !offsets.every((o): o is number => typeof o === 'number' && Number.isSafeInteger(o) && o >= 0) ||
     offsets[0] > offsets[1]
   ) {
-    fail(`tensor "${name}": invalid data_offsets ${describeJson(offsets)}, expected [begin, end] with 0 <= begin <= end`);
+    fail(`tensor "${clip(name)}": invalid data_offsets ${describeJson(offsets)}, expected [begin, end] with 0 <= begin <= end`);
   }
   const [begin, end] = offsets as [number, number];
   const need = numelOf(shape) * DTYPE_ITEMSIZE[dtype];
   if (end - begin !== need) {
     fail(
-      `tensor "${name}": shape [${shape.join(', ')}] of ${dtype} needs ${need} bytes, ` +
+      `tensor "${clip(name)}": shape [${shape.join(', ')}] of ${dtype} needs ${need} bytes, ` +
         `data_offsets [${begin}, ${end}] give ${end - begin}`,
     );
   }
@@ -78,7 +84,7 @@ function parseMetadata(value: unknown, fail: (problem: string) => never): Record
   }
   const metadata: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) {
-    if (typeof v !== 'string') fail(`"${METADATA_KEY}" value for "${k}" is ${describeJson(v)}, expected a string`);
+    if (typeof v !== 'string') fail(`"${METADATA_KEY}" value for "${clip(k)}" is ${describeJson(v)}, expected a string`);
     metadata[k] = v;
   }
   return metadata;
@@ -145,9 +151,9 @@ export function parseSafetensors(bytes: Uint8Array, name: string): TensorFile {
     const e = entries[i]!;
     if (e.begin < cursor) {
       const prev = entries[i - 1]!;
-      fail(`tensor "${e.name}" data_offsets [${e.begin}, ${e.end}] overlap tensor "${prev.name}" [${prev.begin}, ${prev.end}]`);
+      fail(`tensor "${clip(e.name)}" data_offsets [${e.begin}, ${e.end}] overlap tensor "${clip(prev.name)}" [${prev.begin}, ${prev.end}]`);
     }
-    if (e.begin > cursor) fail(`tensor "${e.name}" starts at data offset ${e.begin}, leaving a gap of ${e.begin - cursor} bytes after offset ${cursor}`);
+    if (e.begin > cursor) fail(`tensor "${clip(e.name)}" starts at data offset ${e.begin}, leaving a gap of ${e.begin - cursor} bytes after offset ${cursor}`);
     cursor = e.end;
   }
   if (cursor !== dataLen) {
@@ -182,7 +188,7 @@ function layout(
   const parts: string[] = [];
   if (metadata !== undefined && Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== 'string') throw new CheckpointFormatError(file, `metadata value for "${k}" is not a string`);
+      if (typeof v !== 'string') throw new CheckpointFormatError(file, `metadata value for "${clip(k)}" is not a string`);
     }
     parts.push(`${JSON.stringify(METADATA_KEY)}:${JSON.stringify(metadata)}`);
   }
@@ -190,9 +196,9 @@ function layout(
   let offset = 0;
   for (const [name, t] of tensors) {
     if (name === METADATA_KEY) throw new CheckpointFormatError(file, `a tensor may not be named "${METADATA_KEY}"`);
-    if (!isDType(t.dtype)) throw new CheckpointFormatError(file, `tensor "${name}": unknown dtype "${String(t.dtype)}"`);
+    if (!isDType(t.dtype)) throw new CheckpointFormatError(file, `tensor "${clip(name)}": unknown dtype "${String(t.dtype)}"`);
     const problem = checkTensor(t.dtype, t.shape, t.data);
-    if (problem !== undefined) throw new CheckpointFormatError(file, `tensor "${name}": ${problem}`);
+    if (problem !== undefined) throw new CheckpointFormatError(file, `tensor "${clip(name)}": ${problem}`);
     const size = numelOf(t.shape) * DTYPE_ITEMSIZE[t.dtype];
     // Built by hand, not JSON.stringify(object): objects reorder integer-like keys ("0", "1").
     parts.push(`${JSON.stringify(name)}:${JSON.stringify({ dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + size] })}`);

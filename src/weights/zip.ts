@@ -6,7 +6,7 @@
  * load time for a corruption that the zip layer rarely sees.
  */
 import { inflateSync } from 'fflate';
-import { CheckpointFormatError, formatBytes, messageOf } from './errors.js';
+import { CheckpointFormatError, clip, formatBytes, messageOf } from './errors.js';
 
 export interface ZipEntry {
   name: string;
@@ -24,6 +24,8 @@ const SIG_END64 = 0x06064b50;
 const SIG_END64_LOCATOR = 0x07064b50;
 const EXTRA_ZIP64 = 0x0001;
 const MAX_COMMENT = 0xffff;
+/** Deflate's largest expansion (258-byte matches in ~2 bits each), rounded up. */
+const MAX_DEFLATE_RATIO = 1032;
 
 /** Whether `bytes` starts like a zip archive (a local file header or an empty archive). */
 export function looksLikeZip(bytes: Uint8Array): boolean {
@@ -132,7 +134,7 @@ export class ZipArchive {
         }
         x += 4 + fieldLen;
       }
-      if (flags & 1) this.fail(`zip entry "${name}" is encrypted`);
+      if (flags & 1) this.fail(`zip entry "${clip(name)}" is encrypted`);
       this.entries.set(name, { name, method, compressedSize, size, localHeaderOffset });
       at = extraEnd + commentLen;
     }
@@ -145,27 +147,34 @@ export class ZipArchive {
   read(entry: ZipEntry): Uint8Array {
     const len = this.bytes.byteLength;
     const h = entry.localHeaderOffset;
-    if (h + 30 > len || this.u32(h) !== SIG_LOCAL) this.fail(`corrupt zip archive: bad local header for "${entry.name}"`);
+    if (h + 30 > len || this.u32(h) !== SIG_LOCAL) this.fail(`corrupt zip archive: bad local header for "${clip(entry.name)}"`);
     const start = h + 30 + this.u16(h + 26) + this.u16(h + 28);
     const stop = start + entry.compressedSize;
     if (stop > len) {
-      this.fail(`truncated: zip entry "${entry.name}" needs bytes up to ${stop}, file has ${formatBytes(len)}`);
+      this.fail(`truncated: zip entry "${clip(entry.name)}" needs bytes up to ${stop}, file has ${formatBytes(len)}`);
     }
     const raw = this.bytes.subarray(start, stop);
     if (entry.method === 0) {
-      if (entry.compressedSize !== entry.size) this.fail(`corrupt zip archive: stored entry "${entry.name}" has mismatched sizes`);
+      if (entry.compressedSize !== entry.size) this.fail(`corrupt zip archive: stored entry "${clip(entry.name)}" has mismatched sizes`);
       return raw;
     }
     if (entry.method === 8) {
+      // Deflate expands at most ~1032:1; a larger declared size is a lie, refused before allocating it.
+      if (entry.size > entry.compressedSize * MAX_DEFLATE_RATIO + 64) {
+        this.fail(
+          `corrupt zip entry "${clip(entry.name)}": declares ${formatBytes(entry.size)} uncompressed from ` +
+            `${formatBytes(entry.compressedSize)}, more than deflate can produce`,
+        );
+      }
       let out: Uint8Array;
       try {
         out = inflateSync(raw, { out: new Uint8Array(entry.size) });
       } catch (err) {
-        return this.fail(`corrupt zip entry "${entry.name}": ${messageOf(err)}`);
+        return this.fail(`corrupt zip entry "${clip(entry.name)}": ${messageOf(err)}`);
       }
-      if (out.byteLength !== entry.size) this.fail(`corrupt zip entry "${entry.name}": inflated to ${out.byteLength} bytes, expected ${entry.size}`);
+      if (out.byteLength !== entry.size) this.fail(`corrupt zip entry "${clip(entry.name)}": inflated to ${out.byteLength} bytes, expected ${entry.size}`);
       return out;
     }
-    return this.fail(`zip entry "${entry.name}" uses compression method ${entry.method}; only stored (0) and deflate (8) are supported`);
+    return this.fail(`zip entry "${clip(entry.name)}" uses compression method ${entry.method}; only stored (0) and deflate (8) are supported`);
   }
 }
