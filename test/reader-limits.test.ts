@@ -32,7 +32,8 @@ async function refusedCheaply(label: string, re: RegExp, fn: () => unknown): Pro
   assert.ok(caught.message.startsWith(`${label}: `), caught.message);
   assert.ok(!/[\r\n]/.test(caught.message), `one line: ${caught.message}`);
   assert.match(caught.message, re);
-  assert.ok(ms < 500, `${label}: refusal took ${ms.toFixed(0)} ms`);
+  // not a speed test: a refusal that read or allocated the declared size would take minutes (or die)
+  assert.ok(ms < 5000, `${label}: refusal took ${ms.toFixed(0)} ms`);
   const grew = after.arrayBuffers + after.heapUsed - (before.arrayBuffers + before.heapUsed);
   assert.ok(grew < 32 * MB, `${label}: heap and buffers grew by ${grew} bytes`);
   assert.ok(after.rss - before.rss < 128 * MB, `${label}: resident set grew by ${after.rss - before.rss} bytes`);

@@ -11,7 +11,7 @@ import * as XLSX from 'xlsx';
 import { RecordBuilder } from './build.js';
 import { DataError, DirIndex, checkRoot, readBytes } from './files.js';
 import type { ScoreScale } from './scale.js';
-import { padRow, parseNumber, requireColumn } from './table.js';
+import { padRow, parseNumber, readWorkbook, requireColumn } from './table.js';
 import type { Table } from './table.js';
 import type { DatasetOptions, LoadedDataset } from './types.js';
 
@@ -65,12 +65,8 @@ export async function loadCsiq(rootDir: string, options: DatasetOptions = {}): P
   const index = new DirIndex();
   const file = join(root, index.find(root, 'csiq.DMOS.xlsx') ?? 'csiq.DMOS.xlsx');
   const bytes = await readBytes(file, LAYOUT);
-  let book: XLSX.WorkBook;
-  try {
-    book = XLSX.read(bytes, { type: 'buffer' });
-  } catch (err) {
-    throw new DataError(file, `unreadable spreadsheet (${(err as Error).message})`);
-  }
+  // the hardened reader: bounded sheet ranges, one-line errors (fuzzed in test/fuzz.test.ts)
+  const book = readWorkbook(file, bytes);
   const sheetName = book.SheetNames.find((n) => n.toLowerCase() === SHEET);
   if (sheetName === undefined) throw new DataError(file, `sheet "${SHEET}" not found (sheets: ${book.SheetNames.join(', ')})`);
   const table = sheetTable(`${file} [${sheetName}]`, book.Sheets[sheetName]!);

@@ -11,7 +11,9 @@ export class DataError extends Error {
     readonly file: string,
     readonly problem: string,
   ) {
-    super(`${file}: ${problem}`);
+    // one line, of a readable length: names from label files may hold newlines or run on
+    const line = problem.replace(/\s*[\r\n]+\s*/g, ' ');
+    super(`${file}: ${line.length > 600 ? `${line.slice(0, 597)}...` : line}`);
     this.name = 'DataError';
   }
 }
