@@ -7,7 +7,7 @@
 // record has one, so the files move between machines), saved as JSON.
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './synth/io.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import { deriveSeed, Rng } from '../util/rng.js';
 
 /** The part of a record a split needs (the loaders' records and the synthetic ones have it). */

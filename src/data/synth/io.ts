@@ -37,7 +37,7 @@ export async function writeInverseDepthPng16(path: string, depth: Float32Array, 
 /** 8-bit greyscale PNG (the model-facing depth maps). */
 export async function writeGreyPng8(path: string, data: Uint8Array, width: number, height: number): Promise<void> {
   const png = await sharp(data, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png(PNG_OPTIONS).toBuffer();
-  await writeFileAtomic(path, png);
+  await writeAtomic(path, png); // flushed: Depth Anything maps of a real dataset are costly to remake
 }
 
 /** First channel of any PNG sharp reads, at its own bit depth (8 or 16). */
