@@ -26,8 +26,12 @@ export const WASM_MISSING_KERNELS: readonly string[] = [
   'DepthwiseConv2dNativeBackpropInput',
   'UnsortedSegmentSum',
 ];
-/** Kernels the wasm backend has, replaced here because they are 10-50x slower than matmul-based ones. */
-export const WASM_REPLACED_KERNELS: readonly string[] = ['Conv2DBackpropInput', 'BatchMatMul'];
+/**
+ * Kernels the wasm backend has, replaced here: Conv2DBackpropInput and BatchMatMul because they are
+ * 10-50x slower than matmul-based ones; Identity because wasm's copies the data, and the engine clones
+ * every tensor it saves for the backward pass (thousands a training step: time, and twice the memory).
+ */
+export const WASM_REPLACED_KERNELS: readonly string[] = ['Conv2DBackpropInput', 'BatchMatMul', 'Identity'];
 /** Every kernel registerWasmGradKernels() registers for the wasm backend. */
 export const WASM_GRAD_KERNELS: readonly string[] = [...WASM_MISSING_KERNELS, ...WASM_REPLACED_KERNELS];
 /**
@@ -455,6 +459,20 @@ function unsortedSegmentSumConfig(): tf.KernelConfig {
   };
 }
 
+/** Identity as the cpu backend does it: the same data, one more reference (no kernel writes in place). */
+function identityConfig(stock: tf.KernelConfig): tf.KernelConfig {
+  return {
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const x = args.inputs.x;
+      if (x === undefined || x.dtype === 'string') return stock.kernelFunc(args);
+      (args.backend as tf.KernelBackend).incRef(x.dataId);
+      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+    },
+  };
+}
+
 type MatMulPlan = 'stock' | 'transpose' | 'fold' | 'loop';
 
 /** How to run a BatchMatMul so that XNNPACK does it: the wasm kernel is fast only for plain 2-D. */
@@ -576,6 +594,7 @@ export function registerWasmGradKernels(): void {
     unsortedSegmentSumConfig(),
     conv2DBackpropInputConfig(stockKernel('Conv2DBackpropInput')),
     batchMatMulConfig(stockKernel('BatchMatMul')),
+    identityConfig(stockKernel('Identity')),
   ];
   for (const config of configs) {
     // registerKernel warns and keeps going on a duplicate; unregister first to replace quietly.
