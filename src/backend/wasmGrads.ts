@@ -486,6 +486,9 @@ interface WasmHeapBackend {
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
+/** Contiguous runs shorter than this are copied element by element. */
+const SHORT_RUN = 64;
+
 /**
  * Copies the box [begin, begin + size) of a row-major array: trailing axes taken whole join the
  * innermost contiguous run, so most slices are a few long copies.
@@ -508,7 +511,8 @@ function copyBox(src: Float32Array | Int32Array | Uint8Array, shape: number[], b
   for (let n = 0, out = 0; n < count; n++, out += run) {
     let offset = base;
     for (let a = 0; a < axis; a++) offset += (begin[a] + index[a]) * strides[a];
-    dst.set(src.subarray(offset, offset + run), out);
+    if (run >= SHORT_RUN) dst.set(src.subarray(offset, offset + run), out);
+    else for (let e = 0; e < run; e++) dst[out + e] = src[offset + e]; // a subarray object per run costs more
     for (let a = axis - 1; a >= 0 && ++index[a] === size[a]; a--) index[a] = 0;
   }
 }
