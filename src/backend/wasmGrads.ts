@@ -31,9 +31,10 @@ export const WASM_MISSING_KERNELS: readonly string[] = [
  * 10-50x slower than matmul-based ones; Identity because wasm's copies the data, and the engine clones
  * every tensor it saves for the backward pass (thousands a training step: time, and twice the memory);
  * Slice because wasm's copies its whole input out of the heap first (readSync) on every call, so
- * its cost grows with the input, not the slice (7 ms for 5,000 floats of a 1.7M-float vector).
+ * its cost grows with the input, not the slice (7 ms for 5,000 floats of a 1.7M-float vector), and
+ * SplitV, which does that once per piece.
  */
-export const WASM_REPLACED_KERNELS: readonly string[] = ['Conv2DBackpropInput', 'BatchMatMul', 'Identity', 'Slice'];
+export const WASM_REPLACED_KERNELS: readonly string[] = ['Conv2DBackpropInput', 'BatchMatMul', 'Identity', 'Slice', 'SplitV'];
 /** Every kernel registerWasmGradKernels() registers for the wasm backend. */
 export const WASM_GRAD_KERNELS: readonly string[] = [...WASM_MISSING_KERNELS, ...WASM_REPLACED_KERNELS];
 /**
@@ -517,7 +518,16 @@ function copyBox(src: Float32Array | Int32Array | Uint8Array, shape: number[], b
   }
 }
 
-/** Slice reading the input in place on the heap. */
+/** The box [begin, begin + size) of x as a new tensor, read in place on the heap. */
+function sliceOnHeap(backend: WasmHeapBackend, x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo {
+  const out = backend.makeOutput(size, x.dtype);
+  if (size.every((d) => d > 0)) {
+    // views taken after makeOutput: its allocation may grow the heap and detach older views
+    copyBox(backend.typedArrayFromHeap(x), x.shape, begin, size, backend.typedArrayFromHeap(out));
+  }
+  return out;
+}
+
 function sliceConfig(stock: tf.KernelConfig): tf.KernelConfig {
   return {
     kernelName: 'Slice',
@@ -527,13 +537,29 @@ function sliceConfig(stock: tf.KernelConfig): tf.KernelConfig {
       if (x === undefined || x.dtype === 'string') return stock.kernelFunc(args);
       const a = attrsOf<tf.SliceAttrs>(args.attrs);
       const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, a.begin, a.size);
-      const backend = args.backend as unknown as WasmHeapBackend;
-      const out = backend.makeOutput(size, x.dtype);
-      if (size.every((d) => d > 0)) {
-        // views taken after makeOutput: its allocation may grow the heap and detach older views
-        copyBox(backend.typedArrayFromHeap(x), x.shape, begin, size, backend.typedArrayFromHeap(out));
-      }
-      return out;
+      return sliceOnHeap(args.backend as unknown as WasmHeapBackend, x, begin, size);
+    },
+  };
+}
+
+/** SplitV (the gradient of concat, e.g. of the shifted windows' roll) with the in-place slice. */
+function splitVConfig(stock: tf.KernelConfig): tf.KernelConfig {
+  return {
+    kernelName: 'SplitV',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const x = args.inputs.x;
+      if (x === undefined || x.dtype === 'string') return stock.kernelFunc(args);
+      const a = attrsOf<tf.SplitVAttrs>(args.attrs);
+      const axis = tf.util.parseAxisParam(a.axis, x.shape)[0];
+      const sizes = tf.backend_util.prepareSplitSize(x, a.numOrSizeSplits, axis);
+      const begin = x.shape.map(() => 0);
+      return sizes.map((s) => {
+        const size = x.shape.map((d, i) => (i === axis ? s : d));
+        const piece = sliceOnHeap(args.backend as unknown as WasmHeapBackend, x, begin, size);
+        begin[axis] += s;
+        return piece;
+      });
     },
   };
 }
@@ -683,6 +709,7 @@ export function registerWasmGradKernels(): void {
     batchMatMulConfig(stockKernel('BatchMatMul')),
     identityConfig(stockKernel('Identity')),
     sliceConfig(stockKernel('Slice')),
+    splitVConfig(stockKernel('SplitV')),
   ];
   for (const config of configs) {
     // registerKernel warns and keeps going on a duplicate; unregister first to replace quietly.
