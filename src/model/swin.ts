@@ -218,7 +218,8 @@ export class SwinBackbone {
   /** x: [B, H, W, 3] normalised image; returns the four stage maps, NHWC. */
   apply(x: tf.Tensor4D, ctx: Ctx): tf.Tensor4D[] {
     const p = this.o.patchSize;
-    let y = tf.fused.conv2d({ x, filter: this.proj.weight as tf.Tensor4D, strides: p, pad: 'valid', bias: this.proj.bias });
+    // not tf.fused.conv2d: its gradient also computes the image's, which training never needs
+    let y = tf.add(tf.conv2d(x, this.proj.weight as tf.Tensor4D, p, 'valid'), this.proj.bias) as tf.Tensor4D;
     y = this.embedNorm.apply(y) as tf.Tensor4D;
     const outs: tf.Tensor4D[] = [];
     for (const stage of this.stages) {
