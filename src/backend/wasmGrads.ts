@@ -26,8 +26,15 @@ export const WASM_MISSING_KERNELS: readonly string[] = [
   'DepthwiseConv2dNativeBackpropInput',
   'UnsortedSegmentSum',
 ];
-/** Kernels the wasm backend has, replaced here because they are 10-50x slower than matmul-based ones. */
-export const WASM_REPLACED_KERNELS: readonly string[] = ['Conv2DBackpropInput', 'BatchMatMul'];
+/**
+ * Kernels the wasm backend has, replaced here: Conv2DBackpropInput and BatchMatMul because they are
+ * 10-50x slower than matmul-based ones; Identity because wasm's copies the data, and the engine clones
+ * every tensor it saves for the backward pass (thousands a training step: time, and twice the memory);
+ * Slice because wasm's copies its whole input out of the heap first (readSync) on every call, so
+ * its cost grows with the input, not the slice (7 ms for 5,000 floats of a 1.7M-float vector), and
+ * SplitV, which does that once per piece.
+ */
+export const WASM_REPLACED_KERNELS: readonly string[] = ['Conv2DBackpropInput', 'BatchMatMul', 'Identity', 'Slice', 'SplitV'];
 /** Every kernel registerWasmGradKernels() registers for the wasm backend. */
 export const WASM_GRAD_KERNELS: readonly string[] = [...WASM_MISSING_KERNELS, ...WASM_REPLACED_KERNELS];
 /**
@@ -41,6 +48,11 @@ type Edges = Array<[number, number]>;
 
 /** Batched products with at least this many multiply-adds per matrix run faster one XNNPACK call each. */
 const LOOP_MIN_MACS = 1 << 21;
+/**
+ * Many small products (window attention: 49x32 by 32x49, thousands of them) run 2-3x faster as one
+ * depthwise convolution (XNNPACK) than in wasm's batched loop, transposes included; from this batch.
+ */
+const DEPTHWISE_MIN_BATCH = 16;
 /** Largest one-hot matrix (elements) UnsortedSegmentSum builds at once; 64 MB of float32. */
 const MAX_ONE_HOT = 1 << 24;
 
@@ -455,7 +467,104 @@ function unsortedSegmentSumConfig(): tf.KernelConfig {
   };
 }
 
-type MatMulPlan = 'stock' | 'transpose' | 'fold' | 'loop';
+/** Identity as the cpu backend does it: the same data, one more reference (no kernel writes in place). */
+function identityConfig(stock: tf.KernelConfig): tf.KernelConfig {
+  return {
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const x = args.inputs.x;
+      if (x === undefined || x.dtype === 'string') return stock.kernelFunc(args);
+      (args.backend as tf.KernelBackend).incRef(x.dataId);
+      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+    },
+  };
+}
+
+/** The wasm backend's own helpers that its JavaScript kernels use (not in tfjs-core's KernelBackend type). */
+interface WasmHeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+/** Contiguous runs shorter than this are copied element by element. */
+const SHORT_RUN = 64;
+
+/**
+ * Copies the box [begin, begin + size) of a row-major array: trailing axes taken whole join the
+ * innermost contiguous run, so most slices are a few long copies.
+ */
+function copyBox(src: Float32Array | Int32Array | Uint8Array, shape: number[], begin: number[], size: number[], dst: Float32Array | Int32Array | Uint8Array): void {
+  const rank = shape.length;
+  const strides = new Array<number>(rank).fill(1);
+  for (let a = rank - 2; a >= 0; a--) strides[a] = strides[a + 1] * shape[a + 1];
+  let axis = rank - 1;
+  let run = 1;
+  while (axis >= 0 && begin[axis] === 0 && size[axis] === shape[axis]) run *= shape[axis--];
+  if (axis < 0) {
+    dst.set(src.subarray(0, run));
+    return;
+  }
+  run *= size[axis];
+  const base = begin[axis] * strides[axis];
+  const index = new Array<number>(axis).fill(0);
+  const count = size.slice(0, axis).reduce((p, d) => p * d, 1);
+  for (let n = 0, out = 0; n < count; n++, out += run) {
+    let offset = base;
+    for (let a = 0; a < axis; a++) offset += (begin[a] + index[a]) * strides[a];
+    if (run >= SHORT_RUN) dst.set(src.subarray(offset, offset + run), out);
+    else for (let e = 0; e < run; e++) dst[out + e] = src[offset + e]; // a subarray object per run costs more
+    for (let a = axis - 1; a >= 0 && ++index[a] === size[a]; a--) index[a] = 0;
+  }
+}
+
+/** The box [begin, begin + size) of x as a new tensor, read in place on the heap. */
+function sliceOnHeap(backend: WasmHeapBackend, x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo {
+  const out = backend.makeOutput(size, x.dtype);
+  if (size.every((d) => d > 0)) {
+    // views taken after makeOutput: its allocation may grow the heap and detach older views
+    copyBox(backend.typedArrayFromHeap(x), x.shape, begin, size, backend.typedArrayFromHeap(out));
+  }
+  return out;
+}
+
+function sliceConfig(stock: tf.KernelConfig): tf.KernelConfig {
+  return {
+    kernelName: 'Slice',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const x = args.inputs.x;
+      if (x === undefined || x.dtype === 'string') return stock.kernelFunc(args);
+      const a = attrsOf<tf.SliceAttrs>(args.attrs);
+      const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, a.begin, a.size);
+      return sliceOnHeap(args.backend as unknown as WasmHeapBackend, x, begin, size);
+    },
+  };
+}
+
+/** SplitV (the gradient of concat, e.g. of the shifted windows' roll) with the in-place slice. */
+function splitVConfig(stock: tf.KernelConfig): tf.KernelConfig {
+  return {
+    kernelName: 'SplitV',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const x = args.inputs.x;
+      if (x === undefined || x.dtype === 'string') return stock.kernelFunc(args);
+      const a = attrsOf<tf.SplitVAttrs>(args.attrs);
+      const axis = tf.util.parseAxisParam(a.axis, x.shape)[0];
+      const sizes = tf.backend_util.prepareSplitSize(x, a.numOrSizeSplits, axis);
+      const begin = x.shape.map(() => 0);
+      return sizes.map((s) => {
+        const size = x.shape.map((d, i) => (i === axis ? s : d));
+        const piece = sliceOnHeap(args.backend as unknown as WasmHeapBackend, x, begin, size);
+        begin[axis] += s;
+        return piece;
+      });
+    },
+  };
+}
+
+type MatMulPlan = 'stock' | 'transpose' | 'fold' | 'loop' | 'depthwise';
 
 /** How to run a BatchMatMul so that XNNPACK does it: the wasm kernel is fast only for plain 2-D. */
 function planMatMul(a: number[], b: number[], transposeA: boolean, transposeB: boolean): MatMulPlan {
@@ -470,6 +579,7 @@ function planMatMul(a: number[], b: number[], transposeA: boolean, transposeB: b
   const colsB = transposeB ? b[b.length - 2] : b[b.length - 1];
   const sameBatch = outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]);
   if (sameBatch && rowsA * inner * colsB >= LOOP_MIN_MACS) return 'loop';
+  if (sameBatch && batchA >= DEPTHWISE_MIN_BATCH) return 'depthwise';
   return 'stock';
 }
 
@@ -477,6 +587,25 @@ function matMul2d(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: b
   const a2 = tf.reshape(a, a.shape.slice(-2));
   const b2 = tf.reshape(b, b.shape.slice(-2));
   return tf.matMul(transposeA ? tf.transpose(a2) : a2, transposeB ? tf.transpose(b2) : b2);
+}
+
+/**
+ * out[i] = a[i] b[i] for a batch of small matrices, as a depthwise convolution: the batch is the
+ * channel axis, a's rows the image rows, its columns a 1 x K filter's taps, b's columns the channel
+ * multiplier: x[0, m, k, i] = a[i, m, k], filter[0, k, i, n] = b[i, k, n], y[0, m, 0, i*N + n].
+ */
+function depthwiseBatchMatMul(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+  const [ra, ca] = a.shape.slice(-2);
+  const [rb, cb] = b.shape.slice(-2);
+  const a3 = tf.reshape(a, [-1, ra, ca]);
+  const b3 = tf.reshape(b, [-1, rb, cb]);
+  const batch = a3.shape[0];
+  const [m, k] = transposeA ? [ca, ra] : [ra, ca];
+  const n = transposeB ? rb : cb;
+  const x = tf.reshape(tf.transpose(a3, transposeA ? [2, 1, 0] : [1, 2, 0]), [1, m, k, batch]) as tf.Tensor4D;
+  const filter = tf.reshape(tf.transpose(b3, transposeB ? [2, 0, 1] : [1, 0, 2]), [1, k, batch, n]) as tf.Tensor4D;
+  const y = tf.depthwiseConv2d(x, filter, 1, 'valid');
+  return tf.transpose(tf.reshape(y, [m, batch, n]), [1, 0, 2]);
 }
 
 function batchMatMulConfig(stock: tf.KernelConfig): tf.KernelConfig {
@@ -504,6 +633,8 @@ function batchMatMulConfig(stock: tf.KernelConfig): tf.KernelConfig {
           // One right matrix for the whole batch: stack the left matrices' rows, one 2-D product.
           const b2 = tf.reshape(tb, tb.shape.slice(-2));
           out = tf.matMul(tf.reshape(ta, [-1, ta.shape[ta.rank - 1]]), transposeB ? tf.transpose(b2) : b2);
+        } else if (plan === 'depthwise') {
+          out = depthwiseBatchMatMul(ta, tb, transposeA, transposeB);
         } else {
           const as = tf.unstack(tf.reshape(ta, [-1, ...ta.shape.slice(-2)]));
           const bs = tf.unstack(tf.reshape(tb, [-1, ...tb.shape.slice(-2)]));
@@ -576,6 +707,9 @@ export function registerWasmGradKernels(): void {
     unsortedSegmentSumConfig(),
     conv2DBackpropInputConfig(stockKernel('Conv2DBackpropInput')),
     batchMatMulConfig(stockKernel('BatchMatMul')),
+    identityConfig(stockKernel('Identity')),
+    sliceConfig(stockKernel('Slice')),
+    splitVConfig(stockKernel('SplitV')),
   ];
   for (const config of configs) {
     // registerKernel warns and keeps going on a duplicate; unregister first to replace quietly.

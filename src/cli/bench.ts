@@ -1,85 +1,285 @@
-// `npm run bench` / `dgiqa bench`: whole-process timings of `dgiqa forward` (start-up, checkpoint read,
-// forward pass), medians over runs, with the machine and backend named. Never a timed test: machines
-// here are shared and noisy, so numbers come from this command and are quoted with their context.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// `dgiqa bench --config <preset|file> --batch B [--what forward|train|both]`: steady-state speed of the
+// model in this process. Random weights and inputs (speed does not depend on their values), warm-up
+// steps untimed (kernel set-up, XNNPACK weight packing), then the median of the timed steps -> images/s.
+// The last line of stdout is one JSON object; its numbers are what the README quotes. Never a timed
+// test: the machines here are shared and noisy, so numbers come from this command, with their context.
+import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
 import { initBackend, tf } from '../backend/index.js';
-import { Dgiqa, configFrom } from '../model/index.js';
-import { saveModel, writeSafetensors } from '../weights/index.js';
-import { Rng } from '../util/rng.js';
+import type { BackendName } from '../backend/index.js';
+import { Dgiqa, modelCost } from '../model/index.js';
+import type { DgiqaConfig } from '../model/index.js';
+import { AdamW, trainStep } from '../train/index.js';
+import { readConfig } from './forward.js';
 
-const CLI = fileURLToPath(new URL('../../../bin/dgiqa.js', import.meta.url));
+const USAGE = 'usage: dgiqa bench --config PRESET|config.json --batch B [--what forward|train|both] [--steps N] [--warmup N] [--workers N] [--backend wasm|cpu|tensorflow]';
+const DEFAULTS = { config: 'paper', batch: '8', what: 'both', steps: '5', warmup: '2', workers: '1' };
+/** the consistency-loss weight of the timed training step (> 0: the flipped forward and backward run) */
+const BENCH_LAMBDA = 1;
+const BENCH_LR = 1e-4;
+const SEED = 1;
+const MB = 2 ** 20;
 
-function median(xs: number[]): number {
+type What = 'forward' | 'train';
+
+export interface BenchResult {
+  config: string;
+  batch: number;
+  backend: string;
+  forward_ips: number | null;
+  train_ips: number | null;
+  peak_rss_mb: number;
+  workers: number;
+  /** median seconds of one step, wall clock and process CPU */
+  forward_step_s: number | null;
+  train_step_s: number | null;
+  forward_cpu_s: number | null;
+  train_cpu_s: number | null;
+  /** the analytic cost (src/model/cost.ts) per image, and what the measured speed achieves of it */
+  forward_gflop_per_image: number;
+  forward_mb_per_image: number;
+  train_gflop_per_image: number;
+  train_mb_per_image: number;
+  forward_gflops: number | null;
+  train_gflops: number | null;
+  steps: number;
+  warmup: number;
+  machine: { cpu: string; cores: number; memory_gb: number; node: string };
+}
+
+export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** One model, one fixed batch, and the step to time; everything made once, outside the timed steps. */
+export class BenchRunner {
+  private readonly model: Dgiqa;
+  private readonly rgb: tf.Tensor4D;
+  private readonly depth: tf.Tensor4D | undefined;
+  private readonly labels: tf.Tensor1D;
+  private optimizer: AdamW | undefined;
+  private steps = 0;
+
+  constructor(readonly config: DgiqaConfig, readonly batch: number) {
+    this.model = new Dgiqa(config, SEED);
+    const shape: [number, number, number, number] = [batch, config.imgSize, config.imgSize, 3];
+    this.rgb = tf.randomNormal(shape, 0, 1, 'float32', SEED);
+    this.depth = config.useDepth ? tf.randomNormal(shape, 0, 1, 'float32', SEED + 1) : undefined;
+    this.labels = tf.randomUniform([batch], 0, 1, 'float32', SEED + 2);
+  }
+
+  /** Runs one step to completion (scores or loss read back, as a caller would). */
+  step(what: What): void {
+    this.steps += 1;
+    if (what === 'forward') {
+      const scores = this.model.predict(this.rgb, this.depth);
+      scores.dataSync();
+      scores.dispose();
+      return;
+    }
+    this.optimizer ??= new AdamW(this.model.store.trainableByName());
+    trainStep(this.model, this.optimizer, { rgb: this.rgb, depth: this.depth, labels: this.labels }, { lr: BENCH_LR, lambda: BENCH_LAMBDA, seed: this.steps });
+  }
+
+  dispose(): void {
+    this.optimizer?.dispose();
+    this.model.dispose();
+    tf.dispose([this.rgb, this.labels, ...(this.depth ? [this.depth] : [])]);
+  }
+}
+
+interface Timing {
+  wall: number[];
+  cpu: number[];
+}
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+async function timeSteps(step: () => Promise<void>, warmup: number, steps: number): Promise<Timing> {
+  for (let i = 0; i < warmup; i++) await step();
+  const t: Timing = { wall: [], cpu: [] };
+  for (let i = 0; i < steps; i++) {
+    const c0 = cpuSeconds();
+    const t0 = performance.now();
+    await step();
+    t.wall.push((performance.now() - t0) / 1000);
+    t.cpu.push(cpuSeconds() - c0);
+  }
+  return t;
+}
+
+// --- worker threads: data-parallel forward, the batch split across workers, one backend each ---
+
+export interface BenchWorkerInit {
+  kind: 'dgiqa-bench';
+  config: DgiqaConfig;
+  batch: number;
+  backend: BackendName | undefined;
+}
+
+const WORKER_URL = new URL('./benchWorker.js', import.meta.url);
+
+/** Workers that each hold a model and a share of the batch and run one forward per request. */
+class WorkerPool {
+  private constructor(private readonly workers: Worker[]) {}
+
+  static async start(config: DgiqaConfig, shares: number[], backend: BackendName | undefined): Promise<WorkerPool> {
+    const workers = shares.map((batch) => new Worker(WORKER_URL, { workerData: { kind: 'dgiqa-bench', config, batch, backend } satisfies BenchWorkerInit }));
+    const pool = new WorkerPool(workers);
+    await Promise.all(workers.map((w) => pool.reply(w, 'ready')));
+    return pool;
+  }
+
+  private reply(w: Worker, expected: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (m: unknown): void => {
+        cleanup();
+        if (m === expected) resolve();
+        else reject(new Error(`bench worker: ${String(m)}`));
+      };
+      const onError = (err: Error): void => {
+        cleanup();
+        reject(err);
+      };
+      const cleanup = (): void => {
+        w.off('message', onMessage);
+        w.off('error', onError);
+      };
+      w.on('message', onMessage);
+      w.on('error', onError);
+    });
+  }
+
+  async forward(): Promise<void> {
+    await Promise.all(this.workers.map((w) => {
+      const done = this.reply(w, 'done');
+      w.postMessage('forward');
+      return done;
+    }));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** The worker side (src/cli/benchWorker.ts runs it). */
+export async function benchWorkerMain(init: BenchWorkerInit, port: { postMessage(m: unknown): void; on(e: 'message', f: (m: unknown) => void): void }): Promise<void> {
+  try {
+    await initBackend(init.backend);
+    const runner = new BenchRunner(init.config, init.batch);
+    port.on('message', (m) => {
+      try {
+        if (m === 'forward') runner.step('forward');
+        port.postMessage('done');
+      } catch (err) {
+        port.postMessage(err instanceof Error ? err.message : String(err));
+      }
+    });
+    port.postMessage('ready');
+  } catch (err) {
+    port.postMessage(err instanceof Error ? err.message : String(err));
+  }
+}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got "${value}"`);
+  return n;
 }
 
 export async function benchCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      config: { type: 'string', default: 'paper' },
-      batch: { type: 'string', default: '8' },
-      runs: { type: 'string', default: '3' },
+      config: { type: 'string', default: DEFAULTS.config },
+      batch: { type: 'string', default: DEFAULTS.batch },
+      what: { type: 'string', default: DEFAULTS.what },
+      steps: { type: 'string', default: DEFAULTS.steps },
+      warmup: { type: 'string', default: DEFAULTS.warmup },
+      workers: { type: 'string', default: DEFAULTS.workers },
       backend: { type: 'string' },
+      help: { type: 'boolean', default: false },
     },
     strict: true,
   });
-  const batch = Number(values.batch);
-  const runs = Number(values.runs);
-  if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(runs) || runs < 1) throw new Error('--batch and --runs must be positive integers');
-  const env = { ...process.env, ...(values.backend ? { DGIQA_BACKEND: values.backend } : {}), DGIQA_REPORT_RESOURCES: '1' };
-
-  // The checkpoint and inputs are made once, outside the timed runs.
-  const dir = mkdtempSync(join(tmpdir(), 'dgiqa-bench-'));
-  try {
-    await initBackend('cpu');
-    const config = configFrom(values.config);
-    const model = new Dgiqa(config, 1);
-    const weights = join(dir, 'weights.safetensors');
-    await saveModel(model, weights);
-    model.dispose();
-    const rng = new Rng(2);
-    const n = batch * 3 * config.imgSize * config.imgSize;
-    const make = (): Float32Array => Float32Array.from({ length: n }, () => rng.normal());
-    const inputs = join(dir, 'inputs.safetensors');
-    const shape = [batch, 3, config.imgSize, config.imgSize];
-    await writeSafetensors(inputs, new Map([['rgb', { dtype: 'F32' as const, shape, data: make() }], ['depth', { dtype: 'F32' as const, shape, data: make() }]]));
-    tf.disposeVariables();
-
-    const walls: number[] = [];
-    const rss: number[] = [];
-    let backendName = '';
-    for (let r = 0; r < runs; r++) {
-      const t0 = performance.now();
-      const child = spawnSync(process.execPath, [CLI, 'forward', '--config', values.config, '--weights', weights, '--inputs', inputs, '--batch', String(batch)], { env, encoding: 'utf8', maxBuffer: 1 << 26 });
-      const wall = (performance.now() - t0) / 1000;
-      if (child.status !== 0) throw new Error(`forward run ${r + 1} failed: ${child.stderr.trim().split('\n').pop()}`);
-      const result = JSON.parse(child.stdout.trim().split('\n').pop() as string) as { backend: string };
-      backendName = result.backend;
-      const res = /resources: (\{.*\})/.exec(child.stderr);
-      if (res) rss.push((JSON.parse(res[1]) as { maxRssMb: number }).maxRssMb);
-      walls.push(wall);
-      process.stderr.write(`run ${r + 1}/${runs}: ${wall.toFixed(2)} s\n`);
-    }
-    const summary = {
-      command: `dgiqa forward --config ${values.config} (batch ${batch})`,
-      backend: backendName,
-      runs,
-      wall_s_median: Number(median(walls).toFixed(2)),
-      wall_s: walls.map((w) => Number(w.toFixed(2))),
-      max_rss_mb_median: rss.length ? Math.round(median(rss)) : null,
-      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gb: Math.round(totalmem() / 2 ** 30), node: process.version },
-    };
-    process.stdout.write(JSON.stringify(summary) + '\n');
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
     return 0;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
+  const batch = positiveInt(values.batch, '--batch');
+  const steps = positiveInt(values.steps, '--steps');
+  const warmup = Number(values.warmup);
+  if (!Number.isInteger(warmup) || warmup < 0) throw new Error(`--warmup must be a non-negative integer, got "${values.warmup}"`);
+  const workers = positiveInt(values.workers, '--workers');
+  if (!['forward', 'train', 'both'].includes(values.what)) throw new Error(`--what must be forward, train or both, got "${values.what}"\n${USAGE}`);
+  const whats: What[] = values.what === 'both' ? ['forward', 'train'] : [values.what as What];
+  if (workers > 1 && whats.includes('train')) throw new Error('--workers > 1 times the forward pass only (--what forward): training steps run on one thread');
+  if (workers > batch) throw new Error(`--workers ${workers} is more than the batch (${batch} images)`);
+
+  const backend = await initBackend(values.backend as BackendName | undefined);
+  process.stderr.write(backend.message + '\n');
+  const config = await readConfig(values.config);
+  const cost = modelCost(config, batch);
+  const out: Partial<Record<What, Timing>> = {};
+
+  if (workers === 1) {
+    const runner = new BenchRunner(config, batch);
+    try {
+      for (const what of whats) {
+        process.stderr.write(`${what}: ${warmup} warm-up + ${steps} timed steps, batch ${batch}\n`);
+        out[what] = await timeSteps(async () => runner.step(what), warmup, steps);
+      }
+    } finally {
+      runner.dispose();
+    }
+  } else {
+    // the batch split as evenly as it goes; a step ends when the slowest worker is done
+    const shares = Array.from({ length: workers }, (_, i) => Math.floor(batch / workers) + (i < batch % workers ? 1 : 0));
+    const pool = await WorkerPool.start(config, shares, backend.name);
+    try {
+      process.stderr.write(`forward: ${warmup} warm-up + ${steps} timed steps, batch ${batch} over ${workers} workers (${shares.join(' + ')})\n`);
+      out.forward = await timeSteps(() => pool.forward(), warmup, steps);
+    } finally {
+      await pool.close();
+    }
+  }
+
+  const ips = (t: Timing | undefined): number | null => (t ? round(batch / median(t.wall), 3) : null);
+  const stepS = (xs: number[] | undefined): number | null => (xs ? round(median(xs), 3) : null);
+  const gflops = (t: Timing | undefined, flops: number): number | null => (t ? round((batch * flops) / median(t.wall) / 1e9, 2) : null);
+  const result: BenchResult = {
+    config: values.config,
+    batch,
+    backend: backend.name,
+    forward_ips: ips(out.forward),
+    train_ips: ips(out.train),
+    peak_rss_mb: Math.round((process.resourceUsage().maxRSS * 1024) / MB),
+    workers,
+    forward_step_s: stepS(out.forward?.wall),
+    train_step_s: stepS(out.train?.wall),
+    forward_cpu_s: stepS(out.forward?.cpu),
+    train_cpu_s: stepS(out.train?.cpu),
+    forward_gflop_per_image: round(cost.forward.flops / 1e9, 3),
+    forward_mb_per_image: round(cost.forward.bytes / MB, 1),
+    train_gflop_per_image: round(cost.train.flops / 1e9, 3),
+    train_mb_per_image: round(cost.train.bytes / MB, 1),
+    forward_gflops: gflops(out.forward, cost.forward.flops),
+    train_gflops: gflops(out.train, cost.train.flops),
+    steps,
+    warmup,
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gb: Math.round(totalmem() / 2 ** 30), node: process.version },
+  };
+  process.stdout.write(JSON.stringify(result) + '\n');
+  return 0;
+}
+
+function round(x: number, digits: number): number {
+  return Number(x.toFixed(digits));
 }

@@ -19,7 +19,7 @@ export interface FeatureSummary {
   first: number[];
 }
 
-async function readConfig(spec: string): Promise<DgiqaConfig> {
+export async function readConfig(spec: string): Promise<DgiqaConfig> {
   if (!spec.endsWith('.json')) return configFrom(spec);
   let text: string;
   try {

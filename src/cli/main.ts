@@ -24,7 +24,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   forward: { run: forwardCommand, help: 'run a checkpoint on a safetensors input batch (parity check of a port)' },
   metrics: { run: metricsCommand, help: 'SROCC, PLCC, KROCC, RMSE and logistic PLCC of a CSV with pred, mos columns' },
   data: { run: dataCommand, help: 'dataset tools: `data summary <dataset> <root>` reads a dataset in its official layout' },
-  bench: { run: benchCommand, help: 'whole-process timings of `forward` (medians, machine, backend)' },
+  bench: { run: benchCommand, help: 'steady-state images/s of a forward pass and a training step, peak memory, FLOPs (last line: JSON)' },
   density: { run: densityCommand, help: 'Gaussian overlap of clean vs distorted scores (CSV with score, group columns)' },
 };
 

@@ -21,7 +21,7 @@ class MultiheadAttention {
     const w = this.inProj.slice([0, part * c], [c, c]);
     const bias = this.inBias.slice([part * c], [c]);
     const hd = c / this.heads;
-    return tf.add(tf.matMul(x.reshape([b * l, c]), w), bias).reshape([b, l, this.heads, hd]).transpose([0, 2, 1, 3]);
+    return tf.fused.matMul({ a: x.reshape([b * l, c]), b: w, bias }).reshape([b, l, this.heads, hd]).transpose([0, 2, 1, 3]);
   }
 
   /** query [B, L, C], keyValue [B, L, C] -> [B, L, C] */

@@ -6,3 +6,5 @@ export { ParamStore, torchShape } from './params.js';
 export type { ParamSpec, Layout, Init } from './params.js';
 export { evalCtx } from './layers.js';
 export type { Ctx, BnUpdate } from './layers.js';
+export { modelCost } from './cost.js';
+export type { ModelCost, StepCost } from './cost.js';

@@ -41,9 +41,10 @@ export class Linear {
   apply(x: tf.Tensor): tf.Tensor {
     // Works on any rank: the last axis is the feature axis, as in PyTorch.
     const lead = x.shape.slice(0, -1);
-    const y = tf.matMul(x.reshape([-1, this.inF]), this.weight);
-    const out = this.bias ? tf.add(y, this.bias) : y;
-    return out.reshape([...lead, this.outF]);
+    const x2 = x.reshape([-1, this.inF]);
+    // one kernel for product and bias (XNNPACK adds the bias as it writes the output)
+    const y = this.bias ? tf.fused.matMul({ a: x2, b: this.weight, bias: this.bias }) : tf.matMul(x2, this.weight);
+    return y.reshape([...lead, this.outF]);
   }
 }
 
@@ -56,8 +57,10 @@ export class LayerNorm {
   }
   apply(x: tf.Tensor): tf.Tensor {
     const axis = x.rank - 1;
-    const { mean, variance } = tf.moments(x, axis, true);
-    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LN_EPS))), this.weight), this.bias);
+    // tf.moments' arithmetic, with x - mean computed once (moments computes it for the variance too)
+    const centred = tf.sub(x, tf.mean(x, axis, true));
+    const variance = tf.mean(tf.square(centred), axis, true);
+    return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, LN_EPS))), this.weight), this.bias);
   }
 }
 
@@ -72,11 +75,18 @@ export class Conv2d {
     this.weight = store.add({ name: `${name}.weight`, shape: [kernel, kernel, inC, outC], layout: 'conv', trainable: true, init: { kind: 'uniform', bound } });
     this.bias = store.add({ name: `${name}.bias`, shape: [outC], layout: 'plain', trainable: true, init: { kind: 'uniform', bound } });
   }
-  apply(x: tf.Tensor4D): tf.Tensor4D {
+  /** activation: fused into the convolution at inference (tfjs unfuses it under a gradient itself) */
+  apply(x: tf.Tensor4D, activation: 'linear' | 'relu' | 'sigmoid' = 'linear'): tf.Tensor4D {
     const { stride = 1, dilation = 1, padding = 0 } = this.opts;
     const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [padding, padding], [padding, padding], [0, 0]];
-    const y = tf.conv2d(x, this.weight as tf.Tensor4D, stride, padding === 0 ? 'valid' : pad, 'NHWC', dilation);
-    return tf.add(y, this.bias);
+    const $pad = padding === 0 ? 'valid' : pad;
+    if (dilation === 1) {
+      // bias (and activation) in the convolution kernel: one pass over the output fewer
+      return tf.fused.conv2d({ x, filter: this.weight as tf.Tensor4D, strides: stride, pad: $pad, bias: this.bias, activation });
+    }
+    // tfjs-core's fused gradient refuses dilation > 1; the kit's Conv2D gradient handles it
+    const y = tf.add(tf.conv2d(x, this.weight as tf.Tensor4D, stride, $pad, 'NHWC', dilation), this.bias) as tf.Tensor4D;
+    return activation === 'relu' ? tf.relu(y) : activation === 'sigmoid' ? tf.sigmoid(y) : y;
   }
 }
 

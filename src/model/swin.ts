@@ -101,7 +101,7 @@ class WindowAttention {
     const weight = this.qkv.weight;
     const bias3 = this.qkv.bias as tf.Variable;
     const part = (i: number): tf.Tensor =>
-      tf.add(tf.matMul(x2, weight.slice([0, i * c], [c, c])), bias3.slice([i * c], [c])).reshape([bw, n, h, hd]).transpose([2, 0, 1, 3]);
+      tf.fused.matMul({ a: x2, b: weight.slice([0, i * c], [c, c]), bias: bias3.slice([i * c], [c]) }).reshape([bw, n, h, hd]).transpose([2, 0, 1, 3]);
     const q = part(0);
     const kk = part(1);
     const v = part(2);
@@ -218,6 +218,7 @@ export class SwinBackbone {
   /** x: [B, H, W, 3] normalised image; returns the four stage maps, NHWC. */
   apply(x: tf.Tensor4D, ctx: Ctx): tf.Tensor4D[] {
     const p = this.o.patchSize;
+    // not tf.fused.conv2d: its gradient also computes the image's, which training never needs
     let y = tf.add(tf.conv2d(x, this.proj.weight as tf.Tensor4D, p, 'valid'), this.proj.bias) as tf.Tensor4D;
     y = this.embedNorm.apply(y) as tf.Tensor4D;
     const outs: tf.Tensor4D[] = [];

@@ -25,7 +25,7 @@ export class Tcb {
 
   private bridge(x: tf.Tensor4D, ctx: Ctx): tf.Tensor4D {
     const out = this.conv1.apply(x);
-    const gate = tf.sigmoid(this.excite.apply(tf.relu(this.squeeze.apply(out))));
+    const gate = this.excite.apply(this.squeeze.apply(out, 'relu'), 'sigmoid');
     const y = tf.relu(this.norm.apply(this.conv2.apply(tf.mul(out, gate) as tf.Tensor4D), ctx));
     return dropout(y, this.dropRate, ctx, [y.shape[0], 1, 1, y.shape[3]]) as tf.Tensor4D;
   }
