@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { readSafetensors } from '../src/weights/index.js';
 import { Rng } from '../src/util/rng.js';
 import { lockFolder, LOCK_FILE } from '../src/util/lock.js';
-import { initBackend, tf } from '../src/backend/index.js';
+import { initBackend, tf, trainingMemoryProblem } from '../src/backend/index.js';
 import { fit, resolveTrainConfig } from '../src/train/index.js';
 import type { HostBatch } from '../src/train/index.js';
 import { writeFileAtomic, removeStaleTemporaries } from '../src/util/atomic.js';
@@ -180,6 +180,24 @@ describe('one run per folder', () => {
     done.model.dispose();
     assert.equal(existsSync(join(dir, LOCK_FILE)), false, 'released when the run ends');
     assert.equal(tf.memory().numTensors, before);
+  });
+});
+
+describe('memory the backend cannot give', () => {
+  it('a wasm training of the paper model is refused at once, naming the folder and why', async () => {
+    await initBackend('wasm');
+    const dir = mkdtempSync(join(tmpdir(), 'dgiqa-too-big-'));
+    const before = tf.memory().numTensors;
+    const config = resolveTrainConfig({ model: 'paper', numEpochs: 1 });
+    const batches = async function* (): AsyncGenerator<HostBatch> {};
+    await assert.rejects(fit({ runDir: dir, config, batches, imagesPerEpoch: 1, quiet: true }), (err: Error) => {
+      assert.match(err.message, /^\S+: training this model \(102\.9M parameters: 1\.65 GB of weights, AdamW state and gradients before activations\) does not fit the wasm backend's 4 GB heap/);
+      return true;
+    });
+    assert.equal(tf.memory().numTensors, before);
+    assert.equal(existsSync(join(dir, LOCK_FILE)), false, 'the lock is released');
+    assert.equal(trainingMemoryProblem('wasm', 1.7e6, 'demo'), undefined);
+    assert.equal(trainingMemoryProblem('tensorflow', 102.9e6, 'paper'), undefined);
   });
 });
 

@@ -4,3 +4,4 @@ export type { BackendName, BackendInfo } from './select.js';
 export { registerWasmGradKernels, registerGradientFixes, WASM_GRAD_KERNELS } from './wasmGrads.js';
 export { backendMemory } from './memory.js';
 export type { BackendMemory } from './memory.js';
+export { WASM_TRAIN_STATE_LIMIT, trainingMemoryProblem } from './limits.js';

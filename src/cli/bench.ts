@@ -6,7 +6,7 @@
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { initBackend, tf } from '../backend/index.js';
+import { initBackend, tf, trainingMemoryProblem } from '../backend/index.js';
 import type { BackendName } from '../backend/index.js';
 import { Dgiqa, modelCost } from '../model/index.js';
 import type { DgiqaConfig } from '../model/index.js';
@@ -38,6 +38,8 @@ export interface BenchResult {
   train_cpu_s: number | null;
   /** the analytic cost (src/model/cost.ts) per image, and what the measured speed achieves of it */
   forward_gflop_per_image: number;
+  /** why the training step was not timed (wasm heap), when it was not */
+  train_skipped?: string;
   forward_mb_per_image: number;
   train_gflop_per_image: number;
   train_mb_per_image: number;
@@ -228,6 +230,12 @@ export async function benchCommand(args: string[]): Promise<number> {
   const config = await readConfig(values.config);
   const cost = modelCost(config, batch);
   const out: Partial<Record<What, Timing>> = {};
+  const trainSkipped = whats.includes('train') ? trainingMemoryProblem(backend.name, cost.params, values.config) : undefined;
+  if (trainSkipped) {
+    if (values.what === 'train') throw new Error(trainSkipped);
+    process.stderr.write(`train: skipped: ${trainSkipped}\n`);
+    whats.splice(whats.indexOf('train'), 1);
+  }
 
   if (workers === 1) {
     const runner = new BenchRunner(config, batch);
@@ -272,6 +280,7 @@ export async function benchCommand(args: string[]): Promise<number> {
     train_mb_per_image: round(cost.train.bytes / MB, 1),
     forward_gflops: gflops(out.forward, cost.forward.flops),
     train_gflops: gflops(out.train, cost.train.flops),
+    ...(trainSkipped ? { train_skipped: trainSkipped } : {}),
     steps,
     warmup,
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gb: Math.round(totalmem() / 2 ** 30), node: process.version },

@@ -5,8 +5,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { appendFile, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tf, backendInfo } from '../backend/index.js';
-import { Dgiqa, configFrom } from '../model/index.js';
+import { tf, backendInfo, trainingMemoryProblem } from '../backend/index.js';
+import { Dgiqa, configFrom, modelCost } from '../model/index.js';
 import type { DgiqaConfig } from '../model/index.js';
 import { loadModel, loadPretrainedBackbones, readSafetensors, readSafetensorsMetadata, saveModel, writeSafetensors } from '../weights/index.js';
 import type { RawTensor } from '../weights/index.js';
@@ -168,6 +168,8 @@ async function fitLocked(o: FitOptions, c: TrainConfig, dir: string): Promise<Fi
   const started = state.epoch > 0 || state.partial !== undefined;
 
   const modelConfig: DgiqaConfig = configFrom(c.model, 'train config "model"');
+  const tooBig = trainingMemoryProblem(info.name, modelCost(modelConfig, 1).params, 'this model');
+  if (tooBig) throw new Error(`${dir}: ${tooBig}`);
   let model: Dgiqa;
   if (started) {
     model = (await loadModel(join(dir, FILES.model), modelConfig)).model;
