@@ -94,13 +94,26 @@ function restoreOptimizer(opt: AdamW, tensors: Map<string, RawTensor>, t: number
   opt.t = t;
 }
 
-/** The `step` a checkpoint file was written at (its metadata), or undefined when unreadable. */
-async function checkpointStep(path: string): Promise<number | undefined> {
+/**
+ * The `step` a checkpoint file was written at (its metadata), or undefined when unreadable. Files of
+ * kit versions before the step was recorded count as `state`'s when their epoch is its epoch.
+ */
+async function checkpointStep(path: string, state: RunState): Promise<number | undefined> {
   try {
-    const step = (await readSafetensorsMetadata(path)).step;
-    return step === undefined ? undefined : Number(step);
+    const meta = await readSafetensorsMetadata(path);
+    if (meta.step !== undefined) return Number(meta.step);
+    return meta.epoch === String(state.epoch) && !state.partial ? state.step : undefined;
   } catch {
     return undefined; // a torn or foreign file: never the committed checkpoint
+  }
+}
+
+/** A JSON file of the run folder, or a one-line error naming it. */
+async function readRunJson<T>(path: string): Promise<T> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch (err) {
+    throw new Error(`${path}: unreadable (${(err as Error).message.split('\n')[0]}); the run folder was changed by hand, start it afresh`);
   }
 }
 
@@ -111,15 +124,15 @@ async function checkpointStep(path: string): Promise<number | undefined> {
  */
 async function recover(dir: string, state: RunState): Promise<void> {
   await removeStaleTemporaries(dir);
+  const started = state.epoch > 0 || state.partial !== undefined;
   for (const file of [FILES.model, FILES.optimizer]) {
     const next = join(dir, NEXT(file));
     if (!existsSync(next)) continue;
-    if ((await checkpointStep(next)) === state.step && state.epoch + (state.partial ? 1 : 0) > 0) await rename(next, join(dir, file));
+    if (started && (await checkpointStep(next, state)) === state.step) await rename(next, join(dir, file));
     else await unlink(next);
   }
-  const started = state.epoch > 0 || state.partial !== undefined;
   for (const file of started ? [FILES.model, FILES.optimizer] : []) {
-    const got = await checkpointStep(join(dir, file));
+    const got = await checkpointStep(join(dir, file), state);
     if (got !== state.step) throw new Error(`${join(dir, file)}: is from step ${got ?? '(unreadable)'}, but ${FILES.state} names step ${state.step}; the run folder was changed by hand, start it afresh`);
   }
   const logPath = join(dir, FILES.log);
@@ -158,9 +171,9 @@ async function fitLocked(o: FitOptions, c: TrainConfig, dir: string): Promise<Fi
   let state: RunState = { epoch: 0, step: 0, pretrained: c.pretrained !== '', finished: false };
   if (existsSync(statePath)) {
     if (!o.resume) throw new Error(`${dir}: a run is already there (pass --resume to continue it, or choose another output folder)`);
-    const saved = JSON.parse(await readFile(join(dir, FILES.config), 'utf8')) as { config: TrainConfig };
+    const saved = await readRunJson<{ config: TrainConfig }>(join(dir, FILES.config));
     if (JSON.stringify(saved.config) !== JSON.stringify(c)) throw new Error(`${join(dir, FILES.config)}: the run was started with another config; resume it with the same one`);
-    state = JSON.parse(await readFile(statePath, 'utf8')) as RunState;
+    state = await readRunJson<RunState>(statePath);
   } else {
     await writeJsonAtomic(join(dir, FILES.config), header);
   }
@@ -285,5 +298,14 @@ async function fitLocked(o: FitOptions, c: TrainConfig, dir: string): Promise<Fi
 /** The epoch records of a run's log, for curves and reports. */
 export async function readLog(runDir: string): Promise<Record<string, number | string>[]> {
   const text = await readFile(join(runDir, FILES.log), 'utf8');
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number | string>);
+  const lines = text.split('\n').filter(Boolean);
+  return lines.flatMap((l, i) => {
+    try {
+      return [JSON.parse(l) as Record<string, number | string>];
+    } catch (err) {
+      // only the last line can be torn (a run killed while appending; its resume cuts it away)
+      if (i === lines.length - 1) return [];
+      throw new Error(`${join(runDir, FILES.log)}: line ${i + 1} is not JSON (${(err as Error).message.split('\n')[0]})`);
+    }
+  });
 }
