@@ -8,6 +8,7 @@ import { type Zippable, zipSync } from 'fflate';
 
 import { type RawTensor, parsePth, readCheckpoint, readPth, readSafetensors } from '../src/weights/formats.js';
 import { assertRefused } from './support/assert.js';
+import { PickleWriter as Pickle } from './support/pickle.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/parity-tiny/', import.meta.url));
 const PTH = join(FIXTURES, 'weights.pth');
@@ -20,115 +21,6 @@ before(async () => {
 after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-/** Assembles a pickle opcode by opcode (byte codes from CPython's pickletools). */
-class Pickle {
-  private readonly out: number[] = [];
-
-  raw(...bytes: number[]): this {
-    this.out.push(...bytes);
-    return this;
-  }
-  proto(n = 2): this {
-    return this.raw(0x80, n);
-  }
-  mark(): this {
-    return this.raw(0x28);
-  }
-  stop(): this {
-    return this.raw(0x2e);
-  }
-  emptyDict(): this {
-    return this.raw(0x7d);
-  }
-  emptyTuple(): this {
-    return this.raw(0x29);
-  }
-  tuple(): this {
-    return this.raw(0x74);
-  }
-  tuple1(): this {
-    return this.raw(0x85);
-  }
-  setitem(): this {
-    return this.raw(0x73);
-  }
-  setitems(): this {
-    return this.raw(0x75);
-  }
-  reduce(): this {
-    return this.raw(0x52);
-  }
-  build(): this {
-    return this.raw(0x62);
-  }
-  binpersid(): this {
-    return this.raw(0x51);
-  }
-  newFalse(): this {
-    return this.raw(0x89);
-  }
-  binput(i: number): this {
-    return this.raw(0x71, i);
-  }
-  binget(i: number): this {
-    return this.raw(0x68, i);
-  }
-  /** BINUNICODE: 4-byte length, UTF-8. */
-  str(s: string): this {
-    const b = new TextEncoder().encode(s);
-    return this.raw(0x58, ...le(b.length, 4), ...b);
-  }
-  /** SHORT_BINUNICODE: 1-byte length. */
-  shortStr(s: string): this {
-    const b = new TextEncoder().encode(s);
-    return this.raw(0x8c, b.length, ...b);
-  }
-  /** BININT1 / BININT2 / BININT as the value needs. */
-  int(n: number): this {
-    if (n >= 0 && n < 256) return this.raw(0x4b, n);
-    if (n >= 0 && n < 65536) return this.raw(0x4d, ...le(n, 2));
-    return this.raw(0x4a, ...le(n >>> 0, 4));
-  }
-  /** LONG1: little-endian two's complement. */
-  long1(v: bigint): this {
-    const bytes: number[] = [];
-    let x = v;
-    do {
-      bytes.push(Number(x & 0xffn));
-      x >>= 8n;
-    } while (!(x === 0n && (bytes[bytes.length - 1]! & 0x80) === 0) && !(x === -1n && (bytes[bytes.length - 1]! & 0x80) !== 0));
-    return this.raw(0x8a, bytes.length, ...bytes);
-  }
-  global(module: string, name: string): this {
-    const b = new TextEncoder().encode(`${module}\n${name}\n`);
-    return this.raw(0x63, ...b);
-  }
-  stackGlobal(module: string, name: string): this {
-    return this.shortStr(module).shortStr(name).raw(0x93);
-  }
-  /** A tuple of small ints, as torch writes sizes and strides. */
-  ints(values: number[]): this {
-    this.mark();
-    for (const v of values) this.int(v);
-    return this.tuple();
-  }
-  /** `_rebuild_tensor_v2(('storage', type, key, 'cpu', numel), offset, size, stride, False, OrderedDict())`. */
-  tensor(storageType: string, key: string, numel: number, offset: number, size: number[], stride: number[]): this {
-    this.global('torch._utils', '_rebuild_tensor_v2').mark();
-    this.mark().str('storage').global('torch', storageType).str(key).str('cpu').int(numel).tuple().binpersid();
-    this.int(offset).ints(size).ints(stride).newFalse();
-    this.global('collections', 'OrderedDict').emptyTuple().reduce();
-    return this.tuple().reduce();
-  }
-  bytes(): Uint8Array {
-    return new Uint8Array(this.out);
-  }
-}
-
-function le(n: number, width: number): number[] {
-  return Array.from({ length: width }, (_, i) => Math.floor(n / 256 ** i) % 256);
-}
 
 /** A torch.save-style zip: `<prefix>/data.pkl`, `<prefix>/data/<key>`, `<prefix>/version`. */
 function makePth(

@@ -92,6 +92,16 @@ export class PickleWriter {
     for (let k = 0; k < 9; k++, v >>= 8n) bytes.push(Number(v & 0xffn));
     return this.raw(0x8a, bytes.length, ...bytes);
   }
+  /** LONG1 of any size: little-endian two's complement, as short as the value allows. */
+  long1(v: bigint): this {
+    const bytes: number[] = [];
+    let x = v;
+    do {
+      bytes.push(Number(x & 0xffn));
+      x >>= 8n;
+    } while (!(x === 0n && (bytes[bytes.length - 1]! & 0x80) === 0) && !(x === -1n && (bytes[bytes.length - 1]! & 0x80) !== 0));
+    return this.raw(0x8a, bytes.length, ...bytes);
+  }
   /** GLOBAL (protocol 0-2): `module\nname\n`. */
   global(module: string, name: string): this {
     return this.raw(0x63, ...new TextEncoder().encode(`${module}\n${name}\n`));
