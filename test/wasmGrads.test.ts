@@ -11,6 +11,10 @@ import {
   registerGradientFixes,
   registerWasmGradKernels,
 } from '../src/backend/wasmGrads.js';
+import { Dgiqa, configFrom } from '../src/model/index.js';
+import type { Ctx } from '../src/model/index.js';
+import { lossTerms } from '../src/train/index.js';
+import { Rng } from '../src/util/rng.js';
 
 type Backend = 'wasm' | 'cpu';
 type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
@@ -337,6 +341,11 @@ describe('matMul forward and gradients (the wasm BatchMatMul wrapper), wasm vs c
     { a: [3, 4, 5], b: [3, 5, 6], ta: false, tb: false },
     { a: [6, 49, 8], b: [6, 49, 8], ta: false, tb: true },
     { a: [2, 128, 128], b: [2, 128, 128], ta: true, tb: false },
+    // from 16 products on, the wrapper runs them as one depthwise convolution (window attention)
+    { a: [20, 49, 8], b: [20, 49, 8], ta: false, tb: true },
+    { a: [20, 49, 49], b: [20, 49, 8], ta: false, tb: false },
+    { a: [18, 6, 9], b: [18, 6, 5], ta: true, tb: false },
+    { a: [17, 6, 4], b: [17, 5, 6], ta: true, tb: true },
     { a: [2, 3, 5, 7], b: [1, 7, 6], ta: false, tb: false },
     { a: [2, 3, 5, 7], b: [1, 6, 7], ta: false, tb: true },
   ];
@@ -404,3 +413,42 @@ describe('end to end: tf.variableGrads, wasm vs cpu', () => {
     wasm.forEach((v, i) => assertClose(v, cpu[i], i === 0 ? 'loss' : `grad ${i}`));
   });
 });
+
+describe('the whole model, wasm vs cpu', () => {
+  test('the demo model\'s training loss (consistency term on) and all 348 gradients agree', async () => {
+    // every kernel the kit replaces or adds on wasm, in the model it trains (64 px: 16 windows of 4x4)
+    const config = { ...configFrom('demo'), imgSize: 64, windowSize: 4 };
+    const grads = async (backend: Backend): Promise<Map<string, Float32Array>> => {
+      await tf.setBackend(backend);
+      const start = tf.memory().numTensors;
+      const model = new Dgiqa(config, 5);
+      const r = new Rng(9);
+      const x = tf.tensor4d(Float32Array.from({ length: 2 * 64 * 64 * 3 }, () => r.normal()), [2, 64, 64, 3]);
+      const depth = tf.neg(x) as tf.Tensor4D;
+      const labels = tf.tensor1d([0.2, 0.7]);
+      const ctx: Ctx = { training: true, rng: new Rng(3), bnUpdates: [] };
+      const { value, grads: g } = tf.variableGrads(() => lossTerms(model, { rgb: x, depth, labels }, 1, ctx).loss, model.store.trainable());
+      const out = new Map<string, Float32Array>([['loss', Float32Array.from(value.dataSync())]]);
+      for (const [name, v] of model.store.vars) if (g[v.name]) out.set(name, Float32Array.from(g[v.name]!.dataSync()));
+      tf.dispose([value, x, depth, labels, ...Object.values(g)]);
+      for (const u of ctx.bnUpdates) tf.dispose([u.mean, u.variance]);
+      model.dispose();
+      assert.equal(tf.memory().numTensors, start, `${backend}: leaked tensors`);
+      return out;
+    };
+    const wasm = await grads('wasm');
+    const cpu = await grads('cpu');
+    assert.equal(wasm.size, 349);
+    assert.ok(Math.abs(wasm.get('loss')![0]! - cpu.get('loss')![0]!) < 1e-6);
+    const norm = (v: Float32Array): number => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+    for (const [name, c] of cpu) {
+      const w = wasm.get(name)!;
+      const diff = norm(w.map((x, i) => x - c[i]!));
+      // biases before a BatchNorm have a gradient of 0 in exact arithmetic (about 1e-9 here, rounding):
+      // for those only the absolute difference means anything
+      if (norm(c) < 1e-6) assert.ok(diff < 1e-6, `${name}: |wasm - cpu| = ${diff}`);
+      else assert.ok(diff / norm(c) < 1e-3, `${name}: relative error ${diff / norm(c)}`);
+    }
+  });
+});
+
