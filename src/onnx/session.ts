@@ -1,0 +1,69 @@
+// DGIQA inference on ONNX Runtime's CPU build (onnxruntime-node: MLAS kernels with AVX2/AVX-512 and
+// a thread per core), fed by the kit's own export. TensorFlow.js's wasm backend runs one thread per
+// process and 128-bit SIMD; for the paper-size forward ONNX Runtime is the faster engine on a CPU.
+import { availableParallelism } from 'node:os';
+import { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { Dgiqa, DgiqaConfig } from '../model/index.js';
+import { exportOnnx } from './export.js';
+
+export interface OnnxOptions {
+  /** intra-op threads (default: the machine's cores) */
+  threads?: number;
+}
+
+/** A DGIQA model compiled by ONNX Runtime: scores batches of NHWC crops, as Dgiqa.predict does. */
+export class OnnxDgiqa {
+  private constructor(
+    readonly config: DgiqaConfig,
+    private readonly session: InferenceSession,
+    readonly threads: number,
+  ) {}
+
+  /** Export `model` (its current weights) and load the graph; the tfjs model stays the caller's. */
+  static async fromModel(model: Dgiqa, o: OnnxOptions = {}): Promise<OnnxDgiqa> {
+    return OnnxDgiqa.fromBytes(exportOnnx(model).bytes, model.config, o);
+  }
+
+  /** Load an exported graph (`dgiqa export`), with the config it was exported from. */
+  static async fromBytes(bytes: Uint8Array, config: DgiqaConfig, o: OnnxOptions = {}): Promise<OnnxDgiqa> {
+    const threads = o.threads ?? availableParallelism();
+    if (!Number.isInteger(threads) || threads < 1) throw new Error(`ONNX Runtime threads must be a positive integer, got ${threads}`);
+    const session = await InferenceSession.create(bytes, {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+    });
+    return new OnnxDgiqa(config, session, threads);
+  }
+
+  /** rgb, depth: n crops [n, S, S, 3] normalised NHWC, flattened; returns n scores. */
+  async scores(rgb: Float32Array, depth: Float32Array | undefined, n: number): Promise<Float32Array> {
+    return (await this.run(rgb, depth, n, 'scores')).scores;
+  }
+
+  /** scores and the pooled features [n, C], row-major */
+  async run(rgb: Float32Array, depth: Float32Array | undefined, n: number, ...fetch: ('scores' | 'pooled')[]): Promise<{ scores: Float32Array; pooled: Float32Array }> {
+    const s = this.config.imgSize;
+    const size = n * s * s * 3;
+    if (rgb.length !== size) throw new Error(`ONNX model input must be [${n}, ${s}, ${s}, 3] (${size} values), got ${rgb.length} values`);
+    const feeds: Record<string, Tensor> = { rgb: new Tensor('float32', rgb, [n, s, s, 3]) };
+    if (this.config.useDepth) {
+      if (!depth || depth.length !== size) throw new Error(`ONNX model depth input must be [${n}, ${s}, ${s}, 3] (${size} values), got ${depth ? depth.length : 'none'}`);
+      feeds.depth = new Tensor('float32', depth, [n, s, s, 3]);
+    }
+    const names = fetch.length ? fetch : ['scores', 'pooled'];
+    const out = await this.session.run(feeds, names);
+    const get = (name: string): Float32Array => {
+      const t = out[name];
+      if (!names.includes(name)) return new Float32Array(0);
+      if (!t || !(t.data instanceof Float32Array)) throw new Error(`ONNX model returned no float "${name}"`);
+      return t.data;
+    };
+    return { scores: get('scores'), pooled: get('pooled') };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
