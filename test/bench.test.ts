@@ -40,4 +40,16 @@ describe('dgiqa bench', () => {
     assert.equal(r.train_ips, null);
     await assert.rejects(bench(['--config', 'demo', '--batch', '2', '--what', 'train', '--workers', '2']), /the forward pass only/);
   });
+
+  it('times the forward on ONNX Runtime with --engine onnx; its flags are checked', async () => {
+    const r = await bench(['--config', 'demo', '--batch', '2', '--what', 'forward', '--engine', 'onnx', '--threads', '1', '--steps', '1', '--warmup', '1']);
+    assert.equal(r.backend, 'onnxruntime-cpu');
+    assert.equal(r.forward_engine, 'onnxruntime');
+    assert.equal(r.threads, 1);
+    positive(r, 'forward_ips');
+    assert.equal(r.train_ips, null);
+    await assert.rejects(bench(['--config', 'demo', '--engine', 'onnx', '--workers', '2', '--what', 'forward']), /give --threads N instead/);
+    await assert.rejects(bench(['--config', 'demo', '--threads', '2']), /--threads is for --engine onnx/);
+    await assert.rejects(bench(['--config', 'demo', '--engine', 'torch']), /--engine must be tfjs or onnx/);
+  });
 });

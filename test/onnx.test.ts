@@ -3,8 +3,13 @@
 // kit's own forward on every ablation switch, a symbolic batch, the protobuf encoding, and the errors.
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
 import { tf, initBackend } from '../src/backend/index.js';
 import { Dgiqa, configFrom } from '../src/model/index.js';
 import type { DgiqaConfig } from '../src/model/index.js';
@@ -15,6 +20,8 @@ import { ProtoWriter } from '../src/onnx/proto.js';
 import { TINY, PAPER, nhwc, assertClose } from './support/fixtures.js';
 import { formulaTensor } from './support/formulaWeights.js';
 
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'dgiqa.js');
+const exec = promisify(execFile);
 const SCORE_TOL = 1e-4; // the fixture README's bar for a float32 port, as test/parity
 const KIT_TOL = 2e-5; // ONNX Runtime against the kit's own forward: float32 summation order only
 
@@ -156,4 +163,56 @@ describe('ONNX export: encoding and errors', () => {
     await engine.dispose();
     model.dispose();
   });
+});
+
+describe('ONNX on the command line', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dgiqa-onnx-'));
+  const weights = join(TINY, 'weights.safetensors');
+  const dgiqa = (args: string[]): Promise<{ stdout: string; stderr: string }> => exec(process.execPath, [BIN, ...args], { env: { ...process.env, DGIQA_BACKEND: 'wasm' } });
+  const last = (stdout: string): Record<string, unknown> => JSON.parse(stdout.trimEnd().split('\n').pop() as string) as Record<string, unknown>;
+
+  it('dgiqa score gives the same score on ONNX Runtime as on TensorFlow.js, and says which ran', async () => {
+    const image = join(dir, 'photo.png');
+    const depth = join(dir, 'photo-depth.png');
+    const w = 300, h = 260;
+    const rgb = Buffer.alloc(w * h * 3);
+    for (let i = 0; i < w * h; i++) for (let c = 0; c < 3; c++) rgb[i * 3 + c] = ((i % w) * (c + 1) + Math.floor(i / w) * 3) % 256;
+    await sharp(rgb, { raw: { width: w, height: h, channels: 3 } }).png().toFile(image);
+    await sharp(Buffer.from(Array.from({ length: w * h }, (_, i) => Math.floor(i / w) % 256)), { raw: { width: w, height: h, channels: 1 } }).png().toFile(depth);
+    const common = [image, '--weights', weights, '--config', 'tiny', '--depth', depth, '--crops', '3'];
+    const onnx = last((await dgiqa(['score', ...common, '--engine', 'onnx'])).stdout);
+    const tfjs = last((await dgiqa(['score', ...common, '--engine', 'tfjs'])).stdout);
+    const auto = last((await dgiqa(['score', ...common])).stdout);
+    assert.equal(onnx.engine, 'onnx');
+    assert.equal(tfjs.engine, 'tfjs');
+    assert.equal(auto.engine, 'onnx', 'no GPU here: auto picks ONNX Runtime');
+    assertClose(onnx.score as number, tfjs.score as number, KIT_TOL, 'score, onnx against tfjs');
+    await assert.rejects(dgiqa(['score', ...common, '--engine', 'torch']), /--engine must be auto, onnx or tfjs/);
+  });
+
+  it('dgiqa export writes a graph that ONNX Runtime scores as the kit does; bad requests fail with one line and write nothing', async () => {
+    const out = join(dir, 'tiny.onnx');
+    const r = last((await dgiqa(['export', '--weights', weights, '--config', 'tiny', '--out', out])).stdout);
+    assert.equal(r.out, out);
+    assert.deepEqual(r.outputs, ['scores', 'pooled']);
+    const { model } = await loadModel(weights, tinyConfig);
+    const engine = await OnnxDgiqa.fromBytes(readFileSync(out), model.config, { threads: 1 });
+    const { rgb, depth } = await fixtureInputs(TINY);
+    const fromFile = await engine.scores(rgb.dataSync() as Float32Array, depth.dataSync() as Float32Array, rgb.shape[0]);
+    const kit = model.predict(rgb, depth);
+    Array.from(kit.dataSync()).forEach((s, i) => assertClose(fromFile[i], s, KIT_TOL, `score ${i}`));
+    tf.dispose([kit, rgb, depth]);
+    await engine.dispose();
+    model.dispose();
+
+    const wrong = join(dir, 'wrong.onnx');
+    const refused = await dgiqa(['export', '--weights', weights, '--out', wrong]).then(() => undefined, (e: { code: number; stderr: string }) => e);
+    assert.ok(refused, 'a checkpoint that does not fit the paper preset is refused');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr.trimEnd().split('\n').pop() as string, /^dgiqa export: .*weights\.safetensors: checkpoint does not match the model/);
+    assert.ok(!existsSync(wrong), 'nothing written');
+    await assert.rejects(dgiqa(['export', '--weights', weights, '--out', join(dir, 'x.bin')]), /must end in \.onnx/);
+  });
+
+  it('cleans up', () => rmSync(dir, { recursive: true, force: true }));
 });

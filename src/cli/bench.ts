@@ -11,10 +11,15 @@ import type { BackendName } from '../backend/index.js';
 import { Dgiqa, modelCost } from '../model/index.js';
 import type { DgiqaConfig } from '../model/index.js';
 import { AdamW, trainStep } from '../train/index.js';
+import { OnnxDgiqa } from '../onnx/index.js';
 import { readConfig } from './forward.js';
 
-const USAGE = 'usage: dgiqa bench --config PRESET|config.json --batch B [--what forward|train|both] [--steps N] [--warmup N] [--workers N] [--backend wasm|cpu|tensorflow]';
-const DEFAULTS = { config: 'paper', batch: '8', what: 'both', steps: '5', warmup: '2', workers: '1' };
+const USAGE = `usage: dgiqa bench --config PRESET|config.json --batch B [--what forward|train|both] [--steps N] [--warmup N]
+                   [--engine tfjs|onnx] [--workers N] [--threads N] [--backend wasm|cpu|tensorflow]
+  --engine onnx  the forward on ONNX Runtime (the kit's export; --threads of its pool, default all cores);
+                 training steps always run on TensorFlow.js
+  --workers N    tfjs forward split over N worker threads, a backend each`;
+const DEFAULTS = { config: 'paper', batch: '8', what: 'both', steps: '5', warmup: '2', workers: '1', engine: 'tfjs' };
 /** the consistency-loss weight of the timed training step (> 0: the flipped forward and backward run) */
 const BENCH_LAMBDA = 1;
 const BENCH_LR = 1e-4;
@@ -27,6 +32,10 @@ export interface BenchResult {
   config: string;
   batch: number;
   backend: string;
+  /** what ran the forward: TensorFlow.js on `backend`, or ONNX Runtime's CPU build */
+  forward_engine: 'tfjs' | 'onnxruntime';
+  /** ONNX Runtime's intra-op threads (null for tfjs) */
+  threads: number | null;
   forward_ips: number | null;
   train_ips: number | null;
   peak_rss_mb: number;
@@ -64,6 +73,8 @@ export class BenchRunner {
   private readonly labels: tf.Tensor1D;
   private optimizer: AdamW | undefined;
   private steps = 0;
+  /** set by useOnnx(): the forward runs on ONNX Runtime with the same weights and inputs */
+  private onnx: { engine: OnnxDgiqa; rgb: Float32Array; depth: Float32Array | undefined } | undefined;
 
   constructor(readonly config: DgiqaConfig, readonly batch: number) {
     this.model = new Dgiqa(config, SEED);
@@ -73,9 +84,19 @@ export class BenchRunner {
     this.labels = tf.randomUniform([batch], 0, 1, 'float32', SEED + 2);
   }
 
+  async useOnnx(threads: number | undefined): Promise<number> {
+    const engine = await OnnxDgiqa.fromModel(this.model, threads === undefined ? {} : { threads });
+    this.onnx = { engine, rgb: this.rgb.dataSync() as Float32Array, depth: this.depth?.dataSync() as Float32Array | undefined };
+    return engine.threads;
+  }
+
   /** Runs one step to completion (scores or loss read back, as a caller would). */
-  step(what: What): void {
+  async step(what: What): Promise<void> {
     this.steps += 1;
+    if (what === 'forward' && this.onnx) {
+      await this.onnx.engine.scores(this.onnx.rgb, this.onnx.depth, this.batch);
+      return;
+    }
     if (what === 'forward') {
       const scores = this.model.predict(this.rgb, this.depth);
       scores.dataSync();
@@ -86,7 +107,8 @@ export class BenchRunner {
     trainStep(this.model, this.optimizer, { rgb: this.rgb, depth: this.depth, labels: this.labels }, { lr: BENCH_LR, lambda: BENCH_LAMBDA, seed: this.steps });
   }
 
-  dispose(): void {
+  async dispose(): Promise<void> {
+    await this.onnx?.engine.dispose();
     this.optimizer?.dispose();
     this.model.dispose();
     tf.dispose([this.rgb, this.labels, ...(this.depth ? [this.depth] : [])]);
@@ -178,8 +200,8 @@ export async function benchWorkerMain(init: BenchWorkerInit, port: { postMessage
     const runner = new BenchRunner(init.config, init.batch);
     port.on('message', (m) => {
       try {
-        if (m === 'forward') runner.step('forward');
-        port.postMessage('done');
+        if (m === 'forward') void runner.step('forward').then(() => port.postMessage('done'), (err: unknown) => port.postMessage(err instanceof Error ? err.message : String(err)));
+        else port.postMessage('done');
       } catch (err) {
         port.postMessage(err instanceof Error ? err.message : String(err));
       }
@@ -206,6 +228,8 @@ export async function benchCommand(args: string[]): Promise<number> {
       steps: { type: 'string', default: DEFAULTS.steps },
       warmup: { type: 'string', default: DEFAULTS.warmup },
       workers: { type: 'string', default: DEFAULTS.workers },
+      engine: { type: 'string', default: DEFAULTS.engine },
+      threads: { type: 'string' },
       backend: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -224,6 +248,12 @@ export async function benchCommand(args: string[]): Promise<number> {
   const whats: What[] = values.what === 'both' ? ['forward', 'train'] : [values.what as What];
   if (workers > 1 && whats.includes('train')) throw new Error('--workers > 1 times the forward pass only (--what forward): training steps run on one thread');
   if (workers > batch) throw new Error(`--workers ${workers} is more than the batch (${batch} images)`);
+  if (values.engine !== 'tfjs' && values.engine !== 'onnx') throw new Error(`--engine must be tfjs or onnx, got "${values.engine}"`);
+  const onnx = values.engine === 'onnx';
+  if (onnx && workers > 1) throw new Error('--workers splits a tfjs forward; ONNX Runtime uses threads: give --threads N instead');
+  if (!onnx && values.threads !== undefined) throw new Error('--threads is for --engine onnx (tfjs on wasm runs one thread per worker: see --workers)');
+  const threads = values.threads === undefined ? undefined : positiveInt(values.threads, '--threads');
+  let onnxThreads: number | null = null;
 
   const backend = await initBackend(values.backend as BackendName | undefined);
   process.stderr.write(backend.message + '\n');
@@ -240,12 +270,13 @@ export async function benchCommand(args: string[]): Promise<number> {
   if (workers === 1) {
     const runner = new BenchRunner(config, batch);
     try {
+      if (onnx && whats.includes('forward')) onnxThreads = await runner.useOnnx(threads);
       for (const what of whats) {
         process.stderr.write(`${what}: ${warmup} warm-up + ${steps} timed steps, batch ${batch}\n`);
-        out[what] = await timeSteps(async () => runner.step(what), warmup, steps);
+        out[what] = await timeSteps(() => runner.step(what), warmup, steps);
       }
     } finally {
-      runner.dispose();
+      await runner.dispose();
     }
   } else {
     // the batch split as evenly as it goes; a step ends when the slowest worker is done
@@ -265,7 +296,9 @@ export async function benchCommand(args: string[]): Promise<number> {
   const result: BenchResult = {
     config: values.config,
     batch,
-    backend: backend.name,
+    backend: onnxThreads !== null && !out.train ? 'onnxruntime-cpu' : backend.name,
+    forward_engine: onnxThreads !== null ? 'onnxruntime' : 'tfjs',
+    threads: onnxThreads,
     forward_ips: ips(out.forward),
     train_ips: ips(out.train),
     peak_rss_mb: Math.round((process.resourceUsage().maxRSS * 1024) / MB),

@@ -8,6 +8,7 @@ import { dataCommand } from './data.js';
 import { synthCommand } from './synth.js';
 import { depthCommand } from './depth.js';
 import { scoreCommand } from './score.js';
+import { exportCommand } from './export.js';
 import { crossCommand, evalCommand, protocolCommand, trainCommand } from './experiments.js';
 
 type Command = (args: string[]) => Promise<number>;
@@ -15,6 +16,7 @@ type Command = (args: string[]) => Promise<number>;
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   reproduce: { run: reproduceCommand, help: 'execute every notebook under a profile; regenerate figures/ and figures/REPORT.md' },
   score: { run: scoreCommand, help: 'quality of any image: the official multi-crop inference with a checkpoint' },
+  export: { run: exportCommand, help: 'a checkpoint as an ONNX file (inputs rgb, depth NHWC; outputs scores, pooled)' },
   train: { run: trainCommand, help: 'train on one split of a dataset, test on its test part (resumable)' },
   eval: { run: evalCommand, help: 'multi-crop metrics of a checkpoint on a dataset' },
   protocol: { run: protocolCommand, help: 'the 10-split protocol (Table 2): mean, median, std of SROCC and PLCC' },

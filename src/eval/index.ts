@@ -3,4 +3,4 @@ export * from './density.js';
 export { parseCsv, readCsv, stringColumn, numericColumn } from './csv.js';
 export type { CsvTable } from './csv.js';
 export { predictRecords } from './predict.js';
-export type { PredictOptions, Predictions } from './predict.js';
+export type { Engine, PredictOptions, Predictions } from './predict.js';

@@ -3,7 +3,11 @@
 import { tf } from '../backend/index.js';
 import type { Dgiqa } from '../model/index.js';
 import { Prefetcher } from '../data/pipeline/index.js';
-import type { DecodePool, SampleRecord } from '../data/pipeline/index.js';
+import type { Batch, DecodePool, SampleRecord } from '../data/pipeline/index.js';
+import { OnnxDgiqa } from '../onnx/index.js';
+
+/** What runs the forward: TensorFlow.js on the kit's backend, or ONNX Runtime on the kit's export of the model. */
+export type Engine = 'tfjs' | 'onnx';
 
 export interface PredictOptions {
   /** crops per image (official README: 20) */
@@ -16,6 +20,8 @@ export interface PredictOptions {
   imagesPerBatch?: number;
   workers?: number;
   pool?: DecodePool;
+  /** default tfjs; onnx exports the model's current weights once per call */
+  engine?: Engine;
   /** called after each batch with the number of images scored */
   onProgress?: (done: number) => void;
 }
@@ -41,19 +47,40 @@ export async function predictRecords(model: Dgiqa, records: readonly SampleRecor
     ...(o.pool ? { pool: o.pool } : o.workers !== undefined ? { workers: o.workers } : {}),
     allowMissingDepth: !model.config.useDepth,
   });
-  let done = 0;
-  for await (const b of loader) {
-    const perImage = tf.tidy(() => {
-      const rgb = tf.tensor4d(b.rgb, [b.n, b.size, b.size, 3]);
-      const depth = model.config.useDepth ? tf.tensor4d(b.depth, [b.n, b.size, b.size, 3]) : undefined;
-      const s = model.forward(rgb, depth).scores;
-      return s.reshape([b.indices.length, b.cropsPerImage]).mean(1);
-    });
-    const values = perImage.dataSync();
-    perImage.dispose();
-    b.indices.forEach((recordIndex, i) => (scores[recordIndex] = values[i]));
-    done += b.indices.length;
-    o.onProgress?.(done);
+  const onnx = o.engine === 'onnx' ? await OnnxDgiqa.fromModel(model) : undefined;
+  try {
+    let done = 0;
+    for await (const b of loader) {
+      const perImage = onnx ? meanOfCrops(await onnx.scores(b.rgb, model.config.useDepth ? b.depth : undefined, b.n), b.cropsPerImage) : tfjsMeans(model, b);
+      b.indices.forEach((recordIndex, i) => (scores[recordIndex] = perImage[i]));
+      done += b.indices.length;
+      o.onProgress?.(done);
+    }
+  } finally {
+    await onnx?.dispose();
   }
   return { scores, crops: o.crops, seed: o.seed, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** each image's mean crop score, in float32 as the tfjs path computes it */
+function meanOfCrops(crops: Float32Array, perImage: number): Float32Array {
+  const out = new Float32Array(crops.length / perImage);
+  for (let i = 0; i < out.length; i++) {
+    let sum = 0;
+    for (let k = 0; k < perImage; k++) sum += crops[i * perImage + k];
+    out[i] = sum / perImage;
+  }
+  return out;
+}
+
+function tfjsMeans(model: Dgiqa, b: Batch): Float32Array {
+  const perImage = tf.tidy(() => {
+    const rgb = tf.tensor4d(b.rgb, [b.n, b.size, b.size, 3]);
+    const depth = model.config.useDepth ? tf.tensor4d(b.depth, [b.n, b.size, b.size, 3]) : undefined;
+    const s = model.forward(rgb, depth).scores;
+    return s.reshape([b.indices.length, b.cropsPerImage]).mean(1);
+  });
+  const values = perImage.dataSync() as Float32Array;
+  perImage.dispose();
+  return values;
 }
