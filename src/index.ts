@@ -6,6 +6,7 @@ export * as data from './data/index.js';
 export * as depth from './depth/index.js';
 export * as train from './train/index.js';
 export * as evaluation from './eval/index.js';
+export * as onnx from './onnx/index.js';
 export * as plots from './plots/index.js';
 export * as experiments from './experiments/index.js';
 export * as report from './report/index.js';
