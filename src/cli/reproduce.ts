@@ -13,6 +13,10 @@ import { CHROMIUM_HINT, findChromium } from '../plots/index.js';
 import { COURSE_OUTPUTS, NOTEBOOKS, formatSeconds, missingOutputs, writeReport } from '../report/index.js';
 import type { NotebookRun } from '../report/index.js';
 import { describeEnvironment } from '../util/environment.js';
+import { initBackend } from '../backend/index.js';
+import { trainCourse } from '../experiments/course.js';
+import { StoppedError } from '../train/index.js';
+import type { TrainingsRun } from '../report/index.js';
 
 /** What a fresh Debian or Ubuntu machine needs for the notebooks and the PNG/SVG export. */
 export const APT_PACKAGES = ['jupyter-nbconvert', 'python3-nbclient', 'jupyter-client', 'python3-ipykernel', 'chromium', 'fonts-liberation'];
@@ -20,13 +24,17 @@ export const APT_LINE = `sudo apt-get update && sudo apt-get install -y --no-ins
 
 const NOTEBOOK_FILE = /^\d\d-[A-Za-z0-9._-]+\.ipynb$/;
 
-const USAGE = `usage: dgiqa reproduce [--profile smoke|demo|paper] [--only 03,05,...] [--keep-going]
+const USAGE = `usage: dgiqa reproduce [--profile smoke|demo|paper] [--only 03,05,...] [--keep-going] [--no-plan]
 
 Executes the notebooks (notebooks/NN-*.ipynb) in order under one profile (default: DGIQA_PROFILE,
 else demo), writes the executed copies to notebooks/executed/<profile>/ and figures/REPORT.md, and
 fails when a cell fails or an expected figure or table is missing. Saved results are reused.
-  --only        run these notebooks only (numbers or file names, comma-separated)
+For the whole course, every training the notebooks need runs first, in one queue (as many at a
+time as trainings run in parallel, largest first), so no core waits between notebooks; the
+notebooks then read the saved results.
+  --only        run these notebooks only (numbers or file names, comma-separated); no queue first
   --keep-going  run the remaining notebooks after one fails
+  --no-plan     no queue first: each notebook runs its own trainings
 Needs Jupyter's nbconvert and the tslab kernel (installed here when missing); Debian/Ubuntu:
   ${APT_LINE}
 `;
@@ -258,10 +266,34 @@ export function progressRelay(file: string, running: () => string, show: (line: 
   };
 }
 
+/** The course's trainings before the notebooks (src/experiments/course.ts). A failure is logged and left to the notebook that needs the training, which reports it at its cell. */
+async function trainFirst(profile: ReturnType<typeof profileFrom>, env: NodeJS.ProcessEnv): Promise<TrainingsRun> {
+  const backend = await initBackend();
+  log(`[0] trainings: every training of the course first (${backend.message})`);
+  // the library's progress notes go where the notebooks' go, relayed the same way
+  process.env.DGIQA_PROGRESS = env.DGIQA_PROGRESS;
+  const start = performance.now();
+  const relay = progressRelay(env.DGIQA_PROGRESS as string, () => `trainings running for ${formatSeconds((performance.now() - start) / 1000)}`);
+  const ticker = setInterval(relay, 5_000);
+  try {
+    const t = await trainCourse(profile, undefined, log);
+    log(`[0] trainings: ${t.trained} trained (${t.saved} saved before) in ${formatSeconds(t.seconds)}`);
+    return { ...t, ok: true };
+  } catch (err) {
+    if (err instanceof StoppedError) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    log(`[0] trainings: FAILED: ${message.split('\n')[0]}; the notebooks run what is left and report where it fails`);
+    return { trained: 0, saved: 0, parallel: 0, seconds: (performance.now() - start) / 1000, ok: false, error: message.split('\n')[0] };
+  } finally {
+    clearInterval(ticker);
+    relay();
+  }
+}
+
 export async function reproduceCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { profile: { type: 'string' }, only: { type: 'string', multiple: true }, 'keep-going': { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+    options: { profile: { type: 'string' }, only: { type: 'string', multiple: true }, 'keep-going': { type: 'boolean', default: false }, 'no-plan': { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
     strict: true,
   });
   if (values.help) {
@@ -295,8 +327,9 @@ export async function reproduceCommand(args: string[]): Promise<number> {
   if (profile.name !== 'paper') log('  (the embedded benchmark: results show the method at work and cannot be compared with the paper\'s numbers)');
   if (!chromium) log(`  no Chromium: figures are written as HTML only; ${CHROMIUM_HINT}`);
 
-  const runs: NotebookRun[] = [];
   const t0 = performance.now();
+  const trainings = only.length === 0 && !values['no-plan'] ? await trainFirst(profile, env) : undefined;
+  const runs: NotebookRun[] = [];
   let failed = false;
   for (const [i, file] of files.entries()) {
     if (failed && !values['keep-going']) {
@@ -332,6 +365,7 @@ export async function reproduceCommand(args: string[]): Promise<number> {
     profile: profile.name,
     figuresDir: paths.figures,
     notebooks: runs,
+    ...(trainings ? { trainings } : {}),
     environment: await describeEnvironment(),
     missing,
     notes: chromium ? [] : [`PNG and SVG were not written (no Chromium): ${CHROMIUM_HINT}`],

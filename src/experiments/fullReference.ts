@@ -70,15 +70,24 @@ export async function runFullReference(profile: Profile): Promise<FrRow[]> {
   const file = resultPath(profile, 'full-reference', 'summary.json');
   const saved = await readResult<{ rows: FrRow[] }>(file);
   if (saved) return saved.rows;
-  const jobs = profile.fullReference.map((id): Job<FrRow> => ({ task: { kind: 'fr', profile: profile.name, dataset: id }, label: `${id} DGIQA-FR`, local: () => frDataset(profile, id) }));
-  const rows = await runJobs(jobs);
+  const rows = await runJobs(frJobs(profile));
   await writeResult(file, 'full-reference', profile, profile.fullReference.join(', '), { rows });
   return rows;
 }
 
+/** One worker job per dataset with references. */
+export function frJobs(profile: Profile): Job<FrRow>[] {
+  return profile.fullReference.map((id): Job<FrRow> => ({ task: { kind: 'fr', profile: profile.name, dataset: id }, label: `${id} DGIQA-FR`, local: () => frDataset(profile, id) }));
+}
+
+/** Where one dataset's DGIQA-FR row is saved (its presence: trained and tested). */
+export function frResultFile(profile: Profile, id: string): string {
+  return resultPath(profile, 'full-reference', id, 'result.json');
+}
+
 /** One dataset's DGIQA-FR: trained on split 0 (resumable), tested, its row saved beside its run. */
 export async function frDataset(profile: Profile, id: string): Promise<FrRow> {
-  const rowFile = resultPath(profile, 'full-reference', id, 'result.json');
+  const rowFile = frResultFile(profile, id);
   const saved = await readResult<FrRow>(rowFile);
   if (saved) return { dataset: saved.dataset, srocc: saved.srocc, plcc: saved.plcc, metrics: saved.metrics, train: saved.train, test: saved.test };
   const b = await openBenchmark(id, profile);

@@ -37,19 +37,24 @@ export interface ProtocolSummary {
   seconds: number;
 }
 
+/** The protocol's trainings of one dataset, one per split. */
+export async function protocolSpecs(profile: Profile, dataset: string): Promise<{ b: Benchmark; specs: RunSpec[] }> {
+  const b = await openBenchmark(dataset, profile);
+  const specs = (await splitsFor(profile, b)).map((split): RunSpec => {
+    const parts = applySplit(b.items, split);
+    return { profile, dir: resultPath(profile, 'protocol', dataset, `split-${String(split.index).padStart(2, '0')}`), train: [...parts.train, ...parts.val], test: parts.test, label: `${dataset} split ${split.index}`, data: dataLabel(b), seed: split.index };
+  });
+  return { b, specs };
+}
+
 /** Train and test on each split of one dataset; mean, median and std over the splits. */
 export async function runProtocol(profile: Profile, dataset: string, log: (l: string) => void = (l) => process.stderr.write(l + '\n')): Promise<ProtocolSummary> {
   const file = resultPath(profile, 'protocol', dataset, 'summary.json');
   const saved = await readResult<ProtocolSummary>(file);
   if (saved) return saved;
-  const b = await openBenchmark(dataset, profile);
-  const splits = await splitsFor(profile, b);
-  const specs = splits.map((split): RunSpec => {
-    const parts = applySplit(b.items, split);
-    return { profile, dir: resultPath(profile, 'protocol', dataset, `split-${String(split.index).padStart(2, '0')}`), train: [...parts.train, ...parts.val], test: parts.test, label: `${dataset} split ${split.index}`, data: dataLabel(b), seed: split.index };
-  });
+  const { b, specs } = await protocolSpecs(profile, dataset);
   const parallel = trainingParallelism();
-  const line = `${dataset}: ${splits.length} splits, train ${specs[0]?.train.length ?? 0}, test ${specs[0]?.test.length ?? 0} images each, ${parallel} training${parallel > 1 ? 's' : ''} at a time`;
+  const line = `${dataset}: ${specs.length} splits, train ${specs[0]?.train.length ?? 0}, test ${specs[0]?.test.length ?? 0} images each, ${parallel} training${parallel > 1 ? 's' : ''} at a time`;
   log(line);
   noteProgress(line);
   const runs = await trainAndTestAll(specs, parallel);
@@ -89,12 +94,17 @@ export async function runCross(profile: Profile, train: string, test: string, mo
   return writeResult(file, 'run', profile, `${dataLabel(a)} -> ${dataLabel(b)}`, { ...r, trainSeconds: trained.trainSeconds, pretrained: trained.pretrained, trainConfig: trained.trainConfig });
 }
 
-/** Every pair of `pairs` (default: the profile's Table 3): the models trained in parallel first. */
-export async function runCrossAll(profile: Profile, pairs: [string, string][] = profile.cross): Promise<{ train: string; test: string; result: RunResult }[]> {
+/** The cross-dataset trainings: one model per training set of `pairs`, first tested on its first pair's test set. */
+export async function crossSpecs(profile: Profile, pairs: [string, string][] = profile.cross): Promise<RunSpec[]> {
   const firsts = pairs.filter(([train], i) => pairs.findIndex(([t]) => t === train) === i);
   const specs: RunSpec[] = [];
   for (const [train, test] of firsts) specs.push(crossSpec(profile, await openBenchmark(train, profile), await openBenchmark(test, profile), {}, 'full'));
-  await trainAndTestAll(specs);
+  return specs;
+}
+
+/** Every pair of `pairs` (default: the profile's Table 3): the models trained in parallel first. */
+export async function runCrossAll(profile: Profile, pairs: [string, string][] = profile.cross): Promise<{ train: string; test: string; result: RunResult }[]> {
+  await trainAndTestAll(await crossSpecs(profile, pairs));
   const out: { train: string; test: string; result: RunResult }[] = [];
   for (const [train, test] of pairs) out.push({ train, test, result: await runCross(profile, train, test) });
   return out;
@@ -131,6 +141,13 @@ export function paperParams(model: Record<string, unknown>): number {
   return n;
 }
 
+/** The ablation variants' trainings, in VARIANTS' order: split 0 of the ablation set. */
+export async function ablationSpecs(profile: Profile): Promise<RunSpec[]> {
+  const a = await openBenchmark(profile.ablation.train, profile);
+  const parts = applySplit(a.items, (await splitsFor(profile, a, 1))[0]);
+  return VARIANTS.map((v): RunSpec => ({ profile, dir: resultPath(profile, 'ablation', `cfg${v.cfg}`), train: [...parts.train, ...parts.val], test: parts.test, label: `${v.name} on ${a.id}`, data: dataLabel(a), model: v.model }));
+}
+
 /** Tables 4 and 5: each variant trained on the ablation set's split 0, tested there and across datasets. */
 export async function runAblations(profile: Profile): Promise<AblationRow[]> {
   const file = resultPath(profile, 'ablation', 'summary.json');
@@ -139,10 +156,8 @@ export async function runAblations(profile: Profile): Promise<AblationRow[]> {
   const { train, cross } = profile.ablation;
   const a = await openBenchmark(train, profile);
   const b = await openBenchmark(cross, profile);
-  const split = (await splitsFor(profile, a, 1))[0];
-  const parts = applySplit(a.items, split);
   const rows: AblationRow[] = [];
-  const specs = VARIANTS.map((v): RunSpec => ({ profile, dir: resultPath(profile, 'ablation', `cfg${v.cfg}`), train: [...parts.train, ...parts.val], test: parts.test, label: `${v.name} on ${train}`, data: dataLabel(a), model: v.model }));
+  const specs = await ablationSpecs(profile);
   const trained = await trainAndTestAll(specs);
   for (const [k, v] of VARIANTS.entries()) {
     const dir = specs[k]!.dir;
@@ -161,11 +176,17 @@ export async function runAblations(profile: Profile): Promise<AblationRow[]> {
   return rows;
 }
 
+/** The lambda sweep's trainings, in the profile's order. */
+export async function lambdaSpecs(profile: Profile): Promise<RunSpec[]> {
+  const a = await openBenchmark(profile.ablation.train, profile);
+  const parts = applySplit(a.items, (await splitsFor(profile, a, 1))[0]);
+  return profile.lambdas.map((lambda) => ({ profile, dir: resultPath(profile, 'lambda', `lambda-${lambda}`), train: [...parts.train, ...parts.val], test: parts.test, label: `lambda ${lambda}`, data: dataLabel(a), trainOverrides: { lambda } }));
+}
+
 /** Fig. 11: the consistency-loss weight lambda swept on split 0 of the ablation set. */
 export async function runLambdaSweep(profile: Profile): Promise<{ lambda: number; srocc: number; plcc: number }[]> {
   const a = await openBenchmark(profile.ablation.train, profile);
-  const parts = applySplit(a.items, (await splitsFor(profile, a, 1))[0]);
-  const runs = await trainAndTestAll(profile.lambdas.map((lambda) => ({ profile, dir: resultPath(profile, 'lambda', `lambda-${lambda}`), train: [...parts.train, ...parts.val], test: parts.test, label: `lambda ${lambda}`, data: dataLabel(a), trainOverrides: { lambda } })));
+  const runs = await trainAndTestAll(await lambdaSpecs(profile));
   const rows = profile.lambdas.map((lambda, k) => ({ lambda, srocc: runs[k]!.metrics.srocc, plcc: runs[k]!.metrics.plcc }));
   await writeResult(resultPath(profile, 'lambda', 'summary.json'), 'lambda-sweep', profile, dataLabel(a), { rows });
   return rows;

@@ -11,7 +11,7 @@ export type { CourseTable, PaperTableNumber, DatasetMetrics, DatasetRow, Protoco
 export {
   tableDocument, tableDisplay, writeCourseTable, missingOutputs, scanOutputs, reportMarkdown, writeReport, usesEmbeddedBenchmark, formatSeconds,
 } from './report.js';
-export type { NotebookRun, ReportInput, OutputGroup } from './report.js';
+export type { NotebookRun, ReportInput, OutputGroup, TrainingsRun } from './report.js';
 export { ENVIRONMENT_FILE, writeEnvironment, profilesTable, pathsTable, measureMatmul } from './environment.js';
 export { PAPER_PARAMS, architectureWalk, architectureTable, parametersTable, paramsByPart, partOf, tcbSaving, countParams } from './model.js';
 export type { BlockRow, TcbSaving } from './model.js';

@@ -93,11 +93,22 @@ export interface NotebookRun {
   skipped?: boolean;
 }
 
+/** The course's trainings, run in one queue before the notebooks (`dgiqa reproduce`). */
+export interface TrainingsRun {
+  trained: number;
+  saved: number;
+  parallel: number;
+  seconds: number;
+  ok: boolean;
+  error?: string;
+}
+
 export interface ReportInput {
   profile: string;
   /** folder of the figures and of REPORT.md */
   figuresDir: string;
   notebooks: NotebookRun[];
+  trainings?: TrainingsRun;
   environment: Environment;
   /** expected files that are missing */
   missing: string[];
@@ -129,10 +140,11 @@ function link(fromDir: string, path: string, text: string): string {
 
 export function reportMarkdown(r: ReportInput): string {
   const dir = r.figuresDir;
-  const total = r.notebooks.reduce((a, n) => a + n.seconds, 0);
+  const total = r.notebooks.reduce((a, n) => a + n.seconds, 0) + (r.trainings?.seconds ?? 0);
   const failed = r.notebooks.filter((n) => !n.ok && !n.skipped);
   const lines: string[] = ['# DGIQA kit: reproduction report', ''];
-  lines.push(`Profile **${r.profile}**${r.date ? `, run of ${r.date}` : ''}; ${r.notebooks.length} notebooks in ${formatSeconds(total)} of wall time; backend ${r.environment.backend}${r.environment.gpu ? ' (GPU)' : ' (no GPU)'}.`, '');
+  const what = r.trainings ? `the course's trainings, then ${r.notebooks.length} notebooks,` : `${r.notebooks.length} notebooks`;
+  lines.push(`Profile **${r.profile}**${r.date ? `, run of ${r.date}` : ''}; ${what} in ${formatSeconds(total)} of wall time; backend ${r.environment.backend}${r.environment.gpu ? ' (GPU)' : ' (no GPU)'}.`, '');
   if (usesEmbeddedBenchmark(r.profile)) {
     lines.push(
       `> **These results come from the kit's embedded benchmark** (rendered scenes with exact depth, synth-A and synth-B) ` +
@@ -157,6 +169,11 @@ export function reportMarkdown(r: ReportInput): string {
   for (const n of r.notes ?? []) lines.push(`> ${n}`, '');
 
   lines.push('## Notebooks', '', '| notebook | wall time | status | executed copy |', '| --- | ---: | --- | --- |');
+  const t = r.trainings;
+  if (t) {
+    const what = t.ok ? `${t.trained} run, ${t.parallel} at a time${t.saved ? `; ${t.saved} saved before` : ''}` : `failed: ${t.error ?? ''}`;
+    lines.push(`| all trainings first (${what}) | ${formatSeconds(t.seconds)} | ${t.ok ? 'ok' : 'failed'} | - |`);
+  }
   for (const n of r.notebooks) {
     const status = n.skipped ? 'not run' : n.ok ? 'ok' : 'failed';
     const copy = n.executed && n.ok ? link(dir, n.executed, n.notebook) : '-';

@@ -17,7 +17,7 @@ export interface Environment {
   packages: Record<string, string>;
 }
 
-const PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node-gpu', 'sharp', 'danfojs-node', 'plotly.js-dist-min', 'simple-statistics', 'tslab'];
+const PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node-gpu', 'onnxruntime-node', 'sharp', 'danfojs-node', 'plotly.js-dist-min', 'simple-statistics', 'tslab'];
 
 function versionOf(name: string): string {
   try {
