@@ -8,6 +8,7 @@ import { initBackend } from '../backend/index.js';
 import { configFrom } from '../model/index.js';
 import { predictRecords } from '../eval/index.js';
 import type { Engine } from '../eval/index.js';
+import { loadOnnxRuntime } from '../onnx/index.js';
 import { loadModel } from '../weights/index.js';
 import { DEPTH_ANYTHING_DEFAULTS, openDepthProvider } from '../depth/index.js';
 import { paths } from '../experiments/paths.js';
@@ -62,7 +63,15 @@ export async function scoreCommand(args: string[]): Promise<number> {
 
   const info = await initBackend();
   // A GPU runs the tfjs model faster than ONNX Runtime's CPU build; on a CPU, ONNX Runtime is the faster one.
-  const engine: Engine = values.engine === 'auto' ? (info.gpu ? 'tfjs' : 'onnx') : (values.engine as Engine);
+  let engine: Engine = values.engine === 'auto' ? (info.gpu ? 'tfjs' : 'onnx') : (values.engine as Engine);
+  if (values.engine === 'auto' && engine === 'onnx') {
+    try {
+      await loadOnnxRuntime();
+    } catch (err) {
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}: scoring on TensorFlow.js\n`);
+      engine = 'tfjs';
+    }
+  }
   process.stderr.write(engine === 'onnx' ? 'scoring on ONNX Runtime (CPU), the kit\'s export of the checkpoint\n' : info.message + '\n');
   // Depth: given, or from the configured provider (which says at once when none is available).
   let depths: string[];

@@ -1,5 +1,5 @@
 export { exportOnnx } from './export.js';
 export type { OnnxExport } from './export.js';
-export { OnnxDgiqa } from './session.js';
+export { OnnxDgiqa, loadOnnxRuntime } from './session.js';
 export type { OnnxOptions } from './session.js';
 export { OPSET } from './graph.js';

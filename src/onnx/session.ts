@@ -2,9 +2,25 @@
 // a thread per core), fed by the kit's own export. TensorFlow.js's wasm backend runs one thread per
 // process and 128-bit SIMD; for the paper-size forward ONNX Runtime is the faster engine on a CPU.
 import { availableParallelism } from 'node:os';
-import { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { Dgiqa, DgiqaConfig } from '../model/index.js';
 import { exportOnnx } from './export.js';
+
+type OnnxRuntime = typeof import('onnxruntime-node');
+let runtime: Promise<OnnxRuntime> | undefined;
+
+/**
+ * ONNX Runtime's native binding, loaded on first use: a machine where it cannot load (no prebuilt
+ * binary for the platform) still runs everything else, and hears why here.
+ */
+export function loadOnnxRuntime(): Promise<OnnxRuntime> {
+  runtime ??= import('onnxruntime-node').catch((err: unknown) => {
+    runtime = undefined;
+    const why = (err instanceof Error ? err.message : String(err)).split('\n')[0];
+    throw new Error(`ONNX Runtime (onnxruntime-node) cannot be loaded on this machine (${why}); use the TensorFlow.js engine (--engine tfjs)`);
+  });
+  return runtime;
+}
 
 export interface OnnxOptions {
   /** intra-op threads (default: the machine's cores) */
@@ -17,6 +33,7 @@ export class OnnxDgiqa {
     readonly config: DgiqaConfig,
     private readonly session: InferenceSession,
     readonly threads: number,
+    private readonly tensor: typeof Tensor,
   ) {}
 
   /** Export `model` (its current weights) and load the graph; the tfjs model stays the caller's. */
@@ -28,13 +45,14 @@ export class OnnxDgiqa {
   static async fromBytes(bytes: Uint8Array, config: DgiqaConfig, o: OnnxOptions = {}): Promise<OnnxDgiqa> {
     const threads = o.threads ?? availableParallelism();
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`ONNX Runtime threads must be a positive integer, got ${threads}`);
-    const session = await InferenceSession.create(bytes, {
+    const ort = await loadOnnxRuntime();
+    const session = await ort.InferenceSession.create(bytes, {
       intraOpNumThreads: threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
     });
-    return new OnnxDgiqa(config, session, threads);
+    return new OnnxDgiqa(config, session, threads, ort.Tensor);
   }
 
   /** rgb, depth: n crops [n, S, S, 3] normalised NHWC, flattened; returns n scores. */
@@ -47,10 +65,10 @@ export class OnnxDgiqa {
     const s = this.config.imgSize;
     const size = n * s * s * 3;
     if (rgb.length !== size) throw new Error(`ONNX model input must be [${n}, ${s}, ${s}, 3] (${size} values), got ${rgb.length} values`);
-    const feeds: Record<string, Tensor> = { rgb: new Tensor('float32', rgb, [n, s, s, 3]) };
+    const feeds: Record<string, Tensor> = { rgb: new this.tensor('float32', rgb, [n, s, s, 3]) };
     if (this.config.useDepth) {
       if (!depth || depth.length !== size) throw new Error(`ONNX model depth input must be [${n}, ${s}, ${s}, 3] (${size} values), got ${depth ? depth.length : 'none'}`);
-      feeds.depth = new Tensor('float32', depth, [n, s, s, 3]);
+      feeds.depth = new this.tensor('float32', depth, [n, s, s, 3]);
     }
     const names = fetch.length ? fetch : ['scores', 'pooled'];
     const out = await this.session.run(feeds, names);
