@@ -13,7 +13,7 @@ import sharp from 'sharp';
 import { tf, initBackend } from '../src/backend/index.js';
 import { Dgiqa, configFrom } from '../src/model/index.js';
 import type { DgiqaConfig } from '../src/model/index.js';
-import { loadModel, loadIntoModel, readSafetensors } from '../src/weights/index.js';
+import { loadModel, loadIntoModel, readSafetensors, saveModel } from '../src/weights/index.js';
 import type { RawTensor } from '../src/weights/index.js';
 import { OnnxDgiqa, exportOnnx } from '../src/onnx/index.js';
 import { ProtoWriter } from '../src/onnx/proto.js';
@@ -212,6 +212,23 @@ describe('ONNX on the command line', () => {
     assert.match(refused.stderr.trimEnd().split('\n').pop() as string, /^dgiqa export: .*weights\.safetensors: checkpoint does not match the model/);
     assert.ok(!existsSync(wrong), 'nothing written');
     await assert.rejects(dgiqa(['export', '--weights', weights, '--out', join(dir, 'x.bin')]), /must end in \.onnx/);
+  });
+
+  it('dgiqa eval gives the same metrics on both engines (smoke benchmark, a demo checkpoint with spread weights)', async () => {
+    const weightsFile = join(dir, 'demo.safetensors');
+    const model = spreadModel(configFrom('demo'));
+    await saveModel(model, weightsFile);
+    model.dispose();
+    const env = { ...process.env, DGIQA_BACKEND: 'wasm', DGIQA_SYNTH: join(dir, 'synth'), DGIQA_RESULTS: join(dir, 'results') };
+    const evaluate = async (engine: string): Promise<Record<string, number | string>> =>
+      last((await exec(process.execPath, [BIN, 'eval', '--weights', weightsFile, '--dataset', 'synth-A', '--profile', 'smoke', '--split', '0', '--crops', '2', '--engine', engine], { env })).stdout) as Record<string, number | string>;
+    const onnx = await evaluate('onnx');
+    const tfjs = await evaluate('tfjs');
+    assert.deepEqual([onnx.engine, tfjs.engine], ['onnx', 'tfjs']);
+    assert.equal(onnx.images, tfjs.images);
+    assert.ok((onnx.images as number) > 10);
+    for (const k of ['plcc', 'rmse']) assertClose(onnx[k] as number, tfjs[k] as number, 1e-4, k);
+    assertClose(onnx.srocc as number, tfjs.srocc as number, 0.02, 'srocc (near-ties may swap)');
   });
 
   it('cleans up', () => rmSync(dir, { recursive: true, force: true }));

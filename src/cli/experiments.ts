@@ -7,6 +7,9 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../backend/index.js';
 import { applySplit } from '../data/splits.js';
 import { computeMetrics, predictRecords } from '../eval/index.js';
+import type { Engine } from '../eval/index.js';
+import { configFrom } from '../model/index.js';
+import { ENGINE_USAGE, chooseEngine, engineLine } from './engine.js';
 import { loadModel } from '../weights/index.js';
 import { openBenchmark, profileFrom, resultPath, runCross, runProtocol, splitsFor, trainAndTest } from '../experiments/index.js';
 import type { Benchmark, Profile } from '../experiments/index.js';
@@ -16,13 +19,14 @@ const common = { profile: { type: 'string' }, help: { type: 'boolean', default: 
 
 const SKIP_BAD_USAGE = '[--skip-bad]  (--skip-bad: leave out bad images, depth maps and label rows; list them in bad-inputs.json)';
 
-async function start(profileName: string | undefined, skipBad: boolean): Promise<Profile> {
+async function start(profileName: string | undefined, skipBad: boolean, engineFlag?: string): Promise<{ profile: Profile; engine: Engine }> {
   // through the environment, so that trainings in worker threads skip alike (DGIQA_SKIP_BAD=1 works too)
   if (skipBad) setSkipBad(true);
   const profile = profileFrom(profileName);
   const info = await initBackend();
-  process.stderr.write(`${info.message}\nprofile: ${profile.name}\n`);
-  return profile;
+  const engine = engineFlag === undefined ? 'tfjs' : await chooseEngine(engineFlag, info, (l) => process.stderr.write(l + '\n'));
+  process.stderr.write(`${engineFlag === undefined ? info.message : engineLine(engine, info)}\nprofile: ${profile.name}\n`);
+  return { profile, engine };
 }
 
 function intArg(value: string | undefined, name: string, fallback: number): number {
@@ -49,7 +53,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     process.stdout.write(`usage: dgiqa train --dataset ID [--split K] [--lambda L] [--resume] [--profile smoke|demo|paper] ${SKIP_BAD_USAGE}\n`);
     return values.help ? 0 : 1;
   }
-  const profile = await start(values.profile, values['skip-bad']);
+  const { profile } = await start(values.profile, values['skip-bad']);
   const b = await openBenchmark(values.dataset, profile);
   const k = intArg(values.split, 'split', 0);
   const splits = await splitsFor(profile, b, Math.max(profile.splits, k + 1));
@@ -65,21 +69,21 @@ export async function trainCommand(args: string[]): Promise<number> {
 
 /** dgiqa eval --weights W --dataset D [--split K | --all] [--crops N] [--seed S]: multi-crop metrics of a checkpoint. */
 export async function evalCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...common, weights: { type: 'string' }, dataset: { type: 'string' }, split: { type: 'string' }, all: { type: 'boolean', default: false }, crops: { type: 'string' }, seed: { type: 'string' }, config: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args, options: { ...common, weights: { type: 'string' }, dataset: { type: 'string' }, split: { type: 'string' }, all: { type: 'boolean', default: false }, crops: { type: 'string' }, seed: { type: 'string' }, config: { type: 'string' }, engine: { type: 'string', default: 'auto' } }, strict: true });
   if (values.help || !values.weights || !values.dataset) {
-    process.stdout.write(`usage: dgiqa eval --weights W --dataset ID [--split K | --all] [--crops N] [--seed S] [--profile P] ${SKIP_BAD_USAGE}\n`);
+    process.stdout.write(`usage: dgiqa eval --weights W --dataset ID [--split K | --all] [--crops N] [--seed S] [--config PRESET] [--engine auto|onnx|tfjs] [--profile P] ${SKIP_BAD_USAGE}\n  ${ENGINE_USAGE}\n`);
     return values.help ? 0 : 1;
   }
-  const profile = await start(values.profile, values['skip-bad']);
-  const { model } = await loadModel(values.weights);
+  const { profile, engine } = await start(values.profile, values['skip-bad'], values.engine);
+  const { model } = await loadModel(values.weights, values.config ? configFrom(values.config) : undefined);
   const b = await openBenchmark(values.dataset, profile);
   reportBad(resultPath(profile, 'eval', values.dataset), b.id, [b]);
   const items = values.all ? b.items : applySplit(b.items, (await splitsFor(profile, b, Math.max(profile.splits, intArg(values.split, 'split', 0) + 1)))[intArg(values.split, 'split', 0)]).test;
   const crops = intArg(values.crops, 'crops', profile.evalCrops);
   const seed = intArg(values.seed, 'seed', 0);
-  const p = await predictRecords(model, items, { crops, seed, evalShortSide: Math.round((profile.evalShortSide * model.config.imgSize) / profile.cropSize) });
+  const p = await predictRecords(model, items, { crops, seed, evalShortSide: Math.round((profile.evalShortSide * model.config.imgSize) / profile.cropSize), engine });
   model.dispose();
-  print({ dataset: b.id, images: items.length, crops, seed, ...computeMetrics(p.scores, items.map((i) => i.score01)), seconds: p.seconds });
+  print({ dataset: b.id, images: items.length, crops, seed, engine, ...computeMetrics(p.scores, items.map((i) => i.score01)), seconds: p.seconds });
   return 0;
 }
 
@@ -90,7 +94,7 @@ export async function protocolCommand(args: string[]): Promise<number> {
     process.stdout.write(`usage: dgiqa protocol [--dataset ID ...] [--profile smoke|demo|paper] ${SKIP_BAD_USAGE}  (default: the profile's datasets)\n`);
     return 0;
   }
-  const profile = await start(values.profile, values['skip-bad']);
+  const { profile } = await start(values.profile, values['skip-bad']);
   for (const dataset of values.dataset ?? profile.protocol) {
     // opened here as well to write the report (runProtocol opens it again: the check's verdicts are cached)
     if (skipBadDefault()) reportBad(resultPath(profile, 'protocol', dataset), dataset, [await openBenchmark(dataset, profile)]);
@@ -107,7 +111,7 @@ export async function crossCommand(args: string[]): Promise<number> {
     process.stdout.write(`usage: dgiqa cross [--train A --test B] [--profile smoke|demo|paper] ${SKIP_BAD_USAGE}  (default: the profile's pairs)\n`);
     return 0;
   }
-  const profile = await start(values.profile, values['skip-bad']);
+  const { profile } = await start(values.profile, values['skip-bad']);
   const pairs: [string, string][] = values.train && values.test ? [[values.train, values.test]] : profile.cross;
   for (const [a, b] of pairs) {
     if (skipBadDefault()) reportBad(resultPath(profile, 'cross', `${a}__full`), `${a} -> ${b}`, [await openBenchmark(a, profile), await openBenchmark(b, profile)]);

@@ -7,8 +7,7 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../backend/index.js';
 import { configFrom } from '../model/index.js';
 import { predictRecords } from '../eval/index.js';
-import type { Engine } from '../eval/index.js';
-import { loadOnnxRuntime } from '../onnx/index.js';
+import { ENGINE_USAGE, chooseEngine, engineLine } from './engine.js';
 import { loadModel } from '../weights/index.js';
 import { DEPTH_ANYTHING_DEFAULTS, openDepthProvider } from '../depth/index.js';
 import { paths } from '../experiments/paths.js';
@@ -21,9 +20,7 @@ const USAGE = `usage: dgiqa score IMAGE... --weights W [--depth FILE|DIR] [--cro
             model folder; --offline: no download (the hub model must be in data/cache/models)
   --crops   random crops averaged (default 20, as the official README); --seed their seed (default 0)
   --config  architecture when the checkpoint does not record one (default paper)
-  --engine  onnx: ONNX Runtime on the kit's export of the checkpoint (all cores; several times the
-            wasm backend's speed at the paper size); tfjs: TensorFlow.js on the kit's backend;
-            auto (default): tfjs on a GPU, onnx otherwise`;
+  ${ENGINE_USAGE}`;
 
 const EVAL_SHORT_SIDE = 384; // official inference script, for 224 crops
 
@@ -60,19 +57,9 @@ export async function scoreCommand(args: string[]): Promise<number> {
   if (values.depth && images.length > 1 && !statSync(values.depth).isDirectory()) throw new Error(`--depth ${values.depth}: one depth file for ${images.length} images; give a folder of depth maps named like the images`);
 
   if (!['auto', 'onnx', 'tfjs'].includes(values.engine)) throw new Error(`--engine must be auto, onnx or tfjs, got "${values.engine}"`);
-
   const info = await initBackend();
-  // A GPU runs the tfjs model faster than ONNX Runtime's CPU build; on a CPU, ONNX Runtime is the faster one.
-  let engine: Engine = values.engine === 'auto' ? (info.gpu ? 'tfjs' : 'onnx') : (values.engine as Engine);
-  if (values.engine === 'auto' && engine === 'onnx') {
-    try {
-      await loadOnnxRuntime();
-    } catch (err) {
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}: scoring on TensorFlow.js\n`);
-      engine = 'tfjs';
-    }
-  }
-  process.stderr.write(engine === 'onnx' ? 'scoring on ONNX Runtime (CPU), the kit\'s export of the checkpoint\n' : info.message + '\n');
+  const engine = await chooseEngine(values.engine, info, (l) => process.stderr.write(l + '\n'));
+  process.stderr.write(engineLine(engine, info) + '\n');
   // Depth: given, or from the configured provider (which says at once when none is available).
   let depths: string[];
   if (values.depth) depths = images.map((i) => depthFor(i, values.depth as string));

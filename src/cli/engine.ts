@@ -1,0 +1,27 @@
+// `--engine auto|onnx|tfjs` of the scoring commands (score, eval): which engine runs the forward.
+import type { BackendInfo } from '../backend/index.js';
+import type { Engine } from '../eval/index.js';
+import { loadOnnxRuntime } from '../onnx/index.js';
+
+export const ENGINE_USAGE = `--engine  onnx: ONNX Runtime on the kit's export of the checkpoint (all cores; several times the
+            wasm backend's speed at the paper size); tfjs: TensorFlow.js on the kit's backend;
+            auto (default): tfjs on a GPU, onnx otherwise (tfjs where ONNX Runtime cannot load)`;
+
+/** The engine a flag asks for; auto: a GPU runs tfjs faster than ONNX Runtime's CPU build, a CPU the reverse. */
+export async function chooseEngine(flag: string, backend: BackendInfo, log: (line: string) => void): Promise<Engine> {
+  if (flag !== 'auto' && flag !== 'onnx' && flag !== 'tfjs') throw new Error(`--engine must be auto, onnx or tfjs, got "${flag}"`);
+  if (flag !== 'auto') return flag;
+  if (backend.gpu) return 'tfjs';
+  try {
+    await loadOnnxRuntime();
+    return 'onnx';
+  } catch (err) {
+    log(`${err instanceof Error ? err.message : String(err)}: scoring on TensorFlow.js`);
+    return 'tfjs';
+  }
+}
+
+/** What a scoring command prints about its engine. */
+export function engineLine(engine: Engine, backend: BackendInfo): string {
+  return engine === 'onnx' ? "scoring on ONNX Runtime (CPU), the kit's export of the checkpoint" : backend.message;
+}
