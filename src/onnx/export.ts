@@ -69,7 +69,7 @@ class Exporter {
     return this.g.layerNorm(x, this.w(n.weight), this.w(n.bias), LN_EPS);
   }
 
-  /** exact GELU: x * 0.5 * (1 + erf(x / sqrt 2)); ONNX Runtime fuses the pattern into one kernel */
+  /** exact GELU, x * 0.5 * (1 + erf(x / sqrt 2)), in opset 17's operators (Gelu itself is opset 20) */
   gelu(x: string): string {
     const g = this.g;
     const e = g.op('Erf', [g.mul(x, g.scalar(Math.SQRT1_2))]);
