@@ -56,13 +56,45 @@ export class LayerNorm {
     this.bias = store.add({ name: `${name}.bias`, shape: [dim], layout: 'plain', trainable: true, init: { kind: 'zeros' } });
   }
   apply(x: tf.Tensor): tf.Tensor {
-    const axis = x.rank - 1;
-    // tf.moments' arithmetic, with x - mean computed once (moments computes it for the variance too)
-    const centred = tf.sub(x, tf.mean(x, axis, true));
-    const variance = tf.mean(tf.square(centred), axis, true);
-    return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, LN_EPS))), this.weight), this.bias);
+    return layerNorm(x, this.weight, this.bias);
   }
 }
+
+/** LayerNorm over the last axis: (x - mean) / sqrt(var + eps) * weight + bias. */
+export function layerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor): tf.Tensor {
+  return layerNormOp(x, weight, bias);
+}
+
+/**
+ * The closed-form backward: ~12 kernels where tfjs's chain through
+ * mean, rsqrt and the broadcasts takes ~30, two of them `ones` of x's size filled in JavaScript.
+ */
+const layerNormOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [x, weight, bias] = args as [tf.Tensor, tf.Tensor, tf.Tensor];
+  const save = args[3] as tf.GradSaveFunc;
+  const axis = x.rank - 1;
+  // tf.moments' arithmetic, with x - mean computed once (moments computes it for the variance too)
+  const [value, normed, rstd] = tf.tidy(() => {
+    const centred = tf.sub(x, tf.mean(x, axis, true));
+    const r = tf.rsqrt(tf.add(tf.mean(tf.square(centred), axis, true), LN_EPS));
+    const n = tf.mul(centred, r);
+    return [tf.add(tf.mul(n, weight), bias), n, r];
+  });
+  save([normed, rstd]);
+  return {
+    value,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+      const [n, r] = saved;
+      const c = n.shape[axis];
+      const g = tf.mul(dy, weight);
+      // dx = r (g - mean(g) - n mean(g n)): the normalisation's Jacobian applied to g
+      const dx = tf.mul(tf.sub(tf.sub(g, tf.mean(g, axis, true)), tf.mul(n, tf.mean(tf.mul(g, n), axis, true))), r);
+      const dWeight = tf.sum(tf.reshape(tf.mul(dy, n), [-1, c]), 0);
+      const dBias = tf.sum(tf.reshape(dy, [-1, c]), 0);
+      return [dx, dWeight, dBias];
+    },
+  };
+});
 
 export class Conv2d {
   readonly weight: tf.Variable;
@@ -126,8 +158,32 @@ export class BatchNorm2d {
 
 /** Exact GELU (erf form), as nn.GELU() and timm's Swin MLP. */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+  return geluOp(x);
 }
+
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/**
+ * gelu'(x) = Phi(x) + x phi(x) in one expression, reusing the forward's erf: tfjs's chain through
+ * erf's gradient takes about twice the kernels.
+ */
+const geluOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const x = args[0] as tf.Tensor;
+  const save = args[1] as tf.GradSaveFunc;
+  const [value, erf1] = tf.tidy(() => {
+    const e = tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1); // 1 + erf(x / sqrt 2) = 2 Phi(x)
+    return [tf.mul(tf.mul(x, 0.5), e), e];
+  });
+  save([x, erf1]);
+  return {
+    value,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor => {
+      const [xs, e] = saved;
+      const xPhi = tf.mul(tf.mul(xs, tf.exp(tf.mul(tf.square(xs), -0.5))), INV_SQRT_2PI);
+      return tf.mul(dy, tf.add(tf.mul(e, 0.5), xPhi));
+    },
+  };
+});
 
 /** Dropout in training only; noiseShape [B,1,1,C] gives Dropout2d (whole channels). */
 export function dropout(x: tf.Tensor, rate: number, ctx: Ctx, noiseShape?: number[]): tf.Tensor {
