@@ -369,6 +369,7 @@ describe('matMul forward and gradients (the wasm BatchMatMul wrapper), wasm vs c
 describe('Sum, Tile and Reverse (replaced on wasm), wasm vs cpu', () => {
   const sums: Array<{ shape: number[]; axis: number[]; keepDims: boolean }> = [
     { shape: [300, 7], axis: [0], keepDims: false },
+    { shape: [8, 128, 128, 2], axis: [0, 1, 2], keepDims: false }, // an average-pool window of 131,072 rows
     { shape: [4, 5, 6, 3], axis: [0, 1, 2], keepDims: true },
     { shape: [4, 5, 6, 3], axis: [1, 0], keepDims: false }, // unsorted leading axes
     { shape: [4, 5, 6], axis: [1], keepDims: false }, // not leading: the stock kernel

@@ -566,8 +566,9 @@ function splitVConfig(stock: tf.KernelConfig): tf.KernelConfig {
 }
 
 /**
- * Sum over leading axes (bias and LayerNorm-scale gradients: [N, C] -> [C]) as ones[1, N] @ x[N, C]:
- * one XNNPACK product, where wasm's Sum transposes the input first (~10x slower). Other sums: stock.
+ * Sum over leading axes (bias and LayerNorm-scale gradients: [N, C] -> [C]) as N times an average
+ * pool over the N rows (XNNPACK, one pass), where wasm's Sum transposes the input first (~10x
+ * slower); a ones-vector matmul would be no better, XNNPACK packing x as its weights. Other sums: stock.
  */
 function sumConfig(stock: tf.KernelConfig): tf.KernelConfig {
   return {
@@ -586,8 +587,8 @@ function sumConfig(stock: tf.KernelConfig): tf.KernelConfig {
       return runOps('Sum', args.inputs, ({ x: t }) => {
         const rest = t.shape.slice(lead);
         const cols = rest.reduce((p, d) => p * d, 1);
-        const summed = tf.matMul(tf.fill([1, rows], 1), tf.reshape(t, [rows, cols]));
-        return tf.reshape(summed, keepDims ? [...axes.map(() => 1), ...rest] : rest);
+        const mean = tf.avgPool(tf.reshape(t, [1, rows, 1, cols]) as tf.Tensor4D, [rows, 1], 1, 'valid');
+        return tf.reshape(tf.mul(mean, rows), keepDims ? [...axes.map(() => 1), ...rest] : rest);
       });
     },
   };
