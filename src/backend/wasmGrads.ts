@@ -82,13 +82,11 @@ function spreadAxis(x: tf.Tensor, axis: number, step: number): tf.Tensor {
   return tf.slice(spread, merged.map(() => 0), size);
 }
 
-/** Reverses both spatial axes of a [kh, kw, a, b] filter (gather over taps: wasm's Reverse is slow). */
+/** Reverses both spatial axes of a [kh, kw, a, b] filter (the kit's Reverse: whole a*b runs copied). */
 function flipTaps(f: tf.Tensor4D): tf.Tensor4D {
-  const [kh, kw, a, b] = f.shape;
-  const taps = kh * kw;
-  if (taps === 1) return f;
-  const reversed = tf.tensor1d(Array.from({ length: taps }, (_, t) => taps - 1 - t), 'int32');
-  return tf.reshape(tf.gather(tf.reshape(f, [taps, a * b]), reversed), [kh, kw, a, b]);
+  const [kh, kw] = f.shape;
+  if (kh * kw === 1) return f;
+  return tf.reverse(f, [0, 1]);
 }
 
 /** The [n, oh, ow, c] window of x (already padded) that filter tap (i, j) reads. */
