@@ -24,10 +24,33 @@ export interface StepResult {
   gradsFinite: boolean;
 }
 
+/** Most gradient elements gradsAreFinite checks as one flat vector (bounds the temporary copy). */
+const FINITE_GROUP_SIZE = 1 << 22;
+
 /** True when every gradient is finite: x * 0 is 0 for finite x and NaN otherwise, and cannot overflow. */
 export function gradsAreFinite(grads: tf.Tensor[]): boolean {
   if (grads.length === 0) return true;
-  return tf.tidy(() => tf.addN(grads.map((g) => tf.sum(tf.mul(g, 0)))).dataSync()[0] === 0);
+  return tf.tidy(() => {
+    // gradients concatenated in groups: a few kernels, not two per gradient (hundreds)
+    const zero = tf.scalar(0);
+    const sums: tf.Tensor[] = [];
+    let group: tf.Tensor[] = [];
+    let size = 0;
+    const flush = (): void => {
+      if (group.length === 0) return;
+      const flat = group.length === 1 ? tf.reshape(group[0], [-1]) : tf.concat(group.map((g) => tf.reshape(g, [-1])));
+      sums.push(tf.sum(tf.mul(flat, zero)));
+      group = [];
+      size = 0;
+    };
+    for (const g of grads) {
+      if (size > 0 && size + g.size > FINITE_GROUP_SIZE) flush();
+      group.push(g);
+      size += g.size;
+    }
+    flush();
+    return (sums.length === 1 ? sums[0] : tf.addN(sums)).dataSync()[0] === 0;
+  });
 }
 
 /** Horizontal flip of NHWC maps. */
