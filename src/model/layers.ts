@@ -18,6 +18,12 @@ export interface Ctx {
   /** seeds for dropout masks, so a training run is reproducible */
   rng: Rng;
   bnUpdates: BnUpdate[];
+  /**
+   * Set when the batch is several independent batches stacked on axis 0 ("lanes", e.g. a training
+   * batch and its flip run as one): lane i's dropout masks come from lanes[i] and BatchNorm's
+   * statistics are per lane, so each lane computes what it would have computed alone.
+   */
+  lanes?: Rng[];
 }
 
 export function evalCtx(): Ctx {
@@ -136,6 +142,7 @@ export class BatchNorm2d {
   apply(x: tf.Tensor4D, ctx: Ctx): tf.Tensor4D {
     let mean: tf.Tensor = this.runningMean;
     let variance: tf.Tensor = this.runningVar;
+    if (ctx.training && ctx.lanes && ctx.lanes.length > 1) return this.applyLanes(x, ctx, ctx.lanes.length);
     if (ctx.training) {
       const m = tf.moments(x, [0, 1, 2]);
       mean = m.mean;
@@ -147,6 +154,22 @@ export class BatchNorm2d {
     }
     return tf.batchNorm(x, mean, variance, this.bias, this.weight, BN_EPS) as tf.Tensor4D;
   }
+  /** Training mode on stacked lanes: each lane normalised with its own batch statistics. */
+  private applyLanes(x: tf.Tensor4D, ctx: Ctx, lanes: number): tf.Tensor4D {
+    const c = x.shape[3];
+    const n = x.size / c / lanes;
+    const xl = tf.reshape(x, [lanes, n, c]);
+    const m = tf.moments(xl, [1], true); // [lanes, 1, C]
+    const unbiased = tf.mul(m.variance, n / Math.max(n - 1, 1));
+    for (let i = 0; i < lanes; i++) {
+      const lane = (t: tf.Tensor): tf.Tensor => tf.keep(tf.reshape(tf.slice(t, [i, 0, 0], [1, 1, c]), [c]));
+      ctx.bnUpdates.push({ name: this.name, mean: lane(m.mean), variance: lane(unbiased) });
+    }
+    // spelled out: tfjs's batchNorm gradient fails for statistics of rank > 1
+    const y = tf.add(tf.mul(tf.mul(tf.sub(xl, m.mean), tf.rsqrt(tf.add(m.variance, BN_EPS))), this.weight), this.bias);
+    return tf.reshape(y, x.shape);
+  }
+
   /** Fold one training batch's statistics into the running ones; in forward order, as PyTorch does. */
   commit(update: BnUpdate): void {
     tf.tidy(() => {
@@ -191,6 +214,7 @@ const geluOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
 /** Dropout in training only; noiseShape [B,1,1,C] gives Dropout2d (whole channels). */
 export function dropout(x: tf.Tensor, rate: number, ctx: Ctx, noiseShape?: number[]): tf.Tensor {
   if (!ctx.training || rate === 0) return x;
+  if (ctx.lanes && ctx.lanes.length > 1) return laneDropout(x, rate, ctx.lanes, noiseShape ?? x.shape);
   return tf.dropout(x, rate, noiseShape, ctx.rng.seed());
 }
 
@@ -198,5 +222,14 @@ export function dropout(x: tf.Tensor, rate: number, ctx: Ctx, noiseShape?: numbe
 export function dropPath(x: tf.Tensor, rate: number, ctx: Ctx): tf.Tensor {
   if (!ctx.training || rate === 0) return x;
   const shape = [x.shape[0], ...x.shape.slice(1).map(() => 1)];
+  if (ctx.lanes && ctx.lanes.length > 1) return laneDropout(x, rate, ctx.lanes, shape);
   return tf.dropout(x, rate, shape, ctx.rng.seed());
+}
+
+/** tf.dropout's mask (its arithmetic), one per lane from the lane's own seed, stacked on axis 0. */
+function laneDropout(x: tf.Tensor, rate: number, lanes: Rng[], noiseShape: number[]): tf.Tensor {
+  const laneShape = [noiseShape[0] / lanes.length, ...noiseShape.slice(1)];
+  const keep = 1 - rate;
+  const masks = lanes.map((r) => tf.div(tf.floor(tf.add(tf.randomUniform(laneShape, 0, 1, 'float32', r.seed()), keep)), keep));
+  return tf.mul(x, tf.concat(masks, 0));
 }
