@@ -12,9 +12,6 @@ export interface AdamWOptions {
 
 export const ADAMW_DEFAULTS: Readonly<AdamWOptions> = Object.freeze({ beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
 
-/** Most parameter elements AdamW updates as one flat vector (bounds the temporary copies: 16 MB each). */
-const GROUP_SIZE = 1 << 22;
-
 export class AdamW {
   /** number of steps taken (PyTorch's `step` in the state) */
   t = 0;
@@ -44,45 +41,18 @@ export class AdamW {
         beta1: tf.scalar(beta1), beta1c: tf.scalar(1 - beta1), beta2: tf.scalar(beta2), beta2c: tf.scalar(1 - beta2),
         decay: tf.scalar(1 - lr * weightDecay), c1: tf.scalar(c1), c2: tf.scalar(c2), eps: tf.scalar(eps), lr: tf.scalar(lr),
       };
-      // Parameters are updated in groups, each flattened into one vector: the same elementwise
-      // arithmetic in ~15 kernels a group instead of ~15 a parameter (the demo model has 348).
-      let group: string[] = [];
-      let size = 0;
-      const flush = (): void => {
-        if (group.length > 0) tf.tidy(() => this.updateGroup(group, grads, k));
-        group = [];
-        size = 0;
-      };
       for (const [name, p] of this.params) {
-        if (!grads[name]) continue;
-        if (size > 0 && size + p.size > GROUP_SIZE) flush();
-        group.push(name);
-        size += p.size;
+        const g = grads[name];
+        if (!g) continue;
+        const m = this.m.get(name) as tf.Variable;
+        const v = this.v.get(name) as tf.Variable;
+        m.assign(tf.add(tf.mul(m, k.beta1), tf.mul(g, k.beta1c)));
+        v.assign(tf.add(tf.mul(v, k.beta2), tf.mul(tf.square(g), k.beta2c)));
+        const decayed = weightDecay ? tf.mul(p, k.decay) : p;
+        const update = tf.div(tf.div(m, k.c1), tf.add(tf.sqrt(tf.div(v, k.c2)), k.eps));
+        p.assign(tf.sub(decayed, tf.mul(update, k.lr)));
       }
-      flush();
     });
-  }
-
-  private updateGroup(names: string[], grads: Record<string, tf.Tensor>, k: Record<'beta1' | 'beta1c' | 'beta2' | 'beta2c' | 'decay' | 'c1' | 'c2' | 'eps' | 'lr', tf.Scalar>): void {
-    const params = names.map((n) => this.params.get(n) as tf.Variable);
-    const ms = names.map((n) => this.m.get(n) as tf.Variable);
-    const vs = names.map((n) => this.v.get(n) as tf.Variable);
-    const flat = (ts: tf.Tensor[]): tf.Tensor => (ts.length === 1 ? tf.reshape(ts[0], [-1]) : tf.concat(ts.map((t) => tf.reshape(t, [-1]))));
-    const g = flat(names.map((n) => grads[n]));
-    const m = tf.add(tf.mul(flat(ms), k.beta1), tf.mul(g, k.beta1c));
-    const v = tf.add(tf.mul(flat(vs), k.beta2), tf.mul(tf.square(g), k.beta2c));
-    const p = flat(params);
-    const decayed = this.opts.weightDecay ? tf.mul(p, k.decay) : p;
-    const update = tf.div(tf.div(m, k.c1), tf.add(tf.sqrt(tf.div(v, k.c2)), k.eps));
-    const next = tf.sub(decayed, tf.mul(update, k.lr));
-    const sizes = params.map((t) => t.size);
-    const unflat = (t: tf.Tensor, targets: tf.Variable[]): void => {
-      const pieces = targets.length === 1 ? [t] : tf.split(t, sizes);
-      targets.forEach((target, i) => target.assign(tf.reshape(pieces[i], target.shape)));
-    };
-    unflat(m, ms);
-    unflat(v, vs);
-    unflat(next, params);
   }
 
   dispose(): void {
