@@ -336,6 +336,7 @@ describe('matMul forward and gradients (the wasm BatchMatMul wrapper), wasm vs c
   const cases: Array<{ a: number[]; b: number[]; ta: boolean; tb: boolean }> = [
     { a: [5, 7], b: [7, 6], ta: false, tb: false },
     { a: [7, 5], b: [7, 6], ta: true, tb: false },
+    { a: [9, 8], b: [9, 3], ta: true, tb: false }, // b the narrower: computed as (bᵀ a)ᵀ
     { a: [5, 7], b: [6, 7], ta: false, tb: true },
     { a: [7, 5], b: [6, 7], ta: true, tb: true },
     { a: [3, 4, 5], b: [3, 5, 6], ta: false, tb: false },
