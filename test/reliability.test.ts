@@ -222,6 +222,18 @@ describe('atomic files and finite gradients', () => {
       assert.equal(gradsAreFinite([...finite, t]), false, String(bad));
       t.dispose();
     }
-    tf.dispose(finite);
+    // past the 4M-element group bound: a bad value in the first group, the last, or a gradient alone
+    const big = [tf.zeros([3_000_000]), tf.zeros([3_000_000]), tf.zeros([5_000_000])];
+    const start = tf.memory().numTensors;
+    assert.equal(gradsAreFinite(big), true);
+    for (const [i, at] of [[0, 5], [1, 2_999_999], [2, 4_000_000]]) {
+      const values = new Float32Array(big[i].size);
+      values[at] = Infinity;
+      const bad = tf.tensor1d(values);
+      assert.equal(gradsAreFinite(big.map((g, j) => (j === i ? bad : g))), false, `Infinity in gradient ${i}`);
+      bad.dispose();
+    }
+    assert.equal(tf.memory().numTensors, start, 'leaked tensors');
+    tf.dispose([...finite, ...big]);
   });
 });

@@ -336,6 +336,7 @@ describe('matMul forward and gradients (the wasm BatchMatMul wrapper), wasm vs c
   const cases: Array<{ a: number[]; b: number[]; ta: boolean; tb: boolean }> = [
     { a: [5, 7], b: [7, 6], ta: false, tb: false },
     { a: [7, 5], b: [7, 6], ta: true, tb: false },
+    { a: [9, 8], b: [9, 3], ta: true, tb: false }, // b the narrower: computed as (bᵀ a)ᵀ
     { a: [5, 7], b: [6, 7], ta: false, tb: true },
     { a: [7, 5], b: [6, 7], ta: true, tb: true },
     { a: [3, 4, 5], b: [3, 5, 6], ta: false, tb: false },
@@ -362,6 +363,58 @@ describe('matMul forward and gradients (the wasm BatchMatMul wrapper), wasm vs c
         assertClose(wasm[0], cpu[0], 'da');
         assertClose(wasm[1], cpu[1], 'db');
       }
+    });
+  }
+});
+
+describe('Sum, Tile and Reverse (replaced on wasm), wasm vs cpu', () => {
+  const sums: Array<{ shape: number[]; axis: number[]; keepDims: boolean }> = [
+    { shape: [300, 7], axis: [0], keepDims: false },
+    { shape: [8, 128, 128, 2], axis: [0, 1, 2], keepDims: false }, // an average-pool window of 131,072 rows
+    { shape: [4, 5, 6, 3], axis: [0, 1, 2], keepDims: true },
+    { shape: [4, 5, 6, 3], axis: [1, 0], keepDims: false }, // unsorted leading axes
+    { shape: [4, 5, 6], axis: [1], keepDims: false }, // not leading: the stock kernel
+    { shape: [4, 5, 6], axis: [0, 1, 2], keepDims: false },
+  ];
+  for (const c of sums) {
+    test(`sum of [${c.shape}] over [${c.axis}]${c.keepDims ? ', keepDims' : ''}`, async () => {
+      const inputs = [randn(c.shape)];
+      const f = (x: tf.Tensor) => [tf.sum(x, c.axis, c.keepDims)];
+      const [wasm] = await run('wasm', inputs, f);
+      const [cpu] = await run('cpu', inputs, f);
+      const shapeOn = async (b: Backend) => {
+        await tf.setBackend(b);
+        return tf.tidy(() => tf.sum(tf.zeros(c.shape), c.axis, c.keepDims).shape);
+      };
+      assert.deepEqual(await shapeOn('wasm'), await shapeOn('cpu'));
+      assertClose(wasm, cpu, 'sum');
+    });
+  }
+
+  test('tile: broadcast of size-1 axes, and a general tile (stock)', async () => {
+    const f = (x: tf.Tensor, y: tf.Tensor) => [tf.tile(x, [2, 3, 4, 1]), tf.tile(y, [2, 1, 3])];
+    const inputs = [randn([1, 1, 1, 5]), randn([2, 3, 4])];
+    const wasm = await run('wasm', inputs, f);
+    const cpu = await run('cpu', inputs, f);
+    assert.deepEqual(wasm[0], cpu[0]); // a copy: exact
+    assert.deepEqual(wasm[1], cpu[1]);
+  });
+
+  const reverses: Array<{ shape: number[]; dims: number[] }> = [
+    { shape: [2, 5, 7, 3], dims: [2] },
+    { shape: [2, 5, 7, 3], dims: [1, 2] },
+    { shape: [3, 4, 100], dims: [0] }, // long runs
+    { shape: [3, 4, 5], dims: [2] }, // runs of one element
+    { shape: [9], dims: [0] },
+  ];
+  for (const c of reverses) {
+    test(`reverse [${c.shape}] on [${c.dims}]`, async () => {
+      const inputs = [randn(c.shape)];
+      const f = (x: tf.Tensor) => tf.tidy(() => [tf.reverse(x, c.dims), tf.cast(tf.reverse(tf.cast(tf.mul(x, 100), 'int32'), c.dims), 'float32')]);
+      const wasm = await run('wasm', inputs, f);
+      const cpu = await run('cpu', inputs, f);
+      assert.deepEqual(wasm[0], cpu[0]);
+      assert.deepEqual(wasm[1], cpu[1]);
     });
   }
 });

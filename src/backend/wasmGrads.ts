@@ -32,9 +32,10 @@ export const WASM_MISSING_KERNELS: readonly string[] = [
  * every tensor it saves for the backward pass (thousands a training step: time, and twice the memory);
  * Slice because wasm's copies its whole input out of the heap first (readSync) on every call, so
  * its cost grows with the input, not the slice (7 ms for 5,000 floats of a 1.7M-float vector), and
- * SplitV, which does that once per piece.
+ * SplitV, which does that once per piece; Sum over leading axes (it transposes first), broadcasting
+ * Tile and Reverse, 10-60x slower than their replacements.
  */
-export const WASM_REPLACED_KERNELS: readonly string[] = ['Conv2DBackpropInput', 'BatchMatMul', 'Identity', 'Slice', 'SplitV'];
+export const WASM_REPLACED_KERNELS: readonly string[] = ['Conv2DBackpropInput', 'BatchMatMul', 'Identity', 'Slice', 'SplitV', 'Sum', 'Tile', 'Reverse'];
 /** Every kernel registerWasmGradKernels() registers for the wasm backend. */
 export const WASM_GRAD_KERNELS: readonly string[] = [...WASM_MISSING_KERNELS, ...WASM_REPLACED_KERNELS];
 /**
@@ -81,13 +82,11 @@ function spreadAxis(x: tf.Tensor, axis: number, step: number): tf.Tensor {
   return tf.slice(spread, merged.map(() => 0), size);
 }
 
-/** Reverses both spatial axes of a [kh, kw, a, b] filter (gather over taps: wasm's Reverse is slow). */
+/** Reverses both spatial axes of a [kh, kw, a, b] filter (the kit's Reverse: whole a*b runs copied). */
 function flipTaps(f: tf.Tensor4D): tf.Tensor4D {
-  const [kh, kw, a, b] = f.shape;
-  const taps = kh * kw;
-  if (taps === 1) return f;
-  const reversed = tf.tensor1d(Array.from({ length: taps }, (_, t) => taps - 1 - t), 'int32');
-  return tf.reshape(tf.gather(tf.reshape(f, [taps, a * b]), reversed), [kh, kw, a, b]);
+  const [kh, kw] = f.shape;
+  if (kh * kw === 1) return f;
+  return tf.reverse(f, [0, 1]);
 }
 
 /** The [n, oh, ow, c] window of x (already padded) that filter tap (i, j) reads. */
@@ -564,6 +563,105 @@ function splitVConfig(stock: tf.KernelConfig): tf.KernelConfig {
   };
 }
 
+/**
+ * Sum over leading axes (bias and LayerNorm-scale gradients: [N, C] -> [C]) as N times an average
+ * pool over the N rows (XNNPACK, one pass), where wasm's Sum transposes the input first (~10x
+ * slower); a ones-vector matmul would be no better, XNNPACK packing x as its weights. Other sums: stock.
+ */
+function sumConfig(stock: tf.KernelConfig): tf.KernelConfig {
+  return {
+    kernelName: 'Sum',
+    backendName: 'wasm',
+    setupFunc: stock.setupFunc,
+    disposeFunc: stock.disposeFunc,
+    kernelFunc: (args) => {
+      const x = args.inputs.x;
+      if (x === undefined || x.dtype !== 'float32') return stock.kernelFunc(args);
+      const { axis, keepDims } = attrsOf<tf.SumAttrs>(args.attrs);
+      const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+      const lead = axes.length;
+      const rows = x.shape.slice(0, lead).reduce((p, d) => p * d, 1);
+      if (lead === 0 || lead === x.shape.length || rows === 1 || !axes.every((a, i) => a === i)) return stock.kernelFunc(args);
+      return runOps('Sum', args.inputs, ({ x: t }) => {
+        const rest = t.shape.slice(lead);
+        const cols = rest.reduce((p, d) => p * d, 1);
+        const mean = tf.avgPool(tf.reshape(t, [1, rows, 1, cols]) as tf.Tensor4D, [rows, 1], 1, 'valid');
+        return tf.reshape(tf.mul(mean, rows), keepDims ? [...axes.map(() => 1), ...rest] : rest);
+      });
+    },
+  };
+}
+
+/**
+ * Tile that only repeats size-1 axes (a broadcast: BatchNorm's gradient tiles its [1, 1, 1, C]
+ * statistics) as x * ones: wasm's Tile costs ~60 ns an element, a broadcasting multiply ~1.
+ */
+function tileConfig(stock: tf.KernelConfig): tf.KernelConfig {
+  return {
+    kernelName: 'Tile',
+    backendName: 'wasm',
+    setupFunc: stock.setupFunc,
+    disposeFunc: stock.disposeFunc,
+    kernelFunc: (args) => {
+      const x = args.inputs.x;
+      const { reps } = attrsOf<tf.TileAttrs>(args.attrs);
+      if (x === undefined || x.dtype !== 'float32' || !reps.every((r, i) => r === 1 || x.shape[i] === 1)) return stock.kernelFunc(args);
+      return runOps('Tile', args.inputs, ({ x: t }) => tf.mul(t, tf.fill(t.shape.map((d, i) => d * reps[i]), 1)));
+    },
+  };
+}
+
+/**
+ * Reverse (the training step's horizontal flip) as runs copied on the heap: wasm's costs ~30 ns an
+ * element, this ~1. The axes after the last reversed one form each run, copied whole.
+ */
+function reverseConfig(stock: tf.KernelConfig): tf.KernelConfig {
+  return {
+    kernelName: 'Reverse',
+    backendName: 'wasm',
+    setupFunc: stock.setupFunc,
+    disposeFunc: stock.disposeFunc,
+    kernelFunc: (args) => {
+      const x = args.inputs.x;
+      if (x === undefined || x.dtype === 'string' || x.shape.length === 0) return stock.kernelFunc(args);
+      const { dims } = attrsOf<tf.ReverseAttrs>(args.attrs);
+      const flip = new Set(tf.util.parseAxisParam(dims, x.shape));
+      const backend = args.backend as unknown as WasmHeapBackend;
+      const out = backend.makeOutput([...x.shape], x.dtype);
+      if (x.shape.some((d) => d === 0)) return out;
+      reverseRuns(backend.typedArrayFromHeap(x), x.shape, flip, backend.typedArrayFromHeap(out));
+      return out;
+    },
+  };
+}
+
+function reverseRuns(src: Float32Array | Int32Array | Uint8Array, shape: number[], flip: Set<number>, dst: Float32Array | Int32Array | Uint8Array): void {
+  const rank = shape.length;
+  let last = rank - 1;
+  while (last >= 0 && !flip.has(last)) last--;
+  if (last < 0) {
+    dst.set(src);
+    return;
+  }
+  const run = shape.slice(last + 1).reduce((p, d) => p * d, 1);
+  const strides = new Array<number>(last + 1).fill(run);
+  for (let a = last - 1; a >= 0; a--) strides[a] = strides[a + 1] * shape[a + 1];
+  // an odometer over the axes before `last`; along `last` (reversed) a tight loop of runs
+  const index = new Array<number>(last).fill(0);
+  const count = shape.slice(0, last).reduce((p, d) => p * d, 1);
+  const len = shape[last];
+  for (let n = 0, out = 0; n < count; n++) {
+    let base = 0;
+    for (let a = 0; a < last; a++) base += (flip.has(a) ? shape[a] - 1 - index[a] : index[a]) * strides[a];
+    for (let i = len - 1; i >= 0; i--, out += run) {
+      const offset = base + i * run;
+      if (run >= SHORT_RUN) dst.set(src.subarray(offset, offset + run), out);
+      else for (let e = 0; e < run; e++) dst[out + e] = src[offset + e];
+    }
+    for (let a = last - 1; a >= 0 && ++index[a] === shape[a]; a--) index[a] = 0;
+  }
+}
+
 type MatMulPlan = 'stock' | 'transpose' | 'fold' | 'loop' | 'depthwise';
 
 /** How to run a BatchMatMul so that XNNPACK does it: the wasm kernel is fast only for plain 2-D. */
@@ -586,6 +684,13 @@ function planMatMul(a: number[], b: number[], transposeA: boolean, transposeB: b
 function matMul2d(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
   const a2 = tf.reshape(a, a.shape.slice(-2));
   const b2 = tf.reshape(b, b.shape.slice(-2));
+  // (aᵀ b)ᵀ = bᵀ a: for a weight gradient xᵀ dy, transpose the narrower of x and dy (wasm's transpose
+  // slows with the row length: ~3 ns an element at 16 columns, ~7 at 128), and bᵀ aᵀ = (a b)ᵀ.
+  const [, colsA] = a2.shape as [number, number];
+  const [, colsB] = b2.shape as [number, number];
+  if (transposeA && (transposeB || colsB < colsA)) {
+    return tf.transpose(tf.matMul(transposeB ? b2 : tf.transpose(b2), a2));
+  }
   return tf.matMul(transposeA ? tf.transpose(a2) : a2, transposeB ? tf.transpose(b2) : b2);
 }
 
@@ -710,6 +815,9 @@ export function registerWasmGradKernels(): void {
     identityConfig(stockKernel('Identity')),
     sliceConfig(stockKernel('Slice')),
     splitVConfig(stockKernel('SplitV')),
+    sumConfig(stockKernel('Sum')),
+    tileConfig(stockKernel('Tile')),
+    reverseConfig(stockKernel('Reverse')),
   ];
   for (const config of configs) {
     // registerKernel warns and keeps going on a duplicate; unregister first to replace quietly.

@@ -119,6 +119,21 @@ export class Dgiqa {
     return tf.tidy(() => this.forward(rgb, depth).scores);
   }
 
+  /**
+   * How many dropout seeds one training forward draws from ctx.rng: 2 per Swin block with a drop-path
+   * rate (attention and MLP branches), 1 per TCB with a dropout rate, 3 per Depth-CAR block (attention
+   * weights, attention output, MLP output). Stacked lanes start the second lane this far ahead.
+   */
+  dropoutDraws(): number {
+    let draws = 0;
+    for (const backbone of [this.backbone, this.depthBackbone]) {
+      for (const stage of backbone?.stages ?? []) for (const block of stage.blocks) if (block.dropRate > 0) draws += 2;
+    }
+    for (const tcb of [...this.tcbs, ...this.tcbsDepth]) if (tcb.dropRate > 0) draws += 1;
+    for (const block of this.depthCar ? [this.depthCar.cross, this.depthCar.refine] : []) if (block.dropRate > 0) draws += 3;
+    return draws;
+  }
+
   /** BatchNorm layers, by name, for committing training-time running-statistic updates. */
   batchNorms(): Map<string, BatchNorm2d> {
     const all = [...this.tcbs, ...this.tcbsDepth].map((t) => t.norm).concat([this.dilatedStack.bn1, this.dilatedStack.bn2]);

@@ -18,6 +18,12 @@ export interface Ctx {
   /** seeds for dropout masks, so a training run is reproducible */
   rng: Rng;
   bnUpdates: BnUpdate[];
+  /**
+   * Set when the batch is several independent batches stacked on axis 0 ("lanes", e.g. a training
+   * batch and its flip run as one): lane i's dropout masks come from lanes[i] and BatchNorm's
+   * statistics are per lane, so each lane computes what it would have computed alone.
+   */
+  lanes?: Rng[];
 }
 
 export function evalCtx(): Ctx {
@@ -56,13 +62,45 @@ export class LayerNorm {
     this.bias = store.add({ name: `${name}.bias`, shape: [dim], layout: 'plain', trainable: true, init: { kind: 'zeros' } });
   }
   apply(x: tf.Tensor): tf.Tensor {
-    const axis = x.rank - 1;
-    // tf.moments' arithmetic, with x - mean computed once (moments computes it for the variance too)
-    const centred = tf.sub(x, tf.mean(x, axis, true));
-    const variance = tf.mean(tf.square(centred), axis, true);
-    return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, LN_EPS))), this.weight), this.bias);
+    return layerNorm(x, this.weight, this.bias);
   }
 }
+
+/** LayerNorm over the last axis: (x - mean) / sqrt(var + eps) * weight + bias. */
+export function layerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor): tf.Tensor {
+  return layerNormOp(x, weight, bias);
+}
+
+/**
+ * The closed-form backward: ~12 kernels where tfjs's chain through
+ * mean, rsqrt and the broadcasts takes ~30, two of them `ones` of x's size filled in JavaScript.
+ */
+const layerNormOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const [x, weight, bias] = args as [tf.Tensor, tf.Tensor, tf.Tensor];
+  const save = args[3] as tf.GradSaveFunc;
+  const axis = x.rank - 1;
+  // tf.moments' arithmetic, with x - mean computed once (moments computes it for the variance too)
+  const [value, normed, rstd] = tf.tidy(() => {
+    const centred = tf.sub(x, tf.mean(x, axis, true));
+    const r = tf.rsqrt(tf.add(tf.mean(tf.square(centred), axis, true), LN_EPS));
+    const n = tf.mul(centred, r);
+    return [tf.add(tf.mul(n, weight), bias), n, r];
+  });
+  save([normed, rstd]);
+  return {
+    value,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+      const [n, r] = saved;
+      const c = n.shape[axis];
+      const g = tf.mul(dy, weight);
+      // dx = r (g - mean(g) - n mean(g n)): the normalisation's Jacobian applied to g
+      const dx = tf.mul(tf.sub(tf.sub(g, tf.mean(g, axis, true)), tf.mul(n, tf.mean(tf.mul(g, n), axis, true))), r);
+      const dWeight = tf.sum(tf.reshape(tf.mul(dy, n), [-1, c]), 0);
+      const dBias = tf.sum(tf.reshape(dy, [-1, c]), 0);
+      return [dx, dWeight, dBias];
+    },
+  };
+});
 
 export class Conv2d {
   readonly weight: tf.Variable;
@@ -104,6 +142,7 @@ export class BatchNorm2d {
   apply(x: tf.Tensor4D, ctx: Ctx): tf.Tensor4D {
     let mean: tf.Tensor = this.runningMean;
     let variance: tf.Tensor = this.runningVar;
+    if (ctx.training && ctx.lanes && ctx.lanes.length > 1) return this.applyLanes(x, ctx, ctx.lanes.length);
     if (ctx.training) {
       const m = tf.moments(x, [0, 1, 2]);
       mean = m.mean;
@@ -115,6 +154,22 @@ export class BatchNorm2d {
     }
     return tf.batchNorm(x, mean, variance, this.bias, this.weight, BN_EPS) as tf.Tensor4D;
   }
+  /** Training mode on stacked lanes: each lane normalised with its own batch statistics. */
+  private applyLanes(x: tf.Tensor4D, ctx: Ctx, lanes: number): tf.Tensor4D {
+    const c = x.shape[3];
+    const n = x.size / c / lanes;
+    const xl = tf.reshape(x, [lanes, n, c]);
+    const m = tf.moments(xl, [1], true); // [lanes, 1, C]
+    const unbiased = tf.mul(m.variance, n / Math.max(n - 1, 1));
+    for (let i = 0; i < lanes; i++) {
+      const lane = (t: tf.Tensor): tf.Tensor => tf.keep(tf.reshape(tf.slice(t, [i, 0, 0], [1, 1, c]), [c]));
+      ctx.bnUpdates.push({ name: this.name, mean: lane(m.mean), variance: lane(unbiased) });
+    }
+    // spelled out: tfjs's batchNorm gradient fails for statistics of rank > 1
+    const y = tf.add(tf.mul(tf.mul(tf.sub(xl, m.mean), tf.rsqrt(tf.add(m.variance, BN_EPS))), this.weight), this.bias);
+    return tf.reshape(y, x.shape);
+  }
+
   /** Fold one training batch's statistics into the running ones; in forward order, as PyTorch does. */
   commit(update: BnUpdate): void {
     tf.tidy(() => {
@@ -126,12 +181,40 @@ export class BatchNorm2d {
 
 /** Exact GELU (erf form), as nn.GELU() and timm's Swin MLP. */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
+  return geluOp(x);
 }
+
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/**
+ * gelu'(x) = Phi(x) + x phi(x) in one expression, reusing the forward's erf: tfjs's chain through
+ * erf's gradient takes about twice the kernels.
+ */
+const geluOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const x = args[0] as tf.Tensor;
+  const save = args[1] as tf.GradSaveFunc;
+  const [value, erf1] = tf.tidy(() => {
+    const e = tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1); // 1 + erf(x / sqrt 2) = 2 Phi(x)
+    return [tf.mul(tf.mul(x, 0.5), e), e];
+  });
+  save([x, erf1]);
+  return {
+    value,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor => {
+      const [xs, e] = saved;
+      // exp(z) = s / (1 - s), s = sigmoid(z), z <= 0: wasm's Exp is scalar libm (~7 ns an element),
+      // its Sigmoid XNNPACK's (~1 ns); within 3 float32 ulps of exp(z), 0 where exp(z) underflows
+      const s = tf.sigmoid(tf.mul(tf.square(xs), -0.5));
+      const xPhi = tf.mul(tf.mul(xs, tf.div(s, tf.sub(1, s))), INV_SQRT_2PI);
+      return tf.mul(dy, tf.add(tf.mul(e, 0.5), xPhi));
+    },
+  };
+});
 
 /** Dropout in training only; noiseShape [B,1,1,C] gives Dropout2d (whole channels). */
 export function dropout(x: tf.Tensor, rate: number, ctx: Ctx, noiseShape?: number[]): tf.Tensor {
   if (!ctx.training || rate === 0) return x;
+  if (ctx.lanes && ctx.lanes.length > 1) return laneDropout(x, rate, ctx.lanes, noiseShape ?? x.shape);
   return tf.dropout(x, rate, noiseShape, ctx.rng.seed());
 }
 
@@ -139,5 +222,14 @@ export function dropout(x: tf.Tensor, rate: number, ctx: Ctx, noiseShape?: numbe
 export function dropPath(x: tf.Tensor, rate: number, ctx: Ctx): tf.Tensor {
   if (!ctx.training || rate === 0) return x;
   const shape = [x.shape[0], ...x.shape.slice(1).map(() => 1)];
+  if (ctx.lanes && ctx.lanes.length > 1) return laneDropout(x, rate, ctx.lanes, shape);
   return tf.dropout(x, rate, shape, ctx.rng.seed());
+}
+
+/** tf.dropout's mask (its arithmetic), one per lane from the lane's own seed, stacked on axis 0. */
+function laneDropout(x: tf.Tensor, rate: number, lanes: Rng[], noiseShape: number[]): tf.Tensor {
+  const laneShape = [noiseShape[0] / lanes.length, ...noiseShape.slice(1)];
+  const keep = 1 - rate;
+  const masks = lanes.map((r) => tf.div(tf.floor(tf.add(tf.randomUniform(laneShape, 0, 1, 'float32', r.seed()), keep)), keep));
+  return tf.mul(x, tf.concat(masks, 0));
 }

@@ -36,16 +36,21 @@ export class AdamW {
     const c1 = 1 - beta1 ** this.t;
     const c2 = 1 - beta2 ** this.t;
     tf.tidy(() => {
+      // the step's scalars made once, not per parameter (each is a tensor upload)
+      const k = {
+        beta1: tf.scalar(beta1), beta1c: tf.scalar(1 - beta1), beta2: tf.scalar(beta2), beta2c: tf.scalar(1 - beta2),
+        decay: tf.scalar(1 - lr * weightDecay), c1: tf.scalar(c1), c2: tf.scalar(c2), eps: tf.scalar(eps), lr: tf.scalar(lr),
+      };
       for (const [name, p] of this.params) {
         const g = grads[name];
         if (!g) continue;
         const m = this.m.get(name) as tf.Variable;
         const v = this.v.get(name) as tf.Variable;
-        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
-        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
-        const decayed = weightDecay ? tf.mul(p, 1 - lr * weightDecay) : p;
-        const update = tf.div(tf.div(m, c1), tf.add(tf.sqrt(tf.div(v, c2)), eps));
-        p.assign(tf.sub(decayed, tf.mul(update, lr)));
+        m.assign(tf.add(tf.mul(m, k.beta1), tf.mul(g, k.beta1c)));
+        v.assign(tf.add(tf.mul(v, k.beta2), tf.mul(tf.square(g), k.beta2c)));
+        const decayed = weightDecay ? tf.mul(p, k.decay) : p;
+        const update = tf.div(tf.div(m, k.c1), tf.add(tf.sqrt(tf.div(v, k.c2)), k.eps));
+        p.assign(tf.sub(decayed, tf.mul(update, k.lr)));
       }
     });
   }

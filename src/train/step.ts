@@ -24,10 +24,33 @@ export interface StepResult {
   gradsFinite: boolean;
 }
 
+/** Most gradient elements gradsAreFinite checks as one flat vector (bounds the temporary copy). */
+const FINITE_GROUP_SIZE = 1 << 22;
+
 /** True when every gradient is finite: x * 0 is 0 for finite x and NaN otherwise, and cannot overflow. */
 export function gradsAreFinite(grads: tf.Tensor[]): boolean {
   if (grads.length === 0) return true;
-  return tf.tidy(() => tf.addN(grads.map((g) => tf.sum(tf.mul(g, 0)))).dataSync()[0] === 0);
+  return tf.tidy(() => {
+    // gradients concatenated in groups: a few kernels, not two per gradient (hundreds)
+    const zero = tf.scalar(0);
+    const sums: tf.Tensor[] = [];
+    let group: tf.Tensor[] = [];
+    let size = 0;
+    const flush = (): void => {
+      if (group.length === 0) return;
+      const flat = group.length === 1 ? tf.reshape(group[0], [-1]) : tf.concat(group.map((g) => tf.reshape(g, [-1])));
+      sums.push(tf.sum(tf.mul(flat, zero)));
+      group = [];
+      size = 0;
+    };
+    for (const g of grads) {
+      if (size > 0 && size + g.size > FINITE_GROUP_SIZE) flush();
+      group.push(g);
+      size += g.size;
+    }
+    flush();
+    return (sums.length === 1 ? sums[0] : tf.addN(sums)).dataSync()[0] === 0;
+  });
 }
 
 /** Horizontal flip of NHWC maps. */
@@ -43,12 +66,38 @@ export function lossTerms(model: Dgiqa, batch: Batch, lambda: number, ctx: Ctx):
     const mse = tf.losses.meanSquaredError(batch.labels, fr) as tf.Scalar;
     return { loss: mse, mse, consistency: tf.scalar(0) };
   }
-  const scores = model.forward(batch.rgb, batch.depth, ctx).scores;
+  if (lambda === 0) {
+    const mse = tf.losses.meanSquaredError(batch.labels, model.forward(batch.rgb, batch.depth, ctx).scores) as tf.Scalar;
+    return { loss: mse, mse, consistency: tf.scalar(0) };
+  }
+  const [scores, flipped] = withFlipped(model, batch.rgb, batch.depth, ctx);
   const mse = tf.losses.meanSquaredError(batch.labels, scores) as tf.Scalar;
-  if (lambda === 0) return { loss: mse, mse, consistency: tf.scalar(0) };
-  const flipped = model.forward(hflip(batch.rgb), batch.depth ? hflip(batch.depth) : undefined, ctx).scores;
   const consistency = tf.losses.meanSquaredError(scores, flipped) as tf.Scalar;
   return { loss: tf.add(mse, tf.mul(consistency, lambda)) as tf.Scalar, mse, consistency };
+}
+
+/**
+ * Scores of a batch and of its flip. In training they run as one forward of the two stacked as lanes
+ * (half the kernel calls: the demo model's step is dominated by per-kernel costs), with the dropout
+ * masks, BatchNorm statistics and updates that two forwards in a row would have had.
+ */
+function withFlipped(model: Dgiqa, rgb: tf.Tensor4D, depth: tf.Tensor4D | undefined, ctx: Ctx): [tf.Tensor1D, tf.Tensor1D] {
+  if (!ctx.training || (ctx.lanes && ctx.lanes.length > 1)) {
+    const scores = model.forward(rgb, depth, ctx).scores;
+    return [scores, model.forward(hflip(rgb), depth ? hflip(depth) : undefined, ctx).scores];
+  }
+  const draws = model.dropoutDraws();
+  const second = ctx.rng.ahead(draws); // where the flipped forward's draws would have started
+  const secondStart = ctx.rng.ahead(draws);
+  const end = ctx.rng.ahead(2 * draws);
+  const stack = (x: tf.Tensor4D): tf.Tensor4D => tf.concat([x, hflip(x)], 0);
+  const both = model.forward(stack(rgb), depth ? stack(depth) : undefined, { ...ctx, lanes: [ctx.rng, second] }).scores;
+  if (!ctx.rng.sameState(secondStart) || !second.sameState(end)) {
+    throw new Error(`lossTerms: the model drew a different number of dropout seeds than Dgiqa.dropoutDraws() says (${draws})`);
+  }
+  for (let i = 0; i < draws; i++) ctx.rng.nextU32(); // leave ctx.rng where two forwards would have
+  const b = rgb.shape[0];
+  return [tf.slice(both, [0], [b]), tf.slice(both, [b], [b])];
 }
 
 /** Compute gradients, update with AdamW at `lr`, commit BatchNorm statistics. Leaks nothing. */

@@ -27,6 +27,8 @@ export function deriveSeed(seed: number, ...parts: (string | number)[]): number 
   return h >>> 0;
 }
 
+const STATE_STEP = 0x6d2b79f5;
+
 export class Rng {
   private state: number;
 
@@ -35,9 +37,21 @@ export class Rng {
     this.state = seed >>> 0;
   }
 
+  /** A copy of this generator `draws` 32-bit draws ahead (mulberry32's state advances by a constant). */
+  ahead(draws: number): Rng {
+    const r = new Rng(0);
+    r.state = (this.state + Math.imul(STATE_STEP, draws)) >>> 0;
+    return r;
+  }
+
+  /** True when both generators will produce the same numbers from here on. */
+  sameState(other: Rng): boolean {
+    return this.state === other.state;
+  }
+
   /** Unsigned 32-bit integer (mulberry32 step). */
   nextU32(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    this.state = (this.state + STATE_STEP) >>> 0;
     let t = this.state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
