@@ -152,6 +152,27 @@ describe('ONNX export: encoding and errors', () => {
     assert.deepEqual(Array.from(nested), [0x1a, 0x03, 0x08, 0x96, 0x01]);
   });
 
+  it('is refused in a worker thread with a reason (the binding would abort the process), and auto picks tfjs there', async () => {
+    const session = new URL('../src/onnx/session.js', import.meta.url).href;
+    const predict = new URL('../src/eval/predict.js', import.meta.url).href;
+    const code = `const { parentPort } = require('node:worker_threads');
+      (async () => {
+        const { OnnxDgiqa } = await import(${JSON.stringify(session)});
+        const { resolveEngine } = await import(${JSON.stringify(predict)});
+        let refused = '';
+        try { await OnnxDgiqa.fromBytes(new Uint8Array(0), { imgSize: 8, useDepth: false }); } catch (e) { refused = e.message; }
+        parentPort.postMessage({ refused, auto: await resolveEngine('auto') });
+      })();`;
+    const { Worker } = await import('node:worker_threads');
+    const reply = await new Promise<{ refused: string; auto: string }>((resolve, reject) => {
+      const w = new Worker(code, { eval: true });
+      w.once('message', (m: { refused: string; auto: string }) => void w.terminate().then(() => resolve(m)));
+      w.once('error', reject);
+    });
+    assert.match(reply.refused, /^ONNX Runtime runs on the main thread only/);
+    assert.equal(reply.auto, 'tfjs');
+  });
+
   it('the file records the config, and inputs of the wrong size are refused with one line', async () => {
     const model = new Dgiqa(configFrom('demo'), 3);
     const { bytes } = exportOnnx(model);

@@ -1,7 +1,7 @@
 // `--engine auto|onnx|tfjs` of the scoring commands (score, eval): which engine runs the forward.
 import type { BackendInfo } from '../backend/index.js';
+import { resolveEngine } from '../eval/index.js';
 import type { Engine } from '../eval/index.js';
-import { loadOnnxRuntime } from '../onnx/index.js';
 
 export const ENGINE_USAGE = `--engine  onnx: ONNX Runtime on the kit's export of the checkpoint (all cores; several times the
             wasm backend's speed at the paper size); tfjs: TensorFlow.js on the kit's backend;
@@ -10,15 +10,8 @@ export const ENGINE_USAGE = `--engine  onnx: ONNX Runtime on the kit's export of
 /** The engine a flag asks for; auto: a GPU runs tfjs faster than ONNX Runtime's CPU build, a CPU the reverse. */
 export async function chooseEngine(flag: string, backend: BackendInfo, log: (line: string) => void): Promise<Engine> {
   if (flag !== 'auto' && flag !== 'onnx' && flag !== 'tfjs') throw new Error(`--engine must be auto, onnx or tfjs, got "${flag}"`);
-  if (flag !== 'auto') return flag;
-  if (backend.gpu) return 'tfjs';
-  try {
-    await loadOnnxRuntime();
-    return 'onnx';
-  } catch (err) {
-    log(`${err instanceof Error ? err.message : String(err)}: scoring on TensorFlow.js`);
-    return 'tfjs';
-  }
+  if (flag === 'auto' && backend.gpu) return 'tfjs';
+  return resolveEngine(flag, (why) => log(`${why}: scoring on TensorFlow.js`));
 }
 
 /** What a scoring command prints about its engine. */

@@ -4,6 +4,7 @@
 // the command with one line naming the file; with --skip-bad, bad inputs are left out and listed in
 // bad-inputs.json in the command's output folder, with a one-line summary on stderr.
 import { parseArgs } from 'node:util';
+import { availableParallelism } from 'node:os';
 import { initBackend } from '../backend/index.js';
 import { applySplit } from '../data/splits.js';
 import { computeMetrics, predictRecords } from '../eval/index.js';
@@ -81,7 +82,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   const items = values.all ? b.items : applySplit(b.items, (await splitsFor(profile, b, Math.max(profile.splits, intArg(values.split, 'split', 0) + 1)))[intArg(values.split, 'split', 0)]).test;
   const crops = intArg(values.crops, 'crops', profile.evalCrops);
   const seed = intArg(values.seed, 'seed', 0);
-  const p = await predictRecords(model, items, { crops, seed, evalShortSide: Math.round((profile.evalShortSide * model.config.imgSize) / profile.cropSize), engine });
+  const p = await predictRecords(model, items, { crops, seed, evalShortSide: Math.round((profile.evalShortSide * model.config.imgSize) / profile.cropSize), engine, threads: availableParallelism() });
   model.dispose();
   print({ dataset: b.id, images: items.length, crops, seed, engine, ...computeMetrics(p.scores, items.map((i) => i.score01)), seconds: p.seconds });
   return 0;

@@ -4,6 +4,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { availableParallelism } from 'node:os';
 import { initBackend } from '../backend/index.js';
 import { configFrom } from '../model/index.js';
 import { predictRecords } from '../eval/index.js';
@@ -56,7 +57,6 @@ export async function scoreCommand(args: string[]): Promise<number> {
   if (values.depth && (values['depth-model'] !== undefined || values.offline)) throw new Error('--depth gives the maps; --depth-model and --offline are for making them, drop one or the other');
   if (values.depth && images.length > 1 && !statSync(values.depth).isDirectory()) throw new Error(`--depth ${values.depth}: one depth file for ${images.length} images; give a folder of depth maps named like the images`);
 
-  if (!['auto', 'onnx', 'tfjs'].includes(values.engine)) throw new Error(`--engine must be auto, onnx or tfjs, got "${values.engine}"`);
   const info = await initBackend();
   const engine = await chooseEngine(values.engine, info, (l) => process.stderr.write(l + '\n'));
   process.stderr.write(engineLine(engine, info) + '\n');
@@ -77,7 +77,7 @@ export async function scoreCommand(args: string[]): Promise<number> {
   try {
     const records = images.map((image, i) => ({ image, depth: depths[i] }));
     const evalShortSide = Math.round((EVAL_SHORT_SIDE * model.config.imgSize) / 224);
-    const p = await predictRecords(model, records, { crops, seed, evalShortSide, workers: 0, engine });
+    const p = await predictRecords(model, records, { crops, seed, evalShortSide, workers: 0, engine, threads: availableParallelism() });
     images.forEach((image, i) => process.stdout.write(JSON.stringify({ image, score: p.scores[i], crops, depth: depths[i], engine }) + '\n'));
   } finally {
     model.dispose();

@@ -2,5 +2,5 @@ export * from './metrics.js';
 export * from './density.js';
 export { parseCsv, readCsv, stringColumn, numericColumn } from './csv.js';
 export type { CsvTable } from './csv.js';
-export { predictRecords } from './predict.js';
+export { predictRecords, resolveEngine } from './predict.js';
 export type { Engine, PredictOptions, Predictions } from './predict.js';

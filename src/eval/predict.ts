@@ -1,13 +1,41 @@
 // Multi-crop scoring (the official inference protocol): each image's smaller side resized to 384,
 // N random 224 crops from a seed, the model's scores averaged over the crops.
+import { isMainThread } from 'node:worker_threads';
 import { tf } from '../backend/index.js';
 import type { Dgiqa } from '../model/index.js';
 import { Prefetcher } from '../data/pipeline/index.js';
 import type { Batch, DecodePool, SampleRecord } from '../data/pipeline/index.js';
-import { OnnxDgiqa } from '../onnx/index.js';
+import { OnnxDgiqa, loadOnnxRuntime } from '../onnx/index.js';
 
 /** What runs the forward: TensorFlow.js on the kit's backend, or ONNX Runtime on the kit's export of the model. */
 export type Engine = 'tfjs' | 'onnx';
+
+/**
+ * The engine for `auto`: tfjs on the GPU backend (faster than ONNX Runtime's CPU build) and in
+ * worker threads, else ONNX Runtime (several times the wasm backend's speed), else tfjs where ONNX
+ * Runtime cannot load.
+ * DGIQA_ENGINE=auto|onnx|tfjs sets what `auto` means for every evaluation of a run.
+ */
+export async function resolveEngine(requested: Engine | 'auto' = 'auto', onFallback?: (why: string) => void): Promise<Engine> {
+  const wanted = requested === 'auto' ? engineFromEnvironment() : requested;
+  if (wanted !== 'auto') return wanted;
+  // ONNX Runtime's Node binding aborts the process when a worker thread uses it (OnnxDgiqa)
+  if (tf.getBackend() === 'tensorflow' || !isMainThread) return 'tfjs';
+  try {
+    await loadOnnxRuntime();
+    return 'onnx';
+  } catch (err) {
+    onFallback?.(err instanceof Error ? err.message : String(err));
+    return 'tfjs';
+  }
+}
+
+function engineFromEnvironment(): Engine | 'auto' {
+  const v = process.env.DGIQA_ENGINE;
+  if (v === undefined || v === '' || v === 'auto') return 'auto';
+  if (v === 'onnx' || v === 'tfjs') return v;
+  throw new Error(`DGIQA_ENGINE must be auto, onnx or tfjs, got "${v}"`);
+}
 
 export interface PredictOptions {
   /** crops per image (official README: 20) */
@@ -20,8 +48,13 @@ export interface PredictOptions {
   imagesPerBatch?: number;
   workers?: number;
   pool?: DecodePool;
-  /** default tfjs; onnx exports the model's current weights once per call */
-  engine?: Engine;
+  /** default auto (resolveEngine); onnx exports the model's current weights once per call */
+  engine?: Engine | 'auto';
+  /**
+   * ONNX Runtime threads (default 1: the experiments evaluate beside trainings running one per core,
+   * and one thread keeps their results independent of where they ran); the CLI gives all cores
+   */
+  threads?: number;
   /** called after each batch with the number of images scored */
   onProgress?: (done: number) => void;
 }
@@ -29,6 +62,7 @@ export interface PredictOptions {
 export interface Predictions {
   /** mean score of each record's crops, in the records' order */
   scores: number[];
+  engine: Engine;
   crops: number;
   seed: number;
   seconds: number;
@@ -37,6 +71,9 @@ export interface Predictions {
 export async function predictRecords(model: Dgiqa, records: readonly SampleRecord[], o: PredictOptions): Promise<Predictions> {
   const t0 = performance.now();
   const scores = new Array<number>(records.length).fill(NaN);
+  // the engine first: a model that cannot be exported leaves no loader (and its workers) behind
+  const engine = await resolveEngine(o.engine);
+  const onnx = engine === 'onnx' ? await OnnxDgiqa.fromModel(model, { threads: o.threads ?? 1 }) : undefined;
   const loader = new Prefetcher(records, {
     mode: 'eval',
     size: model.config.imgSize,
@@ -47,7 +84,6 @@ export async function predictRecords(model: Dgiqa, records: readonly SampleRecor
     ...(o.pool ? { pool: o.pool } : o.workers !== undefined ? { workers: o.workers } : {}),
     allowMissingDepth: !model.config.useDepth,
   });
-  const onnx = o.engine === 'onnx' ? await OnnxDgiqa.fromModel(model) : undefined;
   try {
     let done = 0;
     for await (const b of loader) {
@@ -59,7 +95,7 @@ export async function predictRecords(model: Dgiqa, records: readonly SampleRecor
   } finally {
     await onnx?.dispose();
   }
-  return { scores, crops: o.crops, seed: o.seed, seconds: (performance.now() - t0) / 1000 };
+  return { scores, engine, crops: o.crops, seed: o.seed, seconds: (performance.now() - t0) / 1000 };
 }
 
 /** each image's mean crop score, in float32 as the tfjs path computes it */

@@ -8,7 +8,7 @@ import type { HostBatch } from '../train/index.js';
 import { DecodePool, Prefetcher, defaultWorkers } from '../data/pipeline/index.js';
 import { epochSkipOptions } from '../data/check/index.js';
 import { computeMetrics, metricsByGroup, predictRecords } from '../eval/index.js';
-import type { Metrics } from '../eval/index.js';
+import type { Engine, Metrics } from '../eval/index.js';
 import { loadModel } from '../weights/index.js';
 import { seedFor } from '../util/rng.js';
 import type { BenchItem } from './datasets.js';
@@ -45,6 +45,8 @@ export interface RunResult {
   pretrained: boolean;
   trainSeconds: number;
   evalSeconds: number;
+  /** what scored the test images: tfjs in a training (any thread), else resolveEngine in src/eval/predict.ts */
+  evalEngine?: Engine;
   evalCrops: number;
   evalSeed: number;
   modelConfig: Record<string, unknown>;
@@ -72,7 +74,9 @@ export async function trainAndTest(spec: RunSpec): Promise<RunResult> {
       new Prefetcher(spec.train, { mode: 'train', batchSize: config.batchSize, seed: seedFor(seed, epoch), size: p.cropSize, pool, ...epochSkipOptions(spec.dir) });
     const { model } = await fit({ runDir: join(spec.dir, 'run'), config, batches, imagesPerEpoch: spec.train.length, resume: spec.resume ?? true, meta: { label: spec.label, data: spec.data, trainImages: spec.train.length } });
     const trainSeconds = (performance.now() - t0) / 1000;
-    const result = await testModel(model, spec, pool);
+    // tfjs, wherever the training ran: a worker thread cannot use ONNX Runtime, and one engine keeps
+    // a training's result the same in a worker and on the main thread
+    const result = await testModel(model, spec, pool, spec.profile.evalCrops, 'tfjs');
     model.dispose();
     noteProgress(`${spec.label}: test SROCC ${result.metrics.srocc.toFixed(3)}, PLCC ${result.metrics.plcc.toFixed(3)} (${spec.test.length} images; trained in ${Math.round(trainSeconds)} s)`);
     return await writeResult(resultFile, 'run', p, spec.data, { ...result, trainSeconds, pretrained: config.pretrained !== '', trainConfig: { ...config } });
@@ -82,9 +86,9 @@ export async function trainAndTest(spec: RunSpec): Promise<RunResult> {
 }
 
 /** Score test items with a trained model and compute the metrics. */
-export async function testModel(model: Dgiqa, spec: Pick<RunSpec, 'profile' | 'test' | 'label'>, pool?: DecodePool, crops = spec.profile.evalCrops): Promise<Omit<RunResult, 'trainSeconds' | 'pretrained' | 'trainConfig'>> {
+export async function testModel(model: Dgiqa, spec: Pick<RunSpec, 'profile' | 'test' | 'label'>, pool?: DecodePool, crops = spec.profile.evalCrops, engine: Engine | 'auto' = 'auto'): Promise<Omit<RunResult, 'trainSeconds' | 'pretrained' | 'trainConfig'>> {
   const evalSeed = 0;
-  const pred = await predictRecords(model, spec.test, { crops, seed: evalSeed, evalShortSide: spec.profile.evalShortSide, imagesPerBatch: Math.max(1, Math.floor(32 / crops)), ...(pool ? { pool } : {}) });
+  const pred = await predictRecords(model, spec.test, { crops, seed: evalSeed, evalShortSide: spec.profile.evalShortSide, imagesPerBatch: Math.max(1, Math.floor(32 / crops)), ...(pool ? { pool } : {}), engine });
   const mos = spec.test.map((t) => t.score01);
   const metrics = computeMetrics(pred.scores, mos);
   const typed = spec.test.every((t) => t.distortion !== undefined);
@@ -97,6 +101,7 @@ export async function testModel(model: Dgiqa, spec: Pick<RunSpec, 'profile' | 't
     predictions: spec.test.map((t, i) => ({ image: t.relImage, pred: pred.scores[i], mos: t.score01, ...(t.distortion ? { distortion: t.distortion } : {}) })),
     params: model.numParams(),
     evalSeconds: pred.seconds,
+    evalEngine: pred.engine,
     evalCrops: crops,
     evalSeed,
     modelConfig: { ...model.config },

@@ -2,6 +2,7 @@
 // a thread per core), fed by the kit's own export. TensorFlow.js's wasm backend runs one thread per
 // process and 128-bit SIMD; for the paper-size forward ONNX Runtime is the faster engine on a CPU.
 import { availableParallelism } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { Dgiqa, DgiqaConfig } from '../model/index.js';
 import { exportOnnx } from './export.js';
@@ -43,6 +44,9 @@ export class OnnxDgiqa {
 
   /** Load an exported graph (`dgiqa export`), with the config it was exported from. */
   static async fromBytes(bytes: Uint8Array, config: DgiqaConfig, o: OnnxOptions = {}): Promise<OnnxDgiqa> {
+    // onnxruntime-node 1.21 is not safe in worker threads: two of them using it abort the process
+    // ("Entering the V8 API without proper locking"), so it is refused there with a reason
+    if (!isMainThread) throw new Error('ONNX Runtime runs on the main thread only (its Node binding aborts the process when worker threads use it); use the TensorFlow.js engine in workers');
     const threads = o.threads ?? availableParallelism();
     if (!Number.isInteger(threads) || threads < 1) throw new Error(`ONNX Runtime threads must be a positive integer, got ${threads}`);
     const ort = await loadOnnxRuntime();
