@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { tf, initBackend } from '../src/backend/index.js';
-import { Dgiqa, configFrom } from '../src/model/index.js';
+import { Dgiqa, configFrom, torchShape } from '../src/model/index.js';
 import type { DgiqaConfig } from '../src/model/index.js';
 import { loadModel, loadIntoModel, readSafetensors, saveModel } from '../src/weights/index.js';
 import type { RawTensor } from '../src/weights/index.js';
@@ -37,8 +37,7 @@ function spreadModel(config: DgiqaConfig): Dgiqa {
   const model = new Dgiqa(config, 7);
   const tensors = new Map<string, RawTensor>();
   for (const [name, spec] of model.store.specs) {
-    const shape = spec.layout === 'conv' ? [spec.shape[3], spec.shape[2], spec.shape[0], spec.shape[1]] : spec.layout === 'linear' ? [spec.shape[1], spec.shape[0]] : spec.shape;
-    tensors.set(name, formulaTensor(name, shape));
+    tensors.set(name, formulaTensor(name, torchShape(spec)));
   }
   loadIntoModel(model, tensors, 'formula weights');
   return model;

@@ -7,10 +7,9 @@ export const ENGINE_USAGE = `--engine  onnx: ONNX Runtime on the kit's export of
             wasm backend's speed at the paper size); tfjs: TensorFlow.js on the kit's backend;
             auto (default): tfjs on a GPU, onnx otherwise (tfjs where ONNX Runtime cannot load)`;
 
-/** The engine a flag asks for; auto: a GPU runs tfjs faster than ONNX Runtime's CPU build, a CPU the reverse. */
-export async function chooseEngine(flag: string, backend: BackendInfo, log: (line: string) => void): Promise<Engine> {
+/** The engine a flag asks for (auto: resolveEngine's choice, with the reason for a fallback logged). */
+export async function chooseEngine(flag: string, log: (line: string) => void): Promise<Engine> {
   if (flag !== 'auto' && flag !== 'onnx' && flag !== 'tfjs') throw new Error(`--engine must be auto, onnx or tfjs, got "${flag}"`);
-  if (flag === 'auto' && backend.gpu) return 'tfjs';
   return resolveEngine(flag, (why) => log(`${why}: scoring on TensorFlow.js`));
 }
 

@@ -25,7 +25,7 @@ async function start(profileName: string | undefined, skipBad: boolean, engineFl
   if (skipBad) setSkipBad(true);
   const profile = profileFrom(profileName);
   const info = await initBackend();
-  const engine = engineFlag === undefined ? 'tfjs' : await chooseEngine(engineFlag, info, (l) => process.stderr.write(l + '\n'));
+  const engine = engineFlag === undefined ? 'tfjs' : await chooseEngine(engineFlag, (l) => process.stderr.write(l + '\n'));
   process.stderr.write(`${engineFlag === undefined ? info.message : engineLine(engine, info)}\nprofile: ${profile.name}\n`);
   return { profile, engine };
 }

@@ -9,6 +9,7 @@ import { delimiter, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KIT_ROOT, paths } from '../experiments/paths.js';
 import { profileFrom } from '../experiments/profiles.js';
+import type { Profile } from '../experiments/profiles.js';
 import { CHROMIUM_HINT, findChromium } from '../plots/index.js';
 import { COURSE_OUTPUTS, NOTEBOOKS, formatSeconds, missingOutputs, writeReport } from '../report/index.js';
 import type { NotebookRun } from '../report/index.js';
@@ -267,7 +268,7 @@ export function progressRelay(file: string, running: () => string, show: (line: 
 }
 
 /** The course's trainings before the notebooks (src/experiments/course.ts). A failure is logged and left to the notebook that needs the training, which reports it at its cell. */
-async function trainFirst(profile: ReturnType<typeof profileFrom>, env: NodeJS.ProcessEnv): Promise<TrainingsRun> {
+async function trainFirst(profile: Profile, env: NodeJS.ProcessEnv): Promise<TrainingsRun> {
   const backend = await initBackend();
   log(`[0] trainings: every training of the course first (${backend.message})`);
   // the library's progress notes go where the notebooks' go, relayed the same way

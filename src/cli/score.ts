@@ -58,7 +58,7 @@ export async function scoreCommand(args: string[]): Promise<number> {
   if (values.depth && images.length > 1 && !statSync(values.depth).isDirectory()) throw new Error(`--depth ${values.depth}: one depth file for ${images.length} images; give a folder of depth maps named like the images`);
 
   const info = await initBackend();
-  const engine = await chooseEngine(values.engine, info, (l) => process.stderr.write(l + '\n'));
+  const engine = await chooseEngine(values.engine, (l) => process.stderr.write(l + '\n'));
   process.stderr.write(engineLine(engine, info) + '\n');
   // Depth: given, or from the configured provider (which says at once when none is available).
   let depths: string[];

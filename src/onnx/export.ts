@@ -18,6 +18,7 @@ type Tcb = Dgiqa['tcbs'][number];
 type Conv = Tcb['conv1'];
 type BatchNorm = Tcb['norm'];
 type AttentionBlock = NonNullable<Dgiqa['depthCar']>['cross'];
+type Attention = AttentionBlock['attn'];
 type LayerNorm = Block['norm1'];
 
 const LN_EPS = 1e-5; // as src/model/layers.ts
@@ -201,25 +202,26 @@ class Exporter {
 
   // --- Depth-CAR (src/model/depthCar.ts), [B, L, C] -----------------------------------------
 
-  private heads(x: string, weight: Variable, bias: Variable, part: number, heads: number, l: number): string {
+  /** one of the packed in-projection's parts (q, k, v), split into heads; w, b: the packed values, read once per block */
+  private heads(x: string, m: Attention, w: Float32Array, b: Float32Array, part: number, l: number): string {
     const g = this.g;
-    const c = weight.shape[0];
-    const w = values(weight);
-    const b = values(bias);
+    const c = m.inProj.shape[0];
     const wPart = new Float32Array(c * c);
     for (let i = 0; i < c; i++) wPart.set(w.subarray(i * 3 * c + part * c, i * 3 * c + (part + 1) * c), i * c);
     const which = 'qkv'[part];
-    const y = g.add(g.matMul(x, g.weight(`${param(weight)}[${which}]`, wPart, [c, c])), g.weight(`${param(bias)}[${which}]`, b.slice(part * c, (part + 1) * c), [c]));
-    return g.transpose(g.reshape(y, [-1, l, heads, c / heads]), [0, 2, 1, 3]);
+    const y = g.add(g.matMul(x, g.weight(`${param(m.inProj)}[${which}]`, wPart, [c, c])), g.weight(`${param(m.inBias)}[${which}]`, b.slice(part * c, (part + 1) * c), [c]));
+    return g.transpose(g.reshape(y, [-1, l, m.heads, c / m.heads]), [0, 2, 1, 3]);
   }
 
   attentionBlock(query: string, keyValue: string, a: AttentionBlock, l: number, c: number): string {
     const g = this.g;
     const m = a.attn;
     const hd = c / m.heads;
-    const q = g.mul(this.heads(query, m.inProj, m.inBias, 0, m.heads, l), g.scalar(hd ** -0.5));
-    const k = this.heads(keyValue, m.inProj, m.inBias, 1, m.heads, l);
-    const v = this.heads(keyValue, m.inProj, m.inBias, 2, m.heads, l);
+    const w = values(m.inProj);
+    const b = values(m.inBias);
+    const q = g.mul(this.heads(query, m, w, b, 0, l), g.scalar(hd ** -0.5));
+    const k = this.heads(keyValue, m, w, b, 1, l);
+    const v = this.heads(keyValue, m, w, b, 2, l);
     const weights = g.softmax(g.matMul(q, g.transpose(k, [0, 1, 3, 2])));
     const attended = this.linear(g.reshape(g.transpose(g.matMul(weights, v), [0, 2, 1, 3]), [-1, l, c]), m.out);
     const x = this.layerNorm(g.add(query, attended), a.norm1);
