@@ -9,6 +9,7 @@ import { synthCommand } from './synth.js';
 import { depthCommand } from './depth.js';
 import { scoreCommand } from './score.js';
 import { exportCommand } from './export.js';
+import { pretrainCommand } from './pretrain.js';
 import { crossCommand, evalCommand, protocolCommand, trainCommand } from './experiments.js';
 
 type Command = (args: string[]) => Promise<number>;
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   eval: { run: evalCommand, help: 'multi-crop metrics of a checkpoint on a dataset' },
   protocol: { run: protocolCommand, help: 'the 10-split protocol (Table 2): mean, median, std of SROCC and PLCC' },
   cross: { run: crossCommand, help: 'cross-dataset tests (Table 3): train on all of one set, test on another' },
+  pretrain: { run: pretrainCommand, help: 'self-supervised depth pretraining of the demo Swin backbone on renders disjoint from the benchmark (resumable)' },
   synth: { run: synthCommand, help: 'generate the embedded synthetic benchmark (with true depth)' },
   depth: { run: depthCommand, help: 'precompute depth maps for a dataset (resumable)' },
   forward: { run: forwardCommand, help: 'run a checkpoint on a safetensors input batch (parity check of a port)' },

@@ -1,0 +1,168 @@
+// The pretext data: clean renders of the synthetic scene families with their exact depth, on seeds
+// disjoint from the benchmark's, cut into random crops whose target is the depth on the backbone's
+// stage-3 grid (per cell the mean of log depth, standardised per crop: monocular depth has no scale).
+// Host-side only (typed arrays, no tensors): the loop turns batches into tensors.
+import { normalizeValue } from '../data/pipeline/index.js';
+import { makeScene, renderScene, type SynthFamily } from '../data/synth/index.js';
+import { Rng, deriveSeed } from '../util/rng.js';
+
+/** One rendered scene as the benchmark would store it: 8-bit RGB, plus log of the z-depth in metres. */
+export interface PretrainScene {
+  family: SynthFamily;
+  /** index within its family */
+  index: number;
+  seed: number;
+  size: number;
+  /** interleaved RGB, 0..255, rounded as the benchmark's PNGs are */
+  rgb: Uint8Array;
+  /** natural log of the depth, one value per pixel */
+  logDepth: Float32Array;
+}
+
+/** A training or evaluation window: top-left corner in the scene, and a horizontal flip. */
+export interface Crop {
+  scene: number;
+  x: number;
+  y: number;
+  flip: boolean;
+}
+
+/** A batch on the host: normalised NHWC RGB and the standardised cell targets, [count, grid * grid]. */
+export interface HostBatch {
+  count: number;
+  cropSize: number;
+  grid: number;
+  rgb: Float32Array;
+  target: Float32Array;
+}
+
+/**
+ * Smallest per-crop spread of log depth divided by when standardising (1 % in depth): a crop of one
+ * flat wall would otherwise turn rounding noise into unit-variance targets.
+ */
+const STD_FLOOR = 0.01;
+
+/** Scene i of the pretraining set: families alternate (A, B, A, ...), so any prefix mixes both. */
+export function sceneSlot(i: number): { family: SynthFamily; index: number } {
+  return { family: i % 2 === 0 ? 'A' : 'B', index: Math.floor(i / 2) };
+}
+
+/**
+ * The seed of a pretraining scene. The benchmark's scenes use deriveSeed(2505, family, 'scene', i)
+ * (src/data/synth/sceneWork.ts); the label 'pretrain' first makes a different stream for every base seed,
+ * the benchmark's included, so the two sets share no scene (test/pretrain.test.ts compares renders).
+ */
+export function pretrainSceneSeed(seed: number, family: SynthFamily, index: number): number {
+  return deriveSeed(seed, 'pretrain', family, index);
+}
+
+/** Renders one pretraining scene at `size` x `size`. */
+export function renderPretrainScene(seed: number, i: number, size: number): PretrainScene {
+  const { family, index } = sceneSlot(i);
+  const sceneSeed = pretrainSceneSeed(seed, family, index);
+  const { image, depth } = renderScene(makeScene(family, sceneSeed), size, size);
+  const rgb = new Uint8Array(image.data.length);
+  for (let k = 0; k < rgb.length; k++) {
+    const v = Math.round((image.data[k] as number) * 255);
+    rgb[k] = v < 0 ? 0 : v > 255 ? 255 : v;
+  }
+  const logDepth = new Float32Array(depth.length);
+  for (let k = 0; k < depth.length; k++) logDepth[k] = Math.log(depth[k] as number);
+  return { family, index, seed: sceneSeed, size, rgb, logDepth };
+}
+
+/** Renders scenes 0..count-1; `onScene` hears of each one done (the renders take about 0.2 s each). */
+export function renderPretrainScenes(seed: number, count: number, size: number, onScene?: (done: number) => void): PretrainScene[] {
+  const scenes: PretrainScene[] = [];
+  for (let i = 0; i < count; i++) {
+    scenes.push(renderPretrainScene(seed, i, size));
+    onScene?.(i + 1);
+  }
+  return scenes;
+}
+
+/**
+ * An epoch's training crops: the scenes in a shuffled order, each with a uniform window and a
+ * fair-coin flip, all from (seed, epoch) alone, so a resumed run draws what the first one would have.
+ */
+export function epochCrops(sceneIds: readonly number[], size: number, cropSize: number, seed: number, epoch: number): Crop[] {
+  const rng = new Rng(deriveSeed(seed, 'pretrain-crops', epoch));
+  const order = rng.shuffle([...sceneIds]);
+  return order.map((scene) => ({ scene, x: rng.int(size - cropSize + 1), y: rng.int(size - cropSize + 1), flip: rng.next() < 0.5 }));
+}
+
+/** Held-out windows: the centre of each scene, unflipped (the same every epoch). */
+export function centreCrops(sceneIds: readonly number[], size: number, cropSize: number): Crop[] {
+  const at = Math.floor((size - cropSize) / 2);
+  return sceneIds.map((scene) => ({ scene, x: at, y: at, flip: false }));
+}
+
+/**
+ * Cuts, flips and normalises the crops (ImageNet mean and std on the 8-bit values, the data pipeline's
+ * normalizeValue, so the features meet the inputs the quality model will give them) and computes
+ * their targets on a grid x grid of cells.
+ */
+export function makeBatch(scenes: readonly PretrainScene[], crops: readonly Crop[], cropSize: number, grid: number): HostBatch {
+  if (cropSize % grid !== 0) throw new Error(`pretrain: crop ${cropSize} px does not split into ${grid}x${grid} cells`);
+  const count = crops.length;
+  const rgb = new Float32Array(count * cropSize * cropSize * 3);
+  const target = new Float32Array(count * grid * grid);
+  const cell = cropSize / grid;
+  const sums = new Float64Array(grid * grid);
+  crops.forEach((crop, b) => {
+    const s = scenes[crop.scene];
+    if (!s) throw new Error(`pretrain: crop of scene ${crop.scene}, which was not rendered`);
+    if (crop.x < 0 || crop.y < 0 || crop.x + cropSize > s.size || crop.y + cropSize > s.size) throw new Error(`pretrain: crop at (${crop.x}, ${crop.y}) leaves the ${s.size} px scene ${crop.scene}`);
+    sums.fill(0);
+    for (let r = 0; r < cropSize; r++) {
+      const row = (crop.y + r) * s.size;
+      for (let c = 0; c < cropSize; c++) {
+        // the flip mirrors image and depth alike: output column c reads source column cropSize-1-c
+        const src = row + crop.x + (crop.flip ? cropSize - 1 - c : c);
+        const o = ((b * cropSize + r) * cropSize + c) * 3;
+        rgb[o] = normalizeValue(s.rgb[src * 3] as number, 0);
+        rgb[o + 1] = normalizeValue(s.rgb[src * 3 + 1] as number, 1);
+        rgb[o + 2] = normalizeValue(s.rgb[src * 3 + 2] as number, 2);
+        sums[Math.floor(r / cell) * grid + Math.floor(c / cell)] += s.logDepth[src] as number;
+      }
+    }
+    standardise(sums, cell * cell, target.subarray(b * grid * grid, (b + 1) * grid * grid));
+  });
+  return { count, cropSize, grid, rgb, target };
+}
+
+/** Cell means from cell sums, then minus their mean, over their standard deviation (floored). */
+function standardise(sums: Float64Array, perCell: number, out: Float32Array): void {
+  const n = sums.length;
+  let mean = 0;
+  for (let k = 0; k < n; k++) mean += (sums[k] as number) / perCell;
+  mean /= n;
+  let variance = 0;
+  for (let k = 0; k < n; k++) variance += ((sums[k] as number) / perCell - mean) ** 2;
+  const std = Math.max(STD_FLOOR, Math.sqrt(variance / n));
+  for (let k = 0; k < n; k++) out[k] = ((sums[k] as number) / perCell - mean) / std;
+}
+
+/** Pearson correlation of two equally long vectors; 0 when either is constant. */
+export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = a.length;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i] as number;
+    mb += b[i] as number;
+  }
+  ma /= n;
+  mb /= n;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < n; i++) {
+    const da = (a[i] as number) - ma;
+    const db = (b[i] as number) - mb;
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
+  }
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
+}

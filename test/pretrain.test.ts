@@ -1,0 +1,189 @@
+// `dgiqa pretrain` on a tiny set (6 scenes at 128 px, 2 epochs of one step): the timm-layout file
+// loads into both backbones of the demo model unchanged, a killed run resumes to the same bytes, the
+// pretext loss falls on one fixed batch, nothing leaks, the scenes are not the benchmark's, and bad
+// flags are a one-line error with exit 1.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { tf } from '../src/backend/tf.js';
+import { initBackend } from '../src/backend/select.js';
+import { Dgiqa, configFrom } from '../src/model/index.js';
+import { AdamW } from '../src/train/index.js';
+import { SYNTH_DEFAULT_SEED, makeScene, renderScene } from '../src/data/synth/index.js';
+import { deriveSeed } from '../src/util/rng.js';
+import { loadPretrainedBackbones, readSafetensors } from '../src/weights/index.js';
+import { parsePretrainArgs } from '../src/cli/pretrain.js';
+import {
+  DepthPretrainModel, evaluateDepth, makeBatch, pretrain, pretrainSceneSeed, pretrainStep, renderPretrainScene, renderPretrainScenes,
+  resolvePretrainConfig,
+} from '../src/pretrain/index.js';
+
+const run = promisify(execFile);
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'dgiqa.js');
+// the smallest run that exercises everything: renders the size of the crop, one step per epoch
+const TINY = { scenes: 6, renderSize: 128, numEpochs: 2, warmupSteps: 1 };
+
+let scratch: string;
+before(async () => {
+  await initBackend('wasm');
+  scratch = mkdtempSync(join(tmpdir(), 'dgiqa-pretrain-'));
+});
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('pretraining run', () => {
+  test('the file loads into both backbones of the demo model, value for value; a resumed run ends with the same bytes; no leaks', async () => {
+    const config = resolvePretrainConfig(TINY);
+    const start = tf.memory().numTensors;
+    const straight = await pretrain({ config, runDir: join(scratch, 'straight'), out: join(scratch, 'straight.safetensors'), resume: false });
+    assert.equal(tf.memory().numTensors, start, 'pretrain() leaked tensors');
+    assert.equal(straight.history.length, 2);
+    for (const r of straight.history) assert.ok(Number.isFinite(r.trainLoss) && Number.isFinite(r.heldOutPearson), JSON.stringify(r));
+    const out = straight.out;
+    assert.ok(out);
+    assert.ok(out.bytes < 15e6, `${out.bytes} bytes`);
+
+    // (a) what the pretraining ended with (the run folder's last checkpoint, kit names and layouts)
+    // against what the unchanged loader puts into a fresh model, both backbones
+    const trained = (await readSafetensors(join(scratch, 'straight', 'model.e2.safetensors'))).tensors;
+    const model = new Dgiqa(configFrom('demo'));
+    try {
+      const report = await loadPretrainedBackbones(model, out.path);
+      assert.equal(report.layout, 'timm');
+      let compared = 0;
+      for (const prefix of ['backbone', 'depth_backbone']) {
+        const names = [...model.store.specs.keys()].filter((k) => k.startsWith(`${prefix}.`));
+        assert.equal(report.mapped, names.length);
+        for (const name of names) {
+          const want = trained.get(name.replace(/^depth_backbone\./, 'backbone.'));
+          assert.ok(want, `${name}: not in the pretraining checkpoint`);
+          const got = model.store.get(name);
+          assert.deepEqual(got.shape, want.shape, name);
+          assert.deepEqual(got.dataSync(), want.data, `${name} differs from the pretrained value`);
+          compared++;
+        }
+      }
+      assert.ok(compared > 50, `only ${compared} tensors compared`);
+      // not the fresh model's zeros: the loader filled them
+      assert.ok(model.store.get('backbone.layers_2.blocks.0.attn.qkv.weight').dataSync().some((v) => v !== 0));
+    } finally {
+      model.dispose();
+    }
+    const file = await readSafetensors(out.path);
+    assert.ok([...file.tensors.keys()].every((k) => k.startsWith('patch_embed.') || k.startsWith('layers.')), 'only backbone tensors, timm names');
+    assert.equal(file.metadata.epochs, '2');
+    assert.match(file.metadata.task, /depth/);
+    assert.equal(JSON.parse(file.metadata.pretrain_config).seed, 0);
+
+    // a run killed after epoch 1 and resumed writes the uninterrupted run's bytes
+    const runDir = join(scratch, 'resumed');
+    const cut = await pretrain({ config, runDir, out: join(scratch, 'resumed.safetensors'), resume: false, stopAfter: 1 });
+    assert.equal(cut.out, undefined);
+    await assert.rejects(pretrain({ config, runDir, out: join(scratch, 'x.safetensors'), resume: false }), /pass --resume/);
+    await assert.rejects(pretrain({ config: resolvePretrainConfig({ ...TINY, seed: 1 }), runDir, out: join(scratch, 'x.safetensors'), resume: true }), /other settings/);
+    const resumed = await pretrain({ config, runDir, out: join(scratch, 'resumed.safetensors'), resume: true });
+    assert.equal(resumed.out?.sha256, out.sha256);
+    assert.deepEqual(readFileSync(join(scratch, 'resumed.safetensors')), readFileSync(out.path));
+    assert.deepEqual(resumed.history.map((r) => r.trainLoss), straight.history.map((r) => r.trainLoss));
+    assert.equal(tf.memory().numTensors, start, 'leaked tensors');
+  });
+
+  test('the loss falls on one fixed batch (overfitting), without leaks', () => {
+    const scenes = renderPretrainScenes(3, 4, 128);
+    const config = { ...configFrom('demo'), dropPathRate: 0 };
+    const model = new DepthPretrainModel(config, 3);
+    const optimizer = new AdamW(model.store.trainableByName(), { weightDecay: 0 });
+    try {
+      const batch = makeBatch(scenes, scenes.map((_, scene) => ({ scene, x: 0, y: 0, flip: scene % 2 === 1 })), 128, model.grid);
+      assert.equal(model.grid, 8);
+      const start = tf.memory().numTensors;
+      const losses: number[] = [];
+      for (let step = 0; step < 10; step++) {
+        const r = pretrainStep(model, optimizer, batch, { lr: 1e-3, seed: step });
+        assert.ok(r.applied);
+        losses.push(r.loss);
+        assert.equal(tf.memory().numTensors, start, `step ${step} leaked tensors`);
+      }
+      const score = evaluateDepth(model, [batch]);
+      assert.equal(tf.memory().numTensors, start, 'evaluation leaked tensors');
+      const last = losses[losses.length - 1] as number;
+      // the head starts at zero (loss 1, the targets' variance); deterministic on a backend, so no flakiness
+      assert.ok(Math.abs((losses[0] as number) - 1) < 1e-4, `first loss ${losses[0]}`);
+      assert.ok(last < 0.5 * (losses[0] as number), `losses ${losses.map((l) => l.toFixed(3)).join(', ')}`);
+      assert.ok(score.pearson > 0.5, `correlation on the batch it fit: ${score.pearson}`);
+    } finally {
+      optimizer.dispose();
+      model.dispose();
+    }
+  });
+});
+
+describe('pretraining data', () => {
+  test('targets are standardised per crop, and a flip mirrors them', () => {
+    const [scene] = renderPretrainScenes(0, 1, 128);
+    const b = makeBatch([scene!], [{ scene: 0, x: 0, y: 0, flip: false }, { scene: 0, x: 0, y: 0, flip: true }], 128, 8);
+    const t = b.target.subarray(0, 64);
+    const mean = t.reduce((a, v) => a + v, 0) / 64;
+    const std = Math.sqrt(t.reduce((a, v) => a + (v - mean) ** 2, 0) / 64);
+    assert.ok(Math.abs(mean) < 1e-5 && Math.abs(std - 1) < 1e-4, `mean ${mean}, std ${std}`);
+    for (let r = 0; r < 8; r++) for (let c = 0; c < 8; c++) assert.ok(Math.abs(b.target[64 + r * 8 + c]! - t[r * 8 + 7 - c]!) < 1e-5);
+    // rows of a scene get farther towards the horizon: the top row is deeper than the bottom one
+    const row = (r: number): number => t.subarray(r * 8, r * 8 + 8).reduce((a, v) => a + v, 0);
+    assert.ok(row(0) > row(7));
+  });
+
+  test('the scenes are not the benchmark\'s: different seeds, different renders', () => {
+    for (const family of ['A', 'B'] as const) {
+      const benchSeed = deriveSeed(SYNTH_DEFAULT_SEED, family, 'scene', 0);
+      // the benchmark's seed base as the pretraining's seed too: still another stream
+      for (const seed of [0, SYNTH_DEFAULT_SEED]) {
+        const index = family === 'A' ? 0 : 1;
+        const ours = renderPretrainScene(seed, index, 128);
+        assert.equal(ours.family, family);
+        assert.notEqual(ours.seed, benchSeed);
+        // like with like: the pretraining scene is the renderer's output for its seed, byte for byte
+        const again = renderScene(makeScene(family, pretrainSceneSeed(seed, family, 0)), 128, 128).image.data;
+        assert.ok(ours.rgb.every((v, k) => v === Math.min(255, Math.max(0, Math.round(again[k]! * 255)))));
+        const bench = renderScene(makeScene(family, benchSeed), 128, 128).image.data;
+        let diff = 0;
+        for (let k = 0; k < bench.length; k++) diff += Math.abs(ours.rgb[k]! / 255 - bench[k]!);
+        assert.ok(diff / bench.length > 0.02, `pretraining scene 0 of family ${family} (seed ${seed}) renders like the benchmark's scene 0 (mean abs diff ${diff / bench.length})`);
+      }
+      // no seed shared with the first thousand benchmark scenes of the family
+      const bench = new Set(Array.from({ length: 1000 }, (_, i) => deriveSeed(SYNTH_DEFAULT_SEED, family, 'scene', i)));
+      for (let i = 0; i < 1000; i++) assert.ok(!bench.has(pretrainSceneSeed(0, family, i)), `pretraining scene ${i} of ${family} has a benchmark seed`);
+    }
+  });
+});
+
+describe('dgiqa pretrain flags', () => {
+  test('bad flags: a one-line error naming the flag', () => {
+    assert.deepEqual(parsePretrainArgs(['--scenes', '12', '--epochs', '3', '--seed', '7', '--resume']).overrides, { scenes: 12, numEpochs: 3, seed: 7 });
+    const cases: Array<[string[], RegExp]> = [
+      [['--bogus'], /unknown option "--bogus"/],
+      [['--scenes'], /--scenes needs a value/],
+      [['--epochs', '0'], /--epochs must be an integer >= 1/],
+      [['--scenes', '1e3'], /--scenes must be an integer/],
+      [['--seed', '-1'], /--seed needs a value|--seed must be/],
+      [['--out', '--resume'], /--out needs a value/],
+    ];
+    for (const [args, message] of cases) {
+      assert.throws(() => parsePretrainArgs(args), (err: Error) => message.test(err.message) && !err.message.includes('\n'), args.join(' '));
+    }
+  });
+
+  test('the command exits 1 with one line on stderr', async () => {
+    const err = await run(process.execPath, [BIN, 'pretrain', '--epochs', '2', '--frobnicate']).then(
+      () => assert.fail('exited 0'),
+      (e: { code: number; stderr: string; stdout: string }) => e,
+    );
+    assert.equal(err.code, 1);
+    assert.equal(err.stdout, '');
+    assert.equal(err.stderr.trimEnd().split('\n').length, 1, err.stderr);
+    assert.match(err.stderr, /^dgiqa pretrain: unknown option "--frobnicate"/);
+  });
+});
