@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../src/backend/index.js';
-import { PROFILES, type Profile, coursePlan, paths, runAblations, runCrossAll, runFullReference, runLambdaSweep, runProtocol, trainCourse } from '../src/experiments/index.js';
+import { PROFILES, type Profile, coursePlan, paths, runAblations, runCrossAll, runFullReference, runLambdaSweep, runProtocol, runScratch, trainCourse } from '../src/experiments/index.js';
 
 /** every file under the run folders (checkpoints, state, logs) with its size and modification time */
 function runFiles(root: string): Map<string, string> {
@@ -38,23 +38,25 @@ test('the course queue trains what the notebooks train, and then they train noth
     // workers look up by profile name, as in smoke)
     const profile: Profile = { ...PROFILES.smoke, splits: 1, lambdas: [1] };
     const plan = await coursePlan(profile);
-    // 1 protocol split, 4 ablation variants, 1 lambda, 1 cross-dataset model, 1 DGIQA-FR
-    assert.equal(plan.pending.length, 8);
+    // 1 protocol split (also the full model of the ablations), its from-scratch twin, 4 other ablation
+    // variants (3 of the paper's, RGB only), 1 lambda, 1 cross-dataset model, 1 DGIQA-FR
+    assert.equal(plan.pending.length, 9);
     assert.equal(plan.saved, 0);
     assert.equal(plan.pending[0]!.task.kind, 'fr', 'the largest training first');
     const done = await trainCourse(profile, 2, () => undefined);
-    assert.deepEqual([done.trained, done.saved, done.parallel], [8, 0, 2]);
+    assert.deepEqual([done.trained, done.saved, done.parallel], [9, 0, 2]);
     const before = runFiles(paths.results);
-    assert.ok(before.size >= 8 * 3, `${before.size} files in the run folders`);
+    assert.ok(before.size >= 9 * 3, `${before.size} files in the run folders`);
 
     await runProtocol(profile, 'synth-A', () => undefined);
+    await runScratch(profile);
     await runAblations(profile);
     await runLambdaSweep(profile);
     await runCrossAll(profile);
     await runFullReference(profile);
     assert.deepEqual(runFiles(paths.results), before, 'no checkpoint written, no run folder added by the experiments');
     const again = await coursePlan(profile);
-    assert.deepEqual([again.pending.length, again.saved], [0, 8]);
+    assert.deepEqual([again.pending.length, again.saved], [0, 9]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

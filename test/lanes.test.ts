@@ -52,8 +52,8 @@ before(async () => {
 });
 
 const configs: Array<[string, DgiqaConfig]> = [
-  ['demo at 64 px (every dropout on)', { ...configFrom('demo'), imgSize: 64 }],
-  ['without Depth-CAR, no drop path', { ...configFrom('demo'), imgSize: 64, depthCar: false, dropPathRate: 0 }],
+  ['demo at 64 px (every dropout on)', { ...configFrom('demo'), imgSize: 64, dropPathRate: 0.1, dropout: 0.1, tcbDropout: 0.1 }],
+  ['without Depth-CAR, no drop path', { ...configFrom('demo'), imgSize: 64, depthCar: false, dropPathRate: 0, dropout: 0.1, tcbDropout: 0.1 }],
 ];
 
 for (const backend of ['wasm', 'cpu'] as Backend[]) {

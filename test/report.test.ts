@@ -10,13 +10,23 @@ import { initBackend, tf } from '../src/backend/index.js';
 import { Dgiqa, configFrom } from '../src/model/index.js';
 import type { Environment } from '../src/util/environment.js';
 import type { DensityPanel } from '../src/experiments/analysis.js';
-import { densitySeparation } from '../src/eval/index.js';
+import { densitySeparation, meanInterval, pairedComparison } from '../src/eval/index.js';
+import type { AblationRun, LambdaRow } from '../src/experiments/index.js';
+import { lambdaFigure } from '../src/plots/index.js';
+import type { ScatterTrace } from '../src/plots/index.js';
 import {
-  COURSE_OUTPUTS, architectureWalk, curveRows, densityByDataset, densityBySubset, densityTable, formatSeconds, kitSource, missingOutputs,
-  outputFiles, readPaperTable, reportMarkdown, scanOutputs, shrinkHeat, table1, table2, table3, table4, table5, table6, tableDocument,
-  tcbSavingPct, writeCourseTable,
+  COURSE_OUTPUTS, ablationFindings, architectureWalk, curveRows, densityByDataset, densityBySubset, densityTable, depthGuidance,
+  depthGuidanceFindings, depthGuidanceTable, differenceText, formatSeconds, kitSource, lambdaFindings, missingOutputs, outputFiles,
+  readPaperTable, reportMarkdown, scanOutputs, shrinkHeat, table1, table2, table3, table4, table5, table6, tableDocument, tcbSavingPct,
+  withInterval, writeCourseTable,
 } from '../src/report/index.js';
 import type { AblationInput, CourseTable } from '../src/report/index.js';
+import {
+  lossTermRows, lossTermsFigure, protocolSplitSpec, selectionFigure, selectionRows, startFigure, startTable,
+} from '../src/report/index.js';
+import type { StartRun } from '../src/report/index.js';
+import { PROFILES, paths, protocolSpecs } from '../src/experiments/index.js';
+import type { RunResult } from '../src/experiments/index.js';
 
 const ENV: Environment = {
   node: 'v20.0.0', platform: 'linux test', cpu: 'Test CPU', cores: 2, memoryGb: 8, backend: 'wasm', gpu: false,
@@ -24,6 +34,47 @@ const ENV: Environment = {
 };
 
 const columnKeys = (t: CourseTable): string[] => t.columns.map((c) => (typeof c === 'string' ? c : c.key));
+
+/** A run of the ablation study; unset scores are `base` (NaN for the distortion groups, as on a set without types). */
+function run(split: number, scores: Partial<Omit<AblationRun, 'split'>> = {}, base = 0.5): AblationRun {
+  return { split, srocc: base, plcc: base, crossSrocc: base, crossPlcc: base, depthDependentSrocc: NaN, depthIndependentSrocc: NaN, ...scores };
+}
+
+type Switches = Pick<AblationInput, 'cfg' | 'name' | 'tcb' | 'depthCar' | 'dilation' | 'depth' | 'paperParams' | 'params'>;
+
+/** An ablation row as `runAblations` saves it: means, intervals and the comparison with `full`'s runs, from its runs. */
+function ablationRow(s: Switches, runs: AblationRun[], full?: AblationRun[]): AblationInput {
+  const col = (k: keyof AblationRun, rs = runs): number[] => rs.map((r) => r[k]);
+  const ci = (k: keyof AblationRun): [number, number] => {
+    const iv = meanInterval(col(k));
+    return [iv.lo, iv.hi];
+  };
+  return {
+    ...s,
+    srocc: meanInterval(col('srocc')).mean, plcc: meanInterval(col('plcc')).mean,
+    crossSrocc: meanInterval(col('crossSrocc')).mean, crossPlcc: meanInterval(col('crossPlcc')).mean,
+    sroccCi: ci('srocc'), plccCi: ci('plcc'), crossSroccCi: ci('crossSrocc'),
+    ...(full ? { vsFull: { srocc: pairedComparison(col('srocc'), col('srocc', full)), crossSrocc: pairedComparison(col('crossSrocc'), col('crossSrocc', full)) } } : {}),
+    runs,
+  };
+}
+
+const FULL: Switches = { cfg: 4, name: 'DGIQA full', tcb: true, depthCar: true, dilation: true, depth: true, paperParams: 102_878_829, params: 1_668_441 };
+const NO_TCB: Switches = { cfg: 3, name: 'DGIQA without TCB', tcb: false, depthCar: true, dilation: true, depth: true, paperParams: 127_554_869, params: 2_616_541 };
+const RGB_ONLY: Switches = { cfg: 5, name: 'RGB only (no depth input)', tcb: true, depthCar: false, dilation: true, depth: false, paperParams: 90_000_000, params: 1_500_000 };
+
+// Student's t with 2 degrees of freedom has closed forms: the expected numbers of 3-split tests are
+// computed from these, not from the library's @stdlib quantile and CDF.
+const T975_DF2 = (2 * 0.975 - 1) * Math.sqrt(2 / (4 * 0.975 * 0.025));
+const pDf2 = (t: number): number => 1 - Math.abs(t) / Math.sqrt(2 + t * t);
+/** Mean, 95% interval and two-sided p of 3 values, by hand. */
+function byHand3(v: number[]): { mean: number; lo: number; hi: number; p: number } {
+  const mean = (v[0]! + v[1]! + v[2]!) / 3;
+  const se = Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / 2) / Math.sqrt(3);
+  return { mean, lo: mean - T975_DF2 * se, hi: mean + T975_DF2 * se, p: pDf2(mean / se) };
+}
+const f3 = (x: number): string => x.toFixed(3);
+const s3 = (x: number): string => `${x > 0 ? '+' : ''}${x.toFixed(3)}`;
 
 async function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'dgiqa-report-'));
@@ -74,10 +125,15 @@ test('table3, table5 and table6 map dataset ids to the paper\'s names', () => {
   const kit = t3.rows.filter((r) => r.source !== 'paper');
   assert.deepEqual(kit.map((r) => [r.train, r.test, r.model]), [['KonIQ-10k', 'LIVE-C', 'DGIQA (this kit)'], ['synth-A', 'synth-B', 'DGIQA (this kit)']]);
   assert.match(String(kit[1]!.source), /synth-A -> synth-B \(not comparable/);
-  const rows: AblationInput[] = [4, 3].map((cfg) => ({ cfg, name: `v${cfg}`, tcb: cfg !== 3, depthCar: true, dilation: true, paperParams: cfg === 4 ? 80 : 100, params: 10, srocc: 0.5, plcc: 0.6, crossSrocc: 0.3, crossPlcc: 0.35 }));
+  // one split (the smoke profile): means alone, no interval, no test
+  const fullRuns = [run(0, { srocc: 0.5, plcc: 0.6, crossSrocc: 0.3, crossPlcc: 0.35 })];
+  const rows: AblationInput[] = [ablationRow({ ...FULL, name: 'v4' }, fullRuns), ablationRow({ ...NO_TCB, name: 'v3' }, [run(0, { crossSrocc: 0.2 })], fullRuns)];
   const t5 = table5('demo', 'synth-A', 'synth-B', rows);
   assert.ok(columnKeys(t5).includes('LIVE-C_srocc') && columnKeys(t5).includes('synth-B_srocc'));
-  assert.equal(t5.rows.find((r) => r.config === 'v4')!['synth-B_plcc'], 0.35);
+  assert.equal(t5.rows.find((r) => r.config === 'v4')!['synth-B_plcc'], '0.350');
+  const v3 = t5.rows.find((r) => r.config === 'v3')!;
+  assert.deepEqual([v3['synth-B_srocc'], v3.splits, v3.vs_full, v3.p_vs_full, v3.significant], ['0.200', 1, '-0.100', null, null]);
+  assert.ok(t5.notes.some((n) => /One split per variant/.test(n)), t5.notes.join(' | '));
   const t6 = table6('smoke', [{ dataset: 'synth-A', srocc: 0.9, plcc: 0.91 }, { dataset: 'synth-B', srocc: 0.8, plcc: 0.81 }]);
   const fr = t6.rows.find((r) => r.model === 'DGIQA-FR (this kit)')!;
   assert.deepEqual([fr['synth-A_srocc'], fr['synth-B_plcc']], [0.9, 0.81]);
@@ -86,17 +142,140 @@ test('table3, table5 and table6 map dataset ids to the paper\'s names', () => {
 
 test('table4: yes/no switches, parameter counts, and the TCB saving in the notes', () => {
   assert.equal(tcbSavingPct(80, 100), 20);
+  const full = [run(0, { srocc: 0.55, plcc: 0.65 }), run(1, { srocc: 0.6, plcc: 0.7 }), run(2, { srocc: 0.65, plcc: 0.75 })];
   const rows: AblationInput[] = [
-    { cfg: 3, name: 'DGIQA without TCB', tcb: false, depthCar: true, dilation: true, paperParams: 127_554_869, params: 2_616_541, srocc: 0.5, plcc: 0.6, crossSrocc: 0.2, crossPlcc: 0.3 },
-    { cfg: 4, name: 'DGIQA full', tcb: true, depthCar: true, dilation: true, paperParams: 102_878_829, params: 1_668_441, srocc: 0.55, plcc: 0.65, crossSrocc: 0.25, crossPlcc: 0.35 },
+    ablationRow(NO_TCB, [run(0, { srocc: 0.5 }), run(1, { srocc: 0.56 }), run(2, { srocc: 0.6 })], full),
+    ablationRow(FULL, full),
+    ablationRow(RGB_ONLY, full.map((r) => ({ ...r, srocc: r.srocc - 0.05 })), full),
   ];
   const t = table4('demo', 'synth-A', rows);
   const kit = t.rows.filter((r) => r.source !== 'paper');
-  assert.deepEqual(kit.map((r) => [r.cfg, r.tcb, r.depth_car, r.params, r.params_paper_size]), [[3, 'no', 'yes', 2_616_541, 127_554_869], [4, 'yes', 'yes', 1_668_441, 102_878_829]]);
+  assert.deepEqual(kit.map((r) => [r.cfg, r.tcb, r.depth_car, r.depth, r.params, r.params_paper_size]), [[3, 'no', 'yes', 'yes', 2_616_541, 127_554_869], [4, 'yes', 'yes', 'yes', 1_668_441, 102_878_829], [5, 'yes', 'no', 'no', 1_500_000, 90_000_000]]);
+  assert.equal(kit[2]!.config, 'RGB only (no depth input) (kit\'s addition, not in the paper)');
   const paperFull = t.rows.find((r) => r.source === 'paper' && r.cfg === 4)!;
   assert.equal(paperFull.params_paper_size, '103M');
   assert.equal(paperFull.config, 'DGIQA full');
+  assert.equal(paperFull.srocc, 0.891, 'the paper\'s rows stay as printed');
   assert.ok(t.notes.some((n) => n.includes('19.3%') && n.includes('23.3%')), t.notes.join(' | '));
+  assert.ok(t.notes.some((n) => /kit's addition, not a row of the paper/.test(n)));
+  // the full model: mean with its interval, 3 splits, no comparison with itself
+  const h = byHand3([0.55, 0.6, 0.65]);
+  assert.equal(kit[1]!.srocc, `0.600 [${f3(h.lo)}, ${f3(h.hi)}]`);
+  assert.deepEqual([kit[1]!.splits, kit[1]!.vs_full, kit[1]!.significant], [3, null, null]);
+  // without TCB: differences -0.05, -0.04, -0.05 (an interval below 0); RGB only: exactly -0.05 each time (no spread, no p)
+  const d = byHand3([-0.05, -0.04, -0.05]);
+  assert.equal(kit[0]!.vs_full, `${s3(d.mean)} [${s3(d.lo)}, ${s3(d.hi)}]`);
+  assert.equal(kit[0]!.p_vs_full, f3(d.p));
+  assert.equal(kit[0]!.significant, 'yes');
+  const md = tableDocument(t);
+  assert.match(md, /\| SROCC − full \[95% CI\] \| p \(paired t\) \| significant \(95%\) \|/);
+  assert.ok(md.includes(`| 3 | ${kit[0]!.vs_full} | ${f3(d.p)} | yes |`), md);
+});
+
+test('intervals print as mean [lo, hi], the mean alone without one; differences are signed', () => {
+  assert.equal(withInterval(0.812, [0.774, 0.85]), '0.812 [0.774, 0.850]');
+  assert.equal(withInterval(0.812, [NaN, NaN]), '0.812');
+  assert.equal(withInterval(NaN, [NaN, NaN]), null);
+  assert.equal(differenceText({ n: 3, meanDiff: -0.031, lo: -0.052, hi: -0.01, p: 0.01, significant: true, level: 0.95 }), '-0.031 [-0.052, -0.010]');
+  assert.equal(differenceText({ n: 3, meanDiff: 0.02, lo: -0.01, hi: 0.05, p: 0.2, significant: false, level: 0.95 }), '+0.020 [-0.010, +0.050]');
+});
+
+test('a significant difference is marked, a non-significant one is not, in the tables and the findings', () => {
+  const full = [run(0, { srocc: 0.8, crossSrocc: 0.6 }), run(1, { srocc: 0.7, crossSrocc: 0.5 }), run(2, { srocc: 0.9, crossSrocc: 0.7 })];
+  // within: the variant is about 0.1 lower on every split (small spread: significant); across: -0.1, +0.1, +0.06 (not significant)
+  const variant = [run(0, { srocc: 0.7, crossSrocc: 0.5 }), run(1, { srocc: 0.61, crossSrocc: 0.6 }), run(2, { srocc: 0.8, crossSrocc: 0.76 })];
+  const rows = [ablationRow(NO_TCB, variant, full), ablationRow(FULL, full)];
+  const t4 = table4('demo', 'synth-A', rows).rows.find((r) => r.cfg === 3 && r.source !== 'paper')!;
+  const t5 = table5('demo', 'synth-A', 'synth-B', rows).rows.find((r) => r.config === 'DGIQA without TCB' && r.source !== 'paper')!;
+  assert.equal(t4.significant, 'yes');
+  assert.equal(t5.significant, 'no');
+  const [line] = ablationFindings(rows);
+  assert.match(line!, /^DGIQA without TCB: SROCC minus the full model's -0\.097 \[.*\] \(p = [0-9.]+\): significantly lower than the full model \(95%\); across datasets \+0\.020 \[.*\] \(p = [0-9.]+\): not significant at 95%/);
+});
+
+test('ablation rows saved by an older kit get a one-line error naming the file', () => {
+  const old = { cfg: 4, name: 'DGIQA full', tcb: true, depthCar: true, dilation: true, paperParams: 1, params: 1, srocc: 0.5, plcc: 0.6, crossSrocc: 0.3, crossPlcc: 0.35 } as unknown as AblationInput;
+  assert.throws(() => table4('demo', 'synth-A', [old]), /results[\\/]demo[\\/]ablation[\\/]summary\.json: row "DGIQA full" has no depth, sroccCi, plccCi, crossSroccCi, runs \(saved by an older kit/);
+  assert.throws(() => table5('demo', 'synth-A', 'synth-B', [old]), /summary\.json: row "DGIQA full"/);
+  assert.throws(() => depthGuidanceTable('demo', 'synth-A', [old]), /summary\.json: row "DGIQA full"/);
+});
+
+test('depth guidance: full against RGB only per distortion group, paired by split, numbers by hand', () => {
+  // 3 splits; the RGB-only runs come in another order, so pairing must go by split number
+  const full = [
+    run(0, { srocc: 0.75, depthDependentSrocc: 0.8, depthIndependentSrocc: 0.6 }),
+    run(1, { srocc: 0.72, depthDependentSrocc: 0.79, depthIndependentSrocc: 0.65 }),
+    run(2, { srocc: 0.78, depthDependentSrocc: 0.81, depthIndependentSrocc: 0.7 }),
+  ];
+  const rgbOnly = [
+    run(2, { srocc: 0.7, depthDependentSrocc: 0.6, depthIndependentSrocc: 0.66 }),
+    run(0, { srocc: 0.7, depthDependentSrocc: 0.6, depthIndependentSrocc: 0.54 }),
+    run(1, { srocc: 0.71, depthDependentSrocc: 0.6, depthIndependentSrocc: 0.69 }),
+  ];
+  const rows = [ablationRow(FULL, full), ablationRow(NO_TCB, full, full), ablationRow(RGB_ONLY, rgbOnly, full)];
+  const t = depthGuidanceTable('demo', 'synth-A', rows);
+  assert.equal(t.name, 'table-depth-guidance');
+  const [dep, indep, all] = t.rows;
+  // depth-dependent: full 0.80, 0.79, 0.81; RGB only 0.60 each time; differences 0.20, 0.19, 0.21
+  const fd = byHand3([0.8, 0.79, 0.81]);
+  const dd = byHand3([0.2, 0.19, 0.21]);
+  assert.deepEqual([dep!.group, dep!.distortions, dep!.splits], ['depth-dependent', 'haze, defocus', 3]);
+  assert.equal(dep!.full, `0.800 [${f3(fd.lo)}, ${f3(fd.hi)}]`);
+  assert.equal(dep!.rgb_only, '0.600 [0.600, 0.600]');
+  assert.equal(dep!.diff, `+0.200 [${s3(dd.lo)}, ${s3(dd.hi)}]`);
+  assert.ok(dd.p < 0.001);
+  assert.deepEqual([dep!.p, dep!.significant], ['<0.001', 'yes']);
+  // the control: full 0.60, 0.65, 0.70; RGB only 0.54, 0.69, 0.66; differences 0.06, -0.04, 0.04
+  const fi = byHand3([0.6, 0.65, 0.7]);
+  const ri = byHand3([0.54, 0.69, 0.66]);
+  const di = byHand3([0.06, -0.04, 0.04]);
+  assert.equal(indep!.group, 'depth-independent (control)');
+  assert.ok(!String(indep!.distortions).includes('haze') && String(indep!.distortions).includes('jpeg'));
+  assert.ok(!String(indep!.distortions).includes('salt_pepper'), 'only the types of synth-A\'s family');
+  assert.equal(indep!.full, `0.650 [${f3(fi.lo)}, ${f3(fi.hi)}]`);
+  assert.equal(indep!.rgb_only, `0.630 [${f3(ri.lo)}, ${f3(ri.hi)}]`);
+  assert.equal(indep!.diff, `+0.020 [${s3(di.lo)}, ${s3(di.hi)}]`);
+  assert.deepEqual([indep!.p, indep!.significant], [f3(di.p), 'no']);
+  // all distortions: differences 0.05, 0.01, 0.08
+  const da = byHand3([0.05, 0.01, 0.08]);
+  assert.equal(all!.diff, `${s3(da.mean)} [${s3(da.lo)}, ${s3(da.hi)}]`);
+  assert.ok(t.rows.every((r) => String(r.source).startsWith('this run, profile demo')));
+  const groups = depthGuidance(rows, 'synth-A');
+  assert.ok(Math.abs(groups[0]!.diff!.meanDiff - 0.2) < 1e-12 && Math.abs(groups[0]!.diff!.p - dd.p) < 1e-9);
+  const lines = depthGuidanceFindings(groups);
+  assert.match(lines[0]!, /^Depth-dependent distortions \(haze, defocus\): full 0\.800 .*significantly higher than the RGB-only model/);
+  assert.match(lines[1]!, /^Depth-independent distortions, the control \(.*not significant at 95%/);
+});
+
+test('depth guidance on a set without distortion types: only the "all" row, and a note', () => {
+  const full = [run(0, { srocc: 0.7 }), run(1, { srocc: 0.8 })];
+  const rows = [ablationRow(FULL, full), ablationRow(RGB_ONLY, [run(0, { srocc: 0.6 }), run(1, { srocc: 0.75 })], full)];
+  const t = depthGuidanceTable('paper', 'koniq10k', rows);
+  assert.deepEqual(t.rows.map((r) => r.splits), [0, 0, 2]);
+  assert.deepEqual([t.rows[0]!.full, t.rows[0]!.diff, t.rows[0]!.significant], [null, null, null]);
+  assert.ok(t.notes.some((n) => /no distortion types/.test(n)));
+  assert.match(tableDocument(t), /\| depth-dependent \| haze, defocus \| 0 \| - \| - \| - \| - \| - \|/);
+  assert.throws(() => depthGuidanceTable('paper', 'koniq10k', [rows[0]!]), /no RGB-only model/);
+});
+
+test('fig11 from the lambda sweep: means with 95% error bars, the number of splits in the title', () => {
+  const sweep: LambdaRow[] = [
+    { lambda: 1, srocc: 0.8, plcc: 0.82, sroccCi: [0.75, 0.86], plccCi: [0.8, 0.85], vsDefault: pairedComparison([0.8, 0.7, 0.9], [0.82, 0.71, 0.93]), runs: [0, 1, 2].map((split) => ({ split, srocc: 0.8, plcc: 0.82 })) },
+    { lambda: 0.5, srocc: 0.82, plcc: 0.84, sroccCi: [0.8, 0.83], plccCi: [0.81, 0.9], runs: [0, 1, 2].map((split) => ({ split, srocc: 0.82, plcc: 0.84 })) },
+  ];
+  const fig = lambdaFigure(sweep, { title: 'Fig. 11' });
+  assert.equal(fig.title, 'Fig. 11 (mean of 3 splits per point; bars: 95% t intervals)');
+  const [srocc, plcc] = fig.data as ScatterTrace[];
+  assert.deepEqual(srocc!.x, [0.5, 1]);
+  assert.equal(srocc!.error_y!.type, 'data');
+  assert.deepEqual(srocc!.error_y!.array.map(f3), ['0.010', '0.060']);
+  assert.deepEqual(srocc!.error_y!.arrayminus.map(f3), ['0.020', '0.050']);
+  assert.deepEqual(plcc!.error_y!.array.map(f3), ['0.060', '0.030']);
+  // one split (smoke): no bars, and the title says so
+  const single = lambdaFigure(sweep.map((r) => ({ ...r, sroccCi: [NaN, NaN], plccCi: [NaN, NaN], runs: r.runs.slice(0, 1) })));
+  assert.equal((single.data[0] as ScatterTrace).error_y, undefined);
+  assert.match(single.title, /\(1 split per point: no interval\)$/);
+  assert.match(lambdaFindings(sweep)[0]!, /^λ = 1: SROCC 0\.800 \[0\.750, 0\.860\]; minus the default λ = 0\.5: -0\.020 \[.*\] \(p = [0-9.]+\): /);
 });
 
 test('table1: the paper\'s datasets, then this run\'s', () => {
@@ -206,6 +385,99 @@ test('curveRows keeps the step records of a training log', () => {
   assert.deepEqual(curveRows(log), [{ step: 2, epoch: 1, loss: 0.3, lr: 1e-3 }, { step: 4, epoch: 1, loss: 0.2, lr: 1e-3 }]);
 });
 
+/** A training log as trainer.fit writes it: step records with both loss terms, epoch records with validation scores. */
+function trainingLog(valSrocc: number[], lossScale = 1): Record<string, number | string>[] {
+  return valSrocc.flatMap((v, i): Record<string, number | string>[] => [
+    { kind: 'step', epoch: i + 1, step: 2 * i + 1, lr: 1e-3, loss: lossScale * (0.05 + 0.5 * 0.002), mse: lossScale * 0.05, consistency: 0.002 },
+    { kind: 'epoch', epoch: i + 1, step: 2 * i + 2, lr: 1e-3, loss: lossScale * (0.1 - 0.01 * i), images: 8, seconds: 2, imagesPerSecond: 4, valSrocc: v, valPlcc: v - 0.05 },
+  ]);
+}
+
+/** A run result with what the start comparison reads. */
+function startResult(srocc: number, curve: number[], picked: number): RunResult {
+  return {
+    label: 'synth-A split 0', metrics: { srocc, plcc: srocc + 0.02, krocc: 0.5, rmse: 0.1, plcc_logistic: srocc, n: 60 }, perDistortion: {}, predictions: [], params: 10, pretrained: true,
+    trainSeconds: 42, evalSeconds: 3, evalCrops: 2, evalSeed: 0, modelConfig: {}, trainConfig: {}, selection: { epoch: picked, valSrocc: curve[picked - 1]!, valCurve: curve, valImages: 12 },
+  };
+}
+
+test('selectionRows: one row per epoch in order, the last record of an epoch wins, NaN without validation', () => {
+  const log = trainingLog([0.4, 0.7, 0.6]);
+  const rows = selectionRows([log[3]!, ...log, { kind: 'epoch', epoch: 2, loss: 0.5, lr: 1e-4, valSrocc: 0.75, valPlcc: 0.7 }]);
+  assert.deepEqual(rows.map((r) => r.epoch), [1, 2, 3]);
+  assert.deepEqual(rows[1], { epoch: 2, loss: 0.5, lr: 1e-4, valSrocc: 0.75, valPlcc: 0.7 });
+  const bare = selectionRows([{ kind: 'epoch', epoch: 1, loss: 0.2, lr: 1e-3 }]);
+  assert.ok(Number.isNaN(bare[0]!.valSrocc) && Number.isNaN(bare[0]!.valPlcc));
+});
+
+test('selectionFigure: the validation curves and the tested epoch marked; a run without validation refused', () => {
+  const rows = selectionRows(trainingLog([0.4, 0.7, 0.6]));
+  const fig = selectionFigure(rows, 2);
+  assert.equal(fig.name, 'training-selection');
+  const traces = fig.data as ScatterTrace[];
+  assert.deepEqual(traces[0]!.y, [0.4, 0.7, 0.6]);
+  assert.deepEqual([traces[2]!.x, traces[2]!.y], [[2], [0.7]]);
+  assert.throws(() => selectionFigure(rows, 5), /epoch 5 has no validation SROCC/);
+  assert.throws(() => selectionFigure(selectionRows([{ kind: 'epoch', epoch: 1, loss: 0.2, lr: 1e-3 }]), 1), /no validation SROCC \(a run without a validation part\)/);
+  assert.throws(() => selectionFigure([], 1), /no epoch records/);
+});
+
+test('lossTermsFigure: MSE and lambda times the consistency term per step, adding up to the logged loss', () => {
+  const log = trainingLog([0.4, 0.7]);
+  assert.deepEqual(lossTermRows(log), [{ step: 1, epoch: 1, mse: 0.05, consistency: 0.002 }, { step: 3, epoch: 2, mse: 0.05, consistency: 0.002 }]);
+  const fig = lossTermsFigure(log, 0.5);
+  const [mse, consistency] = fig.data as ScatterTrace[];
+  const steps = log.filter((r) => r.kind === 'step');
+  steps.forEach((r, i) => assert.ok(Math.abs(mse!.y[i]! + consistency!.y[i]! - Number(r.loss)) < 1e-12));
+  assert.equal((fig.layout.yaxis as { type: string }).type, 'log');
+  // lambda = 0: the term is 0, which a log axis cannot show
+  assert.equal((lossTermsFigure(log, 0).layout.yaxis as { type: string }).type, 'linear');
+  assert.throws(() => lossTermsFigure([{ kind: 'step', epoch: 1, step: 1, loss: 0.1, lr: 1e-3 }], 0.5), /no step records with mse and consistency/);
+});
+
+test('startFigure and startTable: loss and validation SROCC of both starts, their test scores side by side', () => {
+  const runs: StartRun[] = [
+    { start: 'pretrained', log: trainingLog([0.6, 0.8, 0.7]), result: startResult(0.81, [0.6, 0.8, 0.7], 2) },
+    { start: 'from scratch', log: trainingLog([0.2, 0.3, 0.4], 2), result: startResult(0.42, [0.2, 0.3, 0.4], 3) },
+  ];
+  const fig = startFigure(runs);
+  const traces = fig.data as ScatterTrace[];
+  assert.equal(traces.length, 6, 'loss, validation SROCC and the tested epoch of each run');
+  assert.deepEqual(traces.map((t) => t.yaxis ?? 'y'), ['y', 'y2', 'y2', 'y', 'y2', 'y2']);
+  [0.2, 0.18, 0.16].forEach((v, i) => assert.ok(Math.abs(traces[3]!.y[i]! - v) < 1e-12, 'the second run\'s epoch losses'));
+  assert.deepEqual([traces[5]!.x, traces[5]!.y], [[3], [0.4]]);
+  assert.equal(traces[0]!.line!.color === traces[3]!.line!.color, false, 'one colour per run');
+  assert.throws(() => startFigure([]), /1 to 4 runs/);
+  const t = startTable(runs);
+  assert.deepEqual(t.rows.map((r) => [r.start, r.srocc, r.epoch, r.val_srocc]), [['pretrained', 0.81, 2, 0.8], ['from scratch', 0.42, 3, 0.4]]);
+  assert.ok(t.notes.some((n) => n.includes('no interval')));
+});
+
+test('protocolSplitSpec: split 0 of the protocol as protocolSpecs makes it, its validation part kept apart', async () => {
+  const dir = await tempDir();
+  const saved = { synth: paths.synth, results: paths.results, env: [process.env.DGIQA_SYNTH, process.env.DGIQA_RESULTS] };
+  process.env.DGIQA_SYNTH = paths.synth = join(dir, 'synth');
+  process.env.DGIQA_RESULTS = paths.results = join(dir, 'results');
+  try {
+    const profile = PROFILES.smoke;
+    const spec = await protocolSplitSpec(profile);
+    const [first] = (await protocolSpecs(profile, profile.protocol[0]!)).specs;
+    assert.deepEqual(spec, first);
+    assert.ok((spec.val ?? []).length > 0, 'a validation part');
+    const train = new Set(spec.train.map((i) => i.relImage));
+    const test = new Set(spec.test.map((i) => i.relImage));
+    assert.ok(spec.val!.every((i) => !train.has(i.relImage) && !test.has(i.relImage)), 'validation images are neither trained on nor tested');
+  } finally {
+    paths.synth = saved.synth;
+    paths.results = saved.results;
+    for (const [k, v] of [['DGIQA_SYNTH', saved.env[0]], ['DGIQA_RESULTS', saved.env[1]]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('shrinkHeat average-pools a large map and keeps a small one', () => {
   const big = Array.from({ length: 56 }, (_, y) => Array.from({ length: 56 }, (_, x) => (x < 28 ? 0 : 1) + y * 0));
   const small = shrinkHeat(big, 28);
@@ -228,7 +500,8 @@ test('architectureWalk: a row per block, parameters adding up to the model\'s, n
     assert.equal(total.block, 'total');
     assert.equal(total.params, m.numParams());
     assert.equal(rows.find((r) => r.block.startsWith('Swin-T stage 4'))!.output, '[1, 4, 4, 128]');
-    assert.equal(rows.find((r) => r.block.startsWith('resize to'))!.output, `[1, 4, 4, ${8 + 16 + 32 + 64}]`);
+    // the demo fuses at stage 3's side (8x8), not the last stage's 4x4: fuseStage 3
+    assert.equal(rows.find((r) => r.block.startsWith('resize to'))!.output, `[1, 8, 8, ${8 + 16 + 32 + 64}]`);
     assert.equal(rows.find((r) => r.block.startsWith('linear + sigmoid'))!.output, '[1]');
   } finally {
     m.dispose();

@@ -1,8 +1,8 @@
-// End to end on the embedded benchmark, at the demo size: generate family A (10 scenes, 384 px),
-// take split 0 of the protocol (8 scenes to train, 2 held out), train the demo model as the demo
-// protocol does (2 epochs, consistency loss on), score the held-out scenes with multi-crop inference.
-// Its test SROCC must beat a constant predictor's (which ranks nothing: 0). About three minutes of CPU
-// (a one-minute run on the smoke set did not learn: its test SROCC ranged from -0.13 to 0.15).
+// End to end on the embedded benchmark, at the demo size: generate family A (12 scenes, 224 px),
+// take split 0 of the protocol (9 scenes to train, 1 to pick the epoch, 2 held out), train the demo
+// model as the demo protocol does (from the kit's pretrained backbones, 2 epochs, consistency loss on,
+// the best validation epoch kept), score the held-out scenes with multi-crop inference. About four
+// minutes of CPU.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -22,17 +22,15 @@ describe('training on the embedded benchmark', () => {
     const profile = PROFILES.demo;
     const b = await openBenchmark('synth-A', profile);
     const parts = applySplit(b.items, (await splitsFor(profile, b, 1))[0]);
-    const train = [...parts.train, ...parts.val];
-    const r = await trainAndTest({ profile, dir: join(dir, 'run'), train, test: parts.test, label: 'synth-A split 0', data: 'embedded benchmark', seed: 0 });
-    // Two epochs from scratch are chaotic: the kernels of the faster wasm path round differently and
-    // moved this split's result from SROCC 0.58 to 0.15 (the demo protocol: mean 0.30 then 0.24 over
-    // 10 splits), while the model's gradients still equal the cpu backend's (wasmGrads.test.ts). So
-    // the bar is modest: with 120 test images a ranking by chance stays below 0.1 in about 86% of
-    // runs, a model that learned nothing would fail it, and a broken pipeline (NaN, constant
-    // scores) always does. (Two epochs leave the scores compressed around the mean, so the RMSE is
-    // not yet below the constant predictor's; the ranking is what the protocol measures.)
-    assert.ok(r.metrics.srocc > 0.1, `SROCC ${r.metrics.srocc}`);
-    assert.ok(r.metrics.plcc > 0.1, `PLCC ${r.metrics.plcc}`);
+    const r = await trainAndTest({ profile, dir: join(dir, 'run'), train: parts.train, val: parts.val, test: parts.test, label: 'synth-A split 0', data: 'embedded benchmark', seed: 0 });
+    console.log(`learning test: SROCC ${r.metrics.srocc.toFixed(3)}, PLCC ${r.metrics.plcc.toFixed(3)}, epoch ${r.selection?.epoch}`);
+    // This split gave SROCC 0.461, PLCC 0.640 here (the demo protocol's split 0; the old demo, 2 epochs
+    // from scratch at a 4x4 fused map trained at 384 px and tested at 220, gave 0.15 to 0.58 and the
+    // bar was 0.1). Two epochs round differently across machines, so the bar keeps a margin: a model
+    // that learned nothing ranks 120 images at |SROCC| < 0.3 in all but ~0.1% of draws by chance.
+    assert.ok(r.metrics.srocc > 0.3, `SROCC ${r.metrics.srocc}`);
+    assert.ok(r.metrics.plcc > 0.4, `PLCC ${r.metrics.plcc}`);
+    assert.equal(r.selection?.valImages, parts.val.length, 'the epoch was picked on the validation part');
     assert.equal(r.predictions.length, parts.test.length);
   });
 });

@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import { Rng, deriveSeed } from '../src/util/rng.js';
 import {
   DISPARITY_SCALE, DISTORTIONS, generateBenchmark, loadSynth, loadSynthPairs, makeScene, NATURAL_DISTORTIONS, readInverseDepthPng16,
-  ReferenceQuality, renderScene, SYNTH_DEFAULT_SEED, fullReferenceQuality, type RgbImage, type SynthManifest,
+  ReferenceQuality, renderScene, SYNTH_DEFAULT_SEED, fullReferenceQuality, nearnessAttention, perceivedQuality, type RgbImage, type SynthManifest,
 } from '../src/data/synth/index.js';
 import { blurStack, defocus, haze, normalField } from '../src/data/synth/distortNatural.js';
 import { whiteNoise } from '../src/data/synth/distortBasic.js';
@@ -214,6 +214,35 @@ test('full-reference index: 1 for identical images, falls with noise, refuses ti
   const qs = [0.01, 0.05, 0.1, 0.2].map((s) => rq.score(whiteNoise(img, s, noise)));
   for (let i = 1; i < qs.length; i++) assert.ok((qs[i] as number) < (qs[i - 1] as number));
   assert.throws(() => fullReferenceQuality(plane(64, 64, () => 0), plane(64, 64, () => 0)), /too small/);
+});
+
+test('the observer: uniform attention is plain MS-SSIM; nearness attention counts a near degradation more than a far one', () => {
+  const img = plane(192, 192, (x, y, c) => 0.5 + 0.3 * Math.sin(x / 7 + c) * Math.cos(y / 5));
+  const noise = normalField(img.data.length, 3);
+  const noisy = whiteNoise(img, 0.08, noise);
+  // constant attention pools like the unweighted index (up to float rounding)
+  const uniform = new Float32Array(192 * 192).fill(3);
+  assert.ok(Math.abs(fullReferenceQuality(img, noisy, uniform) - fullReferenceQuality(img, noisy)) < 1e-5);
+  // left half near (1 m), right half far (20 m); noise on one half only
+  const depth = Float32Array.from({ length: 192 * 192 }, (_, i) => (i % 192 < 96 ? 1 : 20));
+  const attention = nearnessAttention(depth);
+  const half = (left: boolean): RgbImage => ({ ...img, data: img.data.map((v, i) => ((Math.floor(i / 3) % 192 < 96) === left ? (noisy.data[i] as number) : v)) });
+  const nearHurt = fullReferenceQuality(img, half(true), attention);
+  const farHurt = fullReferenceQuality(img, half(false), attention);
+  assert.ok(nearHurt < farHurt - 0.02, `near ${nearHurt} vs far ${farHurt}`);
+  // without attention the two halves count alike (the image is symmetric enough: within 0.02)
+  assert.ok(Math.abs(fullReferenceQuality(img, half(true)) - fullReferenceQuality(img, half(false))) < 0.02);
+  assert.throws(() => fullReferenceQuality(img, noisy, new Float32Array(10)), /attention weights for a 192x192 image/);
+  assert.throws(() => fullReferenceQuality(img, noisy, new Float32Array(192 * 192)), /all zero/);
+});
+
+test('perceived quality: 1 - (1 - q)^0.5, monotone, spreads the top of the scale', () => {
+  assert.equal(perceivedQuality(1), 1);
+  assert.equal(perceivedQuality(0), 0);
+  assert.ok(Math.abs(perceivedQuality(0.99) - 0.9) < 1e-12);
+  assert.ok(Math.abs(perceivedQuality(0.75) - 0.5) < 1e-12);
+  const qs = [0, 0.2, 0.5, 0.9, 0.99, 0.999];
+  for (let i = 1; i < qs.length; i++) assert.ok(perceivedQuality(qs[i] as number) > perceivedQuality(qs[i - 1] as number));
 });
 
 test('bad input: settings out of range and a folder that is not a family', async () => {

@@ -12,7 +12,7 @@ import { trainAndTest } from './run.js';
 import type { RunSpec } from './run.js';
 import { runJobs, trainingParallelism } from './parallel.js';
 import type { Job } from './parallel.js';
-import { ablationSpecs, crossSpecs, lambdaSpecs, protocolSpecs } from './protocol.js';
+import { ablationSpecs, crossSpecs, lambdaSpecs, protocolSpecs, scratchSpecs } from './protocol.js';
 import { frJobs, frResultFile } from './fullReference.js';
 import { openBenchmark } from './datasets.js';
 
@@ -30,11 +30,11 @@ export interface CourseTrainings {
   seconds: number;
 }
 
-/** Every training the profile's notebooks run: the protocol's splits, the ablation variants, the lambdas, the cross-dataset models, DGIQA-FR. */
+/** Every training the profile's notebooks run: the protocol's splits, the from-scratch comparison, the ablation variants, the lambdas, the cross-dataset models, DGIQA-FR. */
 export async function coursePlan(profile: Profile): Promise<CoursePlan> {
   const specs: RunSpec[] = [];
   for (const id of profile.protocol) specs.push(...(await protocolSpecs(profile, id)).specs);
-  specs.push(...(await ablationSpecs(profile)), ...(await lambdaSpecs(profile)), ...(await crossSpecs(profile)));
+  specs.push(...(await scratchSpecs(profile)), ...(await ablationSpecs(profile)), ...(await lambdaSpecs(profile)), ...(await crossSpecs(profile)));
   // work of a training ~ its training images x trunks per image (DGIQA-FR runs the reference too)
   const units: { job: Job<unknown>; work: number; done: boolean }[] = [];
   const seen = new Set<string>();

@@ -16,10 +16,9 @@ import { seedFor } from '../util/rng.js';
 import { openBenchmark } from './datasets.js';
 import type { BenchItem } from './datasets.js';
 import type { Profile } from './profiles.js';
-import { paths } from './paths.js';
 import { readResult, resultPath, writeResult } from './results.js';
 import { splitsFor } from './protocol.js';
-import { runModelConfig } from './run.js';
+import { pretrainedFor, runModelConfig } from './run.js';
 import { runJobs, type Job } from './parallel.js';
 
 export interface FrRow {
@@ -95,11 +94,11 @@ export async function frDataset(profile: Profile, id: string): Promise<FrRow> {
   if (items.length === 0) throw new Error(`${id}: no reference images: DGIQA-FR needs a dataset with references`);
   const parts = applySplit(items, (await splitsFor(profile, { ...b, items }, 1))[0]);
   const train = [...parts.train, ...parts.val];
-  const config = resolveTrainConfig({ model: runModelConfig(profile), pretrained: paths.pretrained, ...profile.train, lambda: 0 }, `${id} FR train config`);
+  const config = resolveTrainConfig({ model: runModelConfig(profile), pretrained: pretrainedFor(profile), ...profile.train, lambda: 0 }, `${id} FR train config`);
   const pool = new DecodePool(Math.max(1, defaultWorkers()));
   try {
     const batches = async function* (epoch: number): AsyncGenerator<HostBatch> {
-      for await (const { dist, ref } of aligned(train, { mode: 'train', batchSize: config.batchSize, seed: seedFor(config.seed, epoch), size: profile.cropSize, pool })) {
+      for await (const { dist, ref } of aligned(train, { mode: 'train', batchSize: config.batchSize, seed: seedFor(config.seed, epoch), size: profile.cropSize, trainShortSide: profile.trainShortSide, pool })) {
         yield { rgb: dist.rgb, depth: dist.depth, labels: dist.labels, n: dist.n, size: dist.size, ref: { rgb: ref.rgb, depth: ref.depth } };
       }
     };

@@ -3,11 +3,13 @@
 import { join } from 'node:path';
 import { applySplit, makeSplits, saveSplits } from '../data/splits.js';
 import type { Split } from '../data/splits.js';
-import { summarize } from '../eval/index.js';
-import type { Summary } from '../eval/index.js';
+import { computeMetrics, meanInterval, pairedComparison, summarize } from '../eval/index.js';
+import type { PairedComparison, Summary } from '../eval/index.js';
 import { Dgiqa, configFrom } from '../model/index.js';
 import { openBenchmark } from './datasets.js';
-import type { Benchmark } from './datasets.js';
+import type { BenchItem, Benchmark } from './datasets.js';
+import { DISTORTIONS } from '../data/synth/index.js';
+import { resolveTrainConfig } from '../train/index.js';
 import type { Profile } from './profiles.js';
 import { readResult, resultPath, writeResult } from './results.js';
 import { loadRunModel, runModelConfig, testModel, trainAndTest } from './run.js';
@@ -42,9 +44,27 @@ export async function protocolSpecs(profile: Profile, dataset: string): Promise<
   const b = await openBenchmark(dataset, profile);
   const specs = (await splitsFor(profile, b)).map((split): RunSpec => {
     const parts = applySplit(b.items, split);
-    return { profile, dir: resultPath(profile, 'protocol', dataset, `split-${String(split.index).padStart(2, '0')}`), train: [...parts.train, ...parts.val], test: parts.test, label: `${dataset} split ${split.index}`, data: dataLabel(b), seed: split.index };
+    return { profile, dir: resultPath(profile, 'protocol', dataset, `split-${String(split.index).padStart(2, '0')}`), train: parts.train, val: parts.val, test: parts.test, label: `${dataset} split ${split.index}`, data: dataLabel(b), seed: split.index };
   });
   return { b, specs };
+}
+
+/**
+ * Notebook 04's comparison: split 0 of the first protocol dataset trained from seeded random backbones,
+ * beside the protocol's run from the pretrained ones. None when the profile has no pretrained backbones.
+ */
+export async function scratchSpecs(profile: Profile): Promise<RunSpec[]> {
+  const dataset = profile.protocol[0];
+  if (!profile.pretrained || dataset === undefined) return [];
+  const [first] = (await protocolSpecs(profile, dataset)).specs;
+  if (!first) return [];
+  return [{ ...first, dir: resultPath(profile, 'scratch', dataset, 'split-00'), label: `${first.label} from scratch`, fromScratch: true }];
+}
+
+/** The from-scratch run of scratchSpecs (trained once, then read back), or null without pretrained backbones. */
+export async function runScratch(profile: Profile): Promise<RunResult | null> {
+  const [spec] = await scratchSpecs(profile);
+  return spec ? trainAndTest(spec) : null;
 }
 
 /** Train and test on each split of one dataset; mean, median and std over the splits. */
@@ -72,9 +92,13 @@ export async function runProtocol(profile: Profile, dataset: string, log: (l: st
   });
 }
 
-/** The training of a cross-dataset pair: one model per training set and variant, first tested on `b`. */
-function crossSpec(profile: Profile, a: Benchmark, b: Benchmark, model: Record<string, unknown>, tag: string): RunSpec {
-  return { profile, dir: resultPath(profile, 'cross', `${a.id}__${tag}`), train: a.items, test: b.items, label: `${a.id} -> ${b.id}`, data: `${dataLabel(a)} -> ${dataLabel(b)}`, model };
+/**
+ * The training of a cross-dataset pair: one model per training set and variant, first tested on `b`.
+ * It trains on all of `a` but split 0's validation part, which picks the epoch (never `b`).
+ */
+async function crossSpec(profile: Profile, a: Benchmark, b: Benchmark, model: Record<string, unknown>, tag: string): Promise<RunSpec> {
+  const parts = applySplit(a.items, (await splitsFor(profile, a, Math.max(1, profile.splits)))[0]!);
+  return { profile, dir: resultPath(profile, 'cross', `${a.id}__${tag}`), train: [...parts.train, ...parts.test], val: parts.val, test: b.items, label: `${a.id} -> ${b.id}`, data: `${dataLabel(a)} -> ${dataLabel(b)}`, model };
 }
 
 /** Train on all of one dataset, test on all of another (Table 3). */
@@ -83,7 +107,7 @@ export async function runCross(profile: Profile, train: string, test: string, mo
   const b = await openBenchmark(test, profile);
   const dir = resultPath(profile, 'cross', `${train}__${tag}`);
   // one model per training set and variant; each test set is scored from it
-  const trained = await trainAndTest(crossSpec(profile, a, b, model, tag));
+  const trained = await trainAndTest(await crossSpec(profile, a, b, model, tag));
   if (trained.label === `${train} -> ${test}`) return trained;
   const file = resultPath(profile, 'cross', `${train}__${tag}`, `test-${test}.json`);
   const saved = await readResult<RunResult>(file);
@@ -98,7 +122,7 @@ export async function runCross(profile: Profile, train: string, test: string, mo
 export async function crossSpecs(profile: Profile, pairs: [string, string][] = profile.cross): Promise<RunSpec[]> {
   const firsts = pairs.filter(([train], i) => pairs.findIndex(([t]) => t === train) === i);
   const specs: RunSpec[] = [];
-  for (const [train, test] of firsts) specs.push(crossSpec(profile, await openBenchmark(train, profile), await openBenchmark(test, profile), {}, 'full'));
+  for (const [train, test] of firsts) specs.push(await crossSpec(profile, await openBenchmark(train, profile), await openBenchmark(test, profile), {}, 'full'));
   return specs;
 }
 
@@ -110,13 +134,21 @@ export async function runCrossAll(profile: Profile, pairs: [string, string][] = 
   return out;
 }
 
-/** The paper's ablation variants (Table 4 rows, read in Table 5's order). */
-export const VARIANTS: { cfg: number; name: string; model: Record<string, unknown>; tcb: boolean; depthCar: boolean; dilation: boolean }[] = [
-  { cfg: 1, name: 'DGIQA without Depth-CAR', model: { depthCar: false }, tcb: true, depthCar: false, dilation: true },
-  { cfg: 2, name: 'DGIQA without dilation', model: { dilation: false }, tcb: true, depthCar: true, dilation: false },
-  { cfg: 3, name: 'DGIQA without TCB', model: { tcb: false }, tcb: false, depthCar: true, dilation: true },
-  { cfg: 4, name: 'DGIQA full', model: {}, tcb: true, depthCar: true, dilation: true },
+/** The paper's ablation variants (Table 4 rows, read in Table 5's order), then the kit's RGB-only model. */
+export const VARIANTS: { cfg: number; name: string; model: Record<string, unknown>; tcb: boolean; depthCar: boolean; dilation: boolean; depth: boolean }[] = [
+  { cfg: 1, name: 'DGIQA without Depth-CAR', model: { depthCar: false }, tcb: true, depthCar: false, dilation: true, depth: true },
+  { cfg: 2, name: 'DGIQA without dilation', model: { dilation: false }, tcb: true, depthCar: true, dilation: false, depth: true },
+  { cfg: 3, name: 'DGIQA without TCB', model: { tcb: false }, tcb: false, depthCar: true, dilation: true, depth: true },
+  { cfg: 4, name: 'DGIQA full', model: {}, tcb: true, depthCar: true, dilation: true, depth: true },
+  // not a row of the paper's tables: the model of its Grad-CAM figures "without depth", trained like the rest
+  { cfg: 5, name: 'RGB only (no depth input)', model: { useDepth: false, depthCar: false }, tcb: true, depthCar: false, dilation: true, depth: false },
 ];
+
+/** The variant every other is compared with. */
+export const FULL_CFG = 4;
+
+/** One variant's run on one split: within the ablation set and on its cross-dataset test set. */
+export interface AblationRun { split: number; srocc: number; plcc: number; crossSrocc: number; crossPlcc: number; depthDependentSrocc: number; depthIndependentSrocc: number }
 
 export interface AblationRow {
   cfg: number;
@@ -124,13 +156,23 @@ export interface AblationRow {
   tcb: boolean;
   depthCar: boolean;
   dilation: boolean;
+  /** false: the RGB-only model */
+  depth: boolean;
   /** learnable parameters at the paper's size and at the profile's size */
   paperParams: number;
   params: number;
+  /** means over the splits */
   srocc: number;
   plcc: number;
   crossSrocc: number;
   crossPlcc: number;
+  /** 95% t intervals of the means over the splits */
+  sroccCi: [number, number];
+  plccCi: [number, number];
+  crossSroccCi: [number, number];
+  /** this variant minus the full model, split by split (absent on the full model's row) */
+  vsFull?: { srocc: PairedComparison; crossSrocc: PairedComparison };
+  runs: AblationRun[];
 }
 
 /** Parameter count of a variant at the paper's size (built with zero weights, then released). */
@@ -141,14 +183,46 @@ export function paperParams(model: Record<string, unknown>): number {
   return n;
 }
 
-/** The ablation variants' trainings, in VARIANTS' order: split 0 of the ablation set. */
-export async function ablationSpecs(profile: Profile): Promise<RunSpec[]> {
+/** The first `profile.ablationSplits` protocol splits of the ablation set, with their parts. */
+async function ablationSplits(profile: Profile): Promise<{ a: Benchmark; parts: { index: number; train: BenchItem[]; val: BenchItem[]; test: BenchItem[] }[] }> {
   const a = await openBenchmark(profile.ablation.train, profile);
-  const parts = applySplit(a.items, (await splitsFor(profile, a, 1))[0]);
-  return VARIANTS.map((v): RunSpec => ({ profile, dir: resultPath(profile, 'ablation', `cfg${v.cfg}`), train: [...parts.train, ...parts.val], test: parts.test, label: `${v.name} on ${a.id}`, data: dataLabel(a), model: v.model }));
+  const splits = await splitsFor(profile, a, Math.max(profile.splits, profile.ablationSplits));
+  return { a, parts: splits.slice(0, profile.ablationSplits).map((split) => ({ index: split.index, ...applySplit(a.items, split) })) };
 }
 
-/** Tables 4 and 5: each variant trained on the ablation set's split 0, tested there and across datasets. */
+/**
+ * Where split k's training of a model with the default training config lives: the protocol's run when
+ * the ablation set is a protocol dataset (the same split, seed, model and config: one training, not two).
+ */
+function sharedDir(profile: Profile, a: Benchmark, index: number, own: string): string {
+  return profile.protocol.includes(a.id) && index < profile.splits ? resultPath(profile, 'protocol', a.id, `split-${String(index).padStart(2, '0')}`) : own;
+}
+
+const splitDir = (index: number): string => `split-${String(index).padStart(2, '0')}`;
+
+/** The ablation variants' trainings, variant by variant, split by split (the full model's are the protocol's own). */
+export async function ablationSpecs(profile: Profile): Promise<RunSpec[]> {
+  const { a, parts } = await ablationSplits(profile);
+  return VARIANTS.flatMap((v) => parts.map((p): RunSpec => {
+    const own = resultPath(profile, 'ablation', `cfg${v.cfg}`, splitDir(p.index));
+    const dir = v.cfg === FULL_CFG ? sharedDir(profile, a, p.index, own) : own;
+    return { profile, dir, train: p.train, val: p.val, test: p.test, label: v.cfg === FULL_CFG && dir !== own ? `${a.id} split ${p.index}` : `${v.name} on ${a.id} split ${p.index}`, data: dataLabel(a), model: v.model, seed: p.index };
+  }));
+}
+
+const interval = (values: number[]): [number, number] => {
+  const iv = meanInterval(values);
+  return [iv.lo, iv.hi];
+};
+
+/** SROCC of a run's predictions on the distortions whose `depthDependent` flag is `dependent` (NaN without any). */
+function sroccWhere(r: RunResult, dependent: boolean): number {
+  const types = new Set(DISTORTIONS.filter((d) => d.depthDependent === dependent).map((d) => d.name));
+  const picked = r.predictions.filter((x) => x.distortion !== undefined && types.has(x.distortion));
+  return picked.length < 3 ? NaN : computeMetrics(picked.map((x) => x.pred), picked.map((x) => x.mos)).srocc;
+}
+
+/** Tables 4 and 5 (and the RGB-only model): each variant trained on the first splits of the ablation set, tested there and across datasets. */
 export async function runAblations(profile: Profile): Promise<AblationRow[]> {
   const file = resultPath(profile, 'ablation', 'summary.json');
   const saved = await readResult<{ rows: AblationRow[] }>(file);
@@ -156,38 +230,87 @@ export async function runAblations(profile: Profile): Promise<AblationRow[]> {
   const { train, cross } = profile.ablation;
   const a = await openBenchmark(train, profile);
   const b = await openBenchmark(cross, profile);
-  const rows: AblationRow[] = [];
   const specs = await ablationSpecs(profile);
   const trained = await trainAndTestAll(specs);
+  const perVariant = profile.ablationSplits;
+  const runsOf = new Map<number, AblationRun[]>();
   for (const [k, v] of VARIANTS.entries()) {
-    const dir = specs[k]!.dir;
-    const within = trained[k]!;
-    const file2 = join(dir, `test-${cross}.json`);
-    let across = await readResult<RunResult>(file2);
-    if (!across) {
-      const m = await loadRunModel(dir, profile, v.model);
-      const r = await testModel(m, { profile, test: b.items, label: `${v.name}: ${train} -> ${cross}` });
-      m.dispose();
-      across = await writeResult(file2, 'run', profile, `${dataLabel(a)} -> ${dataLabel(b)}`, { ...r, trainSeconds: within.trainSeconds, pretrained: within.pretrained, trainConfig: within.trainConfig });
+    const runs: AblationRun[] = [];
+    for (let j = 0; j < perVariant; j++) {
+      const spec = specs[k * perVariant + j]!;
+      const within = trained[k * perVariant + j]!;
+      const file2 = join(spec.dir, `test-${cross}.json`);
+      let across = await readResult<RunResult>(file2);
+      if (!across) {
+        const m = await loadRunModel(spec.dir, profile, v.model);
+        const r = await testModel(m, { profile, test: b.items, label: `${v.name}: ${train} -> ${cross}` });
+        m.dispose();
+        across = await writeResult(file2, 'run', profile, `${dataLabel(a)} -> ${dataLabel(b)}`, { ...r, trainSeconds: within.trainSeconds, pretrained: within.pretrained, trainConfig: within.trainConfig });
+      }
+      runs.push({ split: spec.seed ?? j, srocc: within.metrics.srocc, plcc: within.metrics.plcc, crossSrocc: across.metrics.srocc, crossPlcc: across.metrics.plcc, depthDependentSrocc: sroccWhere(within, true), depthIndependentSrocc: sroccWhere(within, false) });
     }
-    rows.push({ cfg: v.cfg, name: v.name, tcb: v.tcb, depthCar: v.depthCar, dilation: v.dilation, paperParams: paperParams({ ...v.model }), params: within.params, srocc: within.metrics.srocc, plcc: within.metrics.plcc, crossSrocc: across.metrics.srocc, crossPlcc: across.metrics.plcc });
+    runsOf.set(v.cfg, runs);
   }
-  await writeResult(file, 'ablation', profile, `${dataLabel(a)}; cross: ${dataLabel(b)}`, { rows, modelConfig: runModelConfig(profile) });
+  const full = runsOf.get(FULL_CFG)!;
+  const rows = VARIANTS.map((v, k): AblationRow => {
+    const runs = runsOf.get(v.cfg)!;
+    const col = (key: keyof AblationRun, rs = runs): number[] => rs.map((r) => r[key]);
+    const vsFull = v.cfg === FULL_CFG ? undefined : { srocc: pairedComparison(col('srocc'), col('srocc', full)), crossSrocc: pairedComparison(col('crossSrocc'), col('crossSrocc', full)) };
+    return {
+      cfg: v.cfg, name: v.name, tcb: v.tcb, depthCar: v.depthCar, dilation: v.dilation, depth: v.depth,
+      paperParams: paperParams({ ...v.model }), params: trained[k * perVariant]!.params,
+      srocc: meanInterval(col('srocc')).mean, plcc: meanInterval(col('plcc')).mean,
+      crossSrocc: meanInterval(col('crossSrocc')).mean, crossPlcc: meanInterval(col('crossPlcc')).mean,
+      sroccCi: interval(col('srocc')), plccCi: interval(col('plcc')), crossSroccCi: interval(col('crossSrocc')),
+      ...(vsFull ? { vsFull } : {}),
+      runs,
+    };
+  });
+  await writeResult(file, 'ablation', profile, `${dataLabel(a)}; cross: ${dataLabel(b)}; ${perVariant} splits per variant`, { rows, modelConfig: runModelConfig(profile) });
   return rows;
 }
 
-/** The lambda sweep's trainings, in the profile's order. */
-export async function lambdaSpecs(profile: Profile): Promise<RunSpec[]> {
-  const a = await openBenchmark(profile.ablation.train, profile);
-  const parts = applySplit(a.items, (await splitsFor(profile, a, 1))[0]);
-  return profile.lambdas.map((lambda) => ({ profile, dir: resultPath(profile, 'lambda', `lambda-${lambda}`), train: [...parts.train, ...parts.val], test: parts.test, label: `lambda ${lambda}`, data: dataLabel(a), trainOverrides: { lambda } }));
+export interface LambdaRow {
+  lambda: number;
+  srocc: number;
+  plcc: number;
+  sroccCi: [number, number];
+  plccCi: [number, number];
+  /** this lambda minus the profile's default lambda, split by split (absent on the default's row) */
+  vsDefault?: PairedComparison;
+  runs: { split: number; srocc: number; plcc: number }[];
 }
 
-/** Fig. 11: the consistency-loss weight lambda swept on split 0 of the ablation set. */
-export async function runLambdaSweep(profile: Profile): Promise<{ lambda: number; srocc: number; plcc: number }[]> {
+/** The lambda sweep's trainings, lambda by lambda, split by split (the default lambda's are the protocol's own). */
+export async function lambdaSpecs(profile: Profile): Promise<RunSpec[]> {
+  const { a, parts } = await ablationSplits(profile);
+  const defaultLambda = resolveTrainConfig(profile.train).lambda;
+  return profile.lambdas.flatMap((lambda) => parts.map((p): RunSpec => {
+    const own = resultPath(profile, 'lambda', `lambda-${lambda}`, splitDir(p.index));
+    const dir = lambda === defaultLambda ? sharedDir(profile, a, p.index, own) : own;
+    // the default lambda is left out of the overrides, so that its config is the protocol's, byte for byte
+    return { profile, dir, train: p.train, val: p.val, test: p.test, label: dir === own ? `lambda ${lambda} split ${p.index}` : `${a.id} split ${p.index}`, data: dataLabel(a), seed: p.index, ...(lambda === defaultLambda ? {} : { trainOverrides: { lambda } }) };
+  }));
+}
+
+/** Fig. 11: the consistency-loss weight lambda swept over the first splits of the ablation set. */
+export async function runLambdaSweep(profile: Profile): Promise<LambdaRow[]> {
   const a = await openBenchmark(profile.ablation.train, profile);
   const runs = await trainAndTestAll(await lambdaSpecs(profile));
-  const rows = profile.lambdas.map((lambda, k) => ({ lambda, srocc: runs[k]!.metrics.srocc, plcc: runs[k]!.metrics.plcc }));
-  await writeResult(resultPath(profile, 'lambda', 'summary.json'), 'lambda-sweep', profile, dataLabel(a), { rows });
+  const per = profile.ablationSplits;
+  const defaultLambda = resolveTrainConfig(profile.train).lambda;
+  const base = profile.lambdas.indexOf(defaultLambda);
+  const sroccs = profile.lambdas.map((_, k) => runs.slice(k * per, (k + 1) * per).map((r) => r.metrics.srocc));
+  const rows = profile.lambdas.map((lambda, k): LambdaRow => {
+    const mine = runs.slice(k * per, (k + 1) * per);
+    const s = mine.map((r) => r.metrics.srocc);
+    const pl = mine.map((r) => r.metrics.plcc);
+    return {
+      lambda, srocc: meanInterval(s).mean, plcc: meanInterval(pl).mean, sroccCi: interval(s), plccCi: interval(pl),
+      ...(base >= 0 && k !== base ? { vsDefault: pairedComparison(s, sroccs[base]!) } : {}),
+      runs: mine.map((r, j) => ({ split: j, srocc: r.metrics.srocc, plcc: r.metrics.plcc })),
+    };
+  });
+  await writeResult(resultPath(profile, 'lambda', 'summary.json'), 'lambda-sweep', profile, `${dataLabel(a)}; ${per} splits per lambda`, { rows, defaultLambda });
   return rows;
 }

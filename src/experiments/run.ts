@@ -1,19 +1,20 @@
 // One experiment unit: train on some items, score others with the official multi-crop protocol,
 // save metrics and predictions. Reruns return the saved result; an interrupted training resumes.
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { configFrom, resolveConfig, PRESETS } from '../model/index.js';
 import type { Dgiqa } from '../model/index.js';
-import { fit, resolveTrainConfig } from '../train/index.js';
+import { fit, readLog, resolveTrainConfig } from '../train/index.js';
 import type { HostBatch } from '../train/index.js';
 import { DecodePool, Prefetcher, defaultWorkers } from '../data/pipeline/index.js';
 import { epochSkipOptions } from '../data/check/index.js';
 import { computeMetrics, metricsByGroup, predictRecords } from '../eval/index.js';
 import type { Engine, Metrics } from '../eval/index.js';
-import { loadModel } from '../weights/index.js';
+import { loadModel, saveModel } from '../weights/index.js';
 import { seedFor } from '../util/rng.js';
 import type { BenchItem } from './datasets.js';
 import type { Profile } from './profiles.js';
-import { paths } from './paths.js';
+import { KIT_ROOT, paths } from './paths.js';
 import { readResult, writeResult } from './results.js';
 import { noteProgress } from '../util/progress.js';
 
@@ -22,6 +23,12 @@ export interface RunSpec {
   /** folder of this run under results/ */
   dir: string;
   train: BenchItem[];
+  /**
+   * validation part carved from the training data (never the test part): scored after every epoch,
+   * and the epoch with the best validation SROCC is the model tested (model selection); empty or
+   * absent: the last epoch is tested
+   */
+  val?: BenchItem[];
   test: BenchItem[];
   /** e.g. `synth-A split 3`, recorded in the result */
   label: string;
@@ -31,6 +38,8 @@ export interface RunSpec {
   /** training overrides (lambda sweep) */
   trainOverrides?: Record<string, unknown>;
   seed?: number;
+  /** start from seeded random backbones even where the profile has pretrained ones (notebook 04's comparison) */
+  fromScratch?: boolean;
   /** continue a run found in `dir` (default true: protocols rerun cheaply); false refuses to overwrite one */
   resume?: boolean;
 }
@@ -51,6 +60,18 @@ export interface RunResult {
   evalSeed: number;
   modelConfig: Record<string, unknown>;
   trainConfig: Record<string, unknown>;
+  /** model selection: the epoch tested (1-based) and every epoch's validation SROCC; absent without a validation part */
+  selection?: { epoch: number; valSrocc: number; valCurve: number[]; valImages: number };
+}
+
+/** The best epoch's weights beside the run's last checkpoint. */
+const BEST_FILE = 'best.safetensors';
+
+/** The backbone weights a run starts from: DGIQA_PRETRAINED, else the profile's own; '' from scratch. */
+export function pretrainedFor(profile: Profile, fromScratch = false): string {
+  if (fromScratch || process.env.DGIQA_FROM_SCRATCH === '1') return '';
+  if (paths.pretrained) return paths.pretrained;
+  return profile.pretrained ? resolve(KIT_ROOT, profile.pretrained) : '';
 }
 
 /** The model config of a run: the profile's preset plus the run's overrides. */
@@ -65,24 +86,63 @@ export async function trainAndTest(spec: RunSpec): Promise<RunResult> {
   const p = spec.profile;
   const seed = spec.seed ?? 0;
   const modelConfig = runModelConfig(p, spec.model);
-  const config = resolveTrainConfig({ model: modelConfig, seed, pretrained: paths.pretrained, ...p.train, ...spec.trainOverrides }, `${spec.label} train config`);
+  const config = resolveTrainConfig({ model: modelConfig, seed, pretrained: pretrainedFor(p, spec.fromScratch), ...p.train, ...spec.trainOverrides }, `${spec.label} train config`);
   resolveConfig(modelConfig); // fail early on a bad variant
   const pool = new DecodePool(Math.max(1, defaultWorkers()));
   try {
     const t0 = performance.now();
     const batches = (epoch: number): AsyncIterable<HostBatch> =>
-      new Prefetcher(spec.train, { mode: 'train', batchSize: config.batchSize, seed: seedFor(seed, epoch), size: p.cropSize, pool, ...epochSkipOptions(spec.dir) });
-    const { model } = await fit({ runDir: join(spec.dir, 'run'), config, batches, imagesPerEpoch: spec.train.length, resume: spec.resume ?? true, meta: { label: spec.label, data: spec.data, trainImages: spec.train.length } });
+      new Prefetcher(spec.train, { mode: 'train', batchSize: config.batchSize, seed: seedFor(seed, epoch), size: p.cropSize, trainShortSide: p.trainShortSide, pool, ...epochSkipOptions(spec.dir) });
+    const runDir = join(spec.dir, 'run');
+    const val = spec.val ?? [];
+    const evaluate = val.length > 0 ? selectBest(runDir, val, p, pool) : undefined;
+    const fitted = await fit({ runDir, config, batches, imagesPerEpoch: spec.train.length, resume: spec.resume ?? true, evaluate, meta: { label: spec.label, data: spec.data, trainImages: spec.train.length, valImages: val.length } });
     const trainSeconds = (performance.now() - t0) / 1000;
+    let model = fitted.model;
+    let selection: RunResult['selection'];
+    if (evaluate) {
+      // the best validation epoch, which may be the last: its weights were saved when it was scored
+      const curve = (await readLog(runDir)).filter((r) => r.kind === 'epoch').map((r) => Number(r.valSrocc));
+      const best = bestEpoch(curve);
+      model.dispose();
+      model = (await loadModel(join(runDir, BEST_FILE), model.config)).model;
+      selection = { epoch: best + 1, valSrocc: curve[best]!, valCurve: curve, valImages: val.length };
+    }
     // tfjs, wherever the training ran: a worker thread cannot use ONNX Runtime, and one engine keeps
     // a training's result the same in a worker and on the main thread
     const result = await testModel(model, spec, pool, spec.profile.evalCrops, 'tfjs');
     model.dispose();
-    noteProgress(`${spec.label}: test SROCC ${result.metrics.srocc.toFixed(3)}, PLCC ${result.metrics.plcc.toFixed(3)} (${spec.test.length} images; trained in ${Math.round(trainSeconds)} s)`);
-    return await writeResult(resultFile, 'run', p, spec.data, { ...result, trainSeconds, pretrained: config.pretrained !== '', trainConfig: { ...config } });
+    const picked = selection ? `; epoch ${selection.epoch} of ${config.numEpochs} picked on validation (SROCC ${selection.valSrocc.toFixed(3)})` : '';
+    noteProgress(`${spec.label}: test SROCC ${result.metrics.srocc.toFixed(3)}, PLCC ${result.metrics.plcc.toFixed(3)} (${spec.test.length} images; trained in ${Math.round(trainSeconds)} s${picked})`);
+    return await writeResult(resultFile, 'run', p, spec.data, { ...result, trainSeconds, pretrained: config.pretrained !== '', trainConfig: { ...config }, ...(selection ? { selection } : {}) });
   } finally {
     await pool.close();
   }
+}
+
+/** The first epoch (0-based) with the highest validation SROCC (a NaN, from constant predictions, counts as -1). */
+export function bestEpoch(valSrocc: readonly number[]): number {
+  let best = 0;
+  const v = (x: number | undefined): number => (x !== undefined && Number.isFinite(x) ? x : -1);
+  for (let i = 1; i < valSrocc.length; i++) if (v(valSrocc[i]) > v(valSrocc[best])) best = i;
+  return best;
+}
+
+/**
+ * The per-epoch hook of model selection: scores the validation part (tfjs, the profile's validation
+ * crops) and, when the epoch beats every earlier one, saves its weights as best.safetensors. It runs
+ * before the epoch's checkpoint is committed, and a resumed run replays an uncommitted epoch exactly,
+ * so a kill at any point leaves best.safetensors equal to the best committed (or replayed) epoch.
+ */
+function selectBest(runDir: string, val: BenchItem[], profile: Profile, pool: DecodePool): (model: Dgiqa, epoch: number) => Promise<Record<string, number>> {
+  return async (model, epoch) => {
+    const earlier = existsSync(join(runDir, 'log.jsonl')) ? (await readLog(runDir)).filter((r) => r.kind === 'epoch' && Number(r.epoch) <= epoch).map((r) => Number(r.valSrocc)) : [];
+    const pred = await predictRecords(model, val, { crops: profile.valCrops, seed: 0, evalShortSide: profile.evalShortSide, imagesPerBatch: Math.max(1, Math.floor(32 / profile.valCrops)), pool, engine: 'tfjs' });
+    const m = computeMetrics(pred.scores, val.map((t) => t.score01));
+    const curve = [...earlier, m.srocc];
+    if (bestEpoch(curve) === curve.length - 1) await saveModel(model, join(runDir, BEST_FILE), { epoch: String(epoch + 1), valSrocc: String(m.srocc) });
+    return { valSrocc: m.srocc, valPlcc: m.plcc };
+  };
 }
 
 /** Score test items with a trained model and compute the metrics. */

@@ -7,7 +7,7 @@
 // state once per step. The layers are walked in the order of dgiqa.ts; the learnable parameter
 // count that falls out is checked against the model's own (test/cost.test.ts).
 import type { DgiqaConfig } from './config.js';
-import { fusedChannels } from './config.js';
+import { fusedChannels, fusedSide } from './config.js';
 
 const FLOAT_BYTES = 4;
 const FLOPS_PER_MAC = 2;
@@ -148,7 +148,7 @@ export function modelCost(c: DgiqaConfig, batch = 1): ModelCost {
     swinCost(c, parts.swin);
     if (c.tcb) tcbCost(c, parts.tcb);
   }
-  const side = c.imgSize / c.patchSize / 8; // the last stage: every map is resized to it
+  const side = fusedSide(c); // every map is resized to it
   const positions = side * side;
   const fused = fusedChannels(c);
   if (c.depthCar) for (let k = 0; k < 2; k++) attentionBlockCost(positions, fused, c.attnHeads, parts.depthCar);

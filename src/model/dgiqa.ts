@@ -1,11 +1,11 @@
 // DGIQA (Ramesh, Liu, Wang, Islam; arXiv 2505.24002), top-down as the paper's Fig. 3:
-//   RGB -> Swin-T -> 4 stage maps -> TCB each -> resize to 7x7 -> concat  (fused_rgb, 960 ch)
+//   RGB -> Swin-T -> 4 stage maps -> TCB each -> resize to 7x7 (the last stage's side) -> concat (fused_rgb, 960 ch)
 //   depth -> Swin-T -> 4 stage maps -> TCB each -> resize to 7x7 -> concat (fused_depth)
 //   Depth-CAR(query = depth, key/value = RGB) -> refinement self-attention
 //   dilated conv stack (d = 2, 4) -> global average pool -> linear -> sigmoid = quality in [0, 1]
 // Parameter names are the official state-dict keys, so checkpoints load without renaming.
 import { tf } from '../backend/index.js';
-import { DgiqaConfig, fusedChannels } from './config.js';
+import { DgiqaConfig, fusedChannels, fusedSide } from './config.js';
 import { ParamStore } from './params.js';
 import { BatchNorm2d, Conv2d, Ctx, Linear, evalCtx } from './layers.js';
 import { SwinBackbone } from './swin.js';
@@ -50,10 +50,10 @@ class DilatedStack {
   }
 }
 
-/** Resize every map to the smallest one's size (bilinear, align_corners false) and concatenate channels. */
-function fuse(maps: tf.Tensor4D[]): tf.Tensor4D {
-  const h = Math.min(...maps.map((m) => m.shape[1]));
-  const w = Math.min(...maps.map((m) => m.shape[2]));
+/** Resize every map to side x side (bilinear, align_corners false) and concatenate channels. */
+function fuse(maps: tf.Tensor4D[], side: number): tf.Tensor4D {
+  const h = side;
+  const w = side;
   const resized = maps.map((m) => (m.shape[1] === h && m.shape[2] === w ? m : tf.image.resizeBilinear(m, [h, w], false, true)));
   return tf.concat(resized, 3);
 }
@@ -93,7 +93,7 @@ export class Dgiqa {
     if (rgb.rank !== 4 || rgb.shape[1] !== c.imgSize || rgb.shape[2] !== c.imgSize || rgb.shape[3] !== 3) {
       throw new Error(`model input must be [B, ${c.imgSize}, ${c.imgSize}, 3] NHWC, got [${rgb.shape.join(', ')}]`);
     }
-    const bridge = (maps: tf.Tensor4D[], tcbs: Tcb[]): tf.Tensor4D => fuse(c.tcb ? maps.map((m, i) => tcbs[i].apply(m, ctx)) : maps);
+    const bridge = (maps: tf.Tensor4D[], tcbs: Tcb[]): tf.Tensor4D => fuse(c.tcb ? maps.map((m, i) => tcbs[i].apply(m, ctx)) : maps, fusedSide(c));
     const rgbStages = this.backbone.apply(rgb, ctx);
     const fusedRgb = bridge(rgbStages, this.tcbs);
     let fusedDepth: tf.Tensor4D | undefined;

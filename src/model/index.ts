@@ -1,6 +1,6 @@
 export { Dgiqa, DgiqaFr } from './dgiqa.js';
 export type { DgiqaFeatures, DgiqaOutput } from './dgiqa.js';
-export { PAPER_CONFIG, PRESETS, resolveConfig, configFrom, fusedChannels } from './config.js';
+export { PAPER_CONFIG, PRESETS, resolveConfig, configFrom, fusedChannels, fusedSide } from './config.js';
 export type { DgiqaConfig } from './config.js';
 export { ParamStore, torchShape } from './params.js';
 export type { ParamSpec, Layout, Init } from './params.js';

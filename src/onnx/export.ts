@@ -8,6 +8,7 @@
 // Outputs: `scores`, [batch] in [0, 1]; `pooled`, [batch, C], the pooled dilated-stack features
 // (what DGIQA-FR and the t-SNE figures use).
 import type { Dgiqa } from '../model/index.js';
+import { fusedSide } from '../model/index.js';
 import { OnnxGraph } from './graph.js';
 
 type Variable = Dgiqa['fc']['weight'];
@@ -188,10 +189,10 @@ class Exporter {
     return g.relu(this.batchNorm(this.conv(g.mul(out, gate), t.conv2), t.norm));
   }
 
-  /** stage maps (NHWC) -> bridges -> resized to the smallest map -> channel concat, NCHW */
+  /** stage maps (NHWC) -> bridges -> resized to the fused side (the smallest map in the paper) -> channel concat, NCHW */
   bridge(stages: string[], tcbs: Tcb[], sides: number[]): string {
     const g = this.g;
-    const target = Math.min(...sides);
+    const target = fusedSide(this.model.config);
     const maps = stages.map((s, i) => {
       const nchw = g.transpose(s, [0, 3, 1, 2]);
       const y = this.model.config.tcb ? this.tcb(nchw, tcbs[i]) : nchw;
@@ -243,7 +244,7 @@ class Exporter {
       const depth = g.input('depth', [batch, s, s, 3]);
       const fusedDepth = this.bridge(this.backbone(depth, m.depthBackbone), m.tcbsDepth, sides);
       if (m.depthCar) {
-        const side = Math.min(...sides);
+        const side = fusedSide(c);
         const l = side * side;
         const channels = m.depthCar.cross.norm1.weight.size;
         const seq = (x: string): string => g.transpose(g.reshape(x, [0, channels, l]), [0, 2, 1]);

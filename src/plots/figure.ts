@@ -21,6 +21,19 @@ export interface ScatterTrace extends TraceBase {
   text?: string[];
   line?: Record<string, unknown>;
   marker?: Record<string, unknown>;
+  error_y?: ErrorBars;
+}
+
+/** Asymmetric vertical error bars in data units (plotly's `error_y`): `array` above y, `arrayminus` below. */
+export interface ErrorBars {
+  type: 'data';
+  symmetric: false;
+  array: number[];
+  arrayminus: number[];
+  visible: boolean;
+  color?: string;
+  thickness?: number;
+  width?: number;
 }
 
 export interface HistogramTrace extends TraceBase {

@@ -1,6 +1,7 @@
 // The ablation sweeps of DGIQA's appendix: Fig. 6 (SROCC, PLCC and evaluation time against the
-// number of test-time crops) and Fig. 11 (SROCC and PLCC against the consistency-loss weight lambda).
-import { BOTTOM_LEGEND, COLORS, assertFinite, axisTitle, baseLayout, type Figure, type ScatterTrace } from './figure.js';
+// number of test-time crops) and Fig. 11 (SROCC and PLCC against the consistency-loss weight lambda,
+// each point a mean over splits with its 95% interval as an error bar).
+import { BOTTOM_LEGEND, COLORS, assertFinite, axisTitle, baseLayout, type ErrorBars, type Figure, type ScatterTrace } from './figure.js';
 
 export interface CropsRow {
   crops: number;
@@ -12,8 +13,14 @@ export interface CropsRow {
 
 export interface LambdaRow {
   lambda: number;
+  /** means over the splits */
   srocc: number;
   plcc: number;
+  /** 95% intervals of the means, [lo, hi] (NaN with a single split: no bar) */
+  sroccCi?: readonly [number, number];
+  plccCi?: readonly [number, number];
+  /** one entry per split: their number goes into the title */
+  runs?: readonly unknown[];
 }
 
 export interface SweepFigureOptions {
@@ -50,20 +57,56 @@ export function cropsFigure(rows: CropsRow[], opts: SweepFigureOptions = {}): Fi
   };
 }
 
+/**
+ * Fig. 11. Rows from `experiments.runLambdaSweep` carry their splits and intervals: the points are
+ * means with 95% error bars, and the title (given or default) ends with how many splits each point
+ * averages, so a reader can judge the differences between lambdas against their spread.
+ */
 export function lambdaFigure(rows: LambdaRow[], opts: SweepFigureOptions = {}): Figure {
   const sorted = sortedBy(rows, (r) => r.lambda, 'lambdaFigure');
   const x = sorted.map((r) => r.lambda);
-  const title = opts.title ?? 'SROCC and PLCC vs consistency-loss weight λ';
+  const title = [opts.title ?? 'SROCC and PLCC vs consistency-loss weight λ', spreadNote(sorted)].filter((t) => t !== '').join(' ');
+  const [srocc, plcc] = correlationTraces(sorted, x, 'lambdaFigure') as [ScatterTrace, ScatterTrace];
+  const sroccBars = errorBars(sorted, (r) => r.sroccCi, (r) => r.srocc, COLORS.srocc);
+  const plccBars = errorBars(sorted, (r) => r.plccCi, (r) => r.plcc, COLORS.plcc);
   return {
     name: opts.name ?? 'fig11-lambda',
     title,
-    data: correlationTraces(sorted, x, 'lambdaFigure'),
+    data: [sroccBars ? { ...srocc, error_y: sroccBars } : srocc, plccBars ? { ...plcc, error_y: plccBars } : plcc],
     layout: baseLayout(title, {
       // The swept values are few and unevenly spaced: tick each one.
       xaxis: { title: axisTitle('λ (consistency-loss weight)'), tickmode: 'array', tickvals: x },
       yaxis: { title: axisTitle('correlation') },
     ...BOTTOM_LEGEND,
     }),
+  };
+}
+
+/** "(mean of 3 splits per point; bars: 95% t intervals)"; empty for rows that do not say their splits. */
+function spreadNote(rows: LambdaRow[]): string {
+  const counts = [...new Set(rows.filter((r) => r.runs !== undefined).map((r) => r.runs!.length))].sort((a, b) => a - b);
+  if (counts.length === 0) return '';
+  const n = counts.length === 1 ? String(counts[0]) : `${counts[0]}-${counts[counts.length - 1]}`;
+  if (counts[counts.length - 1]! < 2) return '(1 split per point: no interval)';
+  return `(mean of ${n} splits per point; bars: 95% t intervals)`;
+}
+
+/** Bars from the [lo, hi] intervals; a point without a finite interval gets none, and no interval at all gives undefined. */
+function errorBars(rows: LambdaRow[], ci: (r: LambdaRow) => readonly [number, number] | undefined, mean: (r: LambdaRow) => number, color: string): ErrorBars | undefined {
+  const finite = (r: LambdaRow): boolean => {
+    const iv = ci(r);
+    return iv !== undefined && Number.isFinite(iv[0]) && Number.isFinite(iv[1]);
+  };
+  if (!rows.some(finite)) return undefined;
+  return {
+    type: 'data',
+    symmetric: false,
+    array: rows.map((r) => (finite(r) ? ci(r)![1] - mean(r) : 0)),
+    arrayminus: rows.map((r) => (finite(r) ? mean(r) - ci(r)![0] : 0)),
+    visible: true,
+    color,
+    thickness: 1.5,
+    width: 6,
   };
 }
 

@@ -4,9 +4,12 @@
 export { NOTEBOOKS, COURSE_OUTPUTS, outputFiles } from './course.js';
 export type { CourseNotebook, CourseOutput } from './course.js';
 export {
-  PAPER_DIR, PAPER_FILES, DATASET_LABELS, PAPER_TCB_SAVING_PCT, datasetLabel, isEmbedded, kitSource, readPaperTable, tcbSavingPct,
+  PAPER_DIR, PAPER_FILES, DATASET_LABELS, PAPER_TCB_SAVING_PCT, CI_LEVEL_PCT, datasetLabel, isEmbedded, kitSource, readPaperTable, tcbSavingPct,
   table1, table2, table3, table4, table5, table6,
+  withInterval, differenceText, pText, significanceText, intervalOf, ablationSummaryFile, checkAblationRows, isFullModel,
 } from './paperTables.js';
+export { depthGuidance, depthGuidanceTable, depthGuidanceFindings, ablationFindings, lambdaFindings, distortionNames } from './ablations.js';
+export type { DepthGuidanceRow, DistortionGroup } from './ablations.js';
 export type { CourseTable, PaperTableNumber, DatasetMetrics, DatasetRow, ProtocolRow, CrossRow, AblationInput } from './paperTables.js';
 export {
   tableDocument, tableDisplay, writeCourseTable, missingOutputs, scanOutputs, reportMarkdown, writeReport, usesEmbeddedBenchmark, formatSeconds,
@@ -17,7 +20,11 @@ export { PAPER_PARAMS, architectureWalk, architectureTable, parametersTable, par
 export type { BlockRow, TcbSaving } from './model.js';
 export { THUMBNAIL, thumbnail, datasetInventory, inventoryTable, datasetRows, distortionsTable, distortionGallery } from './data.js';
 export type { InventoryRow, GalleryOptions } from './data.js';
-export { dataLabel, protocolSplitSpec, trainSplitZero, curveRows, epochTable, configTable, metricsTable } from './training.js';
+export {
+  dataLabel, protocolSplitSpec, trainSplitZero, curveRows, epochTable, configTable, metricsTable,
+  selectionRows, selectionFigure, lossTermRows, lossTermsFigure, startFigure, startTable,
+} from './training.js';
+export type { EpochRow, StartRun } from './training.js';
 export { densityByDataset, densityBySubset, densityTable, runExamples, examplesFigure } from './natural.js';
 export type { ExampleImage } from './natural.js';
 export { WITHOUT_DEPTH_VARIANT, cropPng, shrinkHeat, runGradCam, gradCamFigure, runTsneCross } from './explain.js';

@@ -1,7 +1,7 @@
 // The architecture walk of notebook 03: one zero input through the model block by block, the
 // output shape after each block and the parameters it owns; parameters per part; the TCB's saving.
 import { tf } from '../backend/index.js';
-import { Dgiqa, configFrom, evalCtx } from '../model/index.js';
+import { Dgiqa, configFrom, evalCtx, fusedSide } from '../model/index.js';
 import type { DgiqaConfig } from '../model/index.js';
 import type { TableRow } from '../plots/index.js';
 import type { CourseTable } from './paperTables.js';
@@ -60,7 +60,7 @@ export function architectureWalk(model: Dgiqa): BlockRow[] {
     stages.forEach((m, i) => rows.push({ block: `Swin-T stage ${i + 1} (${c.depths[i]} blocks, ${c.numHeads[i]} heads${i > 0 ? ', patch merging' : ''})`, output: shapeText(m), params: p(`RGB Swin-T: stage ${i + 1}`) }));
     const bridged = c.tcb ? stages.map((m, i) => model.tcbs[i]!.apply(m, ctx)) : stages;
     if (c.tcb) bridged.forEach((m, i) => rows.push({ block: `TCB ${i + 1}: 1x1 conv, squeeze-excitation, 3x3 conv, BN, ReLU`, output: shapeText(m), params: p(`TCB ${i + 1} (RGB)`) }));
-    const h = Math.min(...bridged.map((m) => m.shape[1]));
+    const h = fusedSide(c);
     const fusedRgb = tf.concat(bridged.map((m) => (m.shape[1] === h ? m : tf.image.resizeBilinear(m, [h, h], false, true))), 3) as tf.Tensor4D;
     rows.push({ block: `resize to ${h}x${h} (bilinear) + concat: fused RGB`, output: shapeText(fusedRgb), params: 0 });
     let merged = fusedRgb;

@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import type { AblationRow } from '../experiments/index.js';
 import { join } from 'node:path';
 import { parseCsv } from '../eval/csv.js';
-import { KIT_ROOT } from '../experiments/paths.js';
+import { meanInterval } from '../eval/intervals.js';
+import type { PairedComparison } from '../eval/intervals.js';
+import { KIT_ROOT, paths } from '../experiments/paths.js';
 import type { TableColumn, TableRow } from '../plots/index.js';
 
 /** Where the paper's tables are kept (committed with the kit). */
@@ -209,7 +211,15 @@ export function table3(profile: string, kit: CrossRow[], paper = readPaperTable(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Tables 4 and 5: the ablations.
+// Tables 4 and 5: the ablations, each variant trained on several splits. A kit row shows means with
+// their 95% t intervals and, for every variant but the full model, the paired difference to the full
+// model over the same splits: the only honest way to say whether removing a part changes anything.
+// The paper's rows stay as printed (one number each, no spread).
+//
+// The RGB-only model (the kit's cfg 5, not in the paper) is a kit row of Table 4 and Table 5 rather
+// than a table of its own: it is trained on the same splits and compared with the full model by the
+// same paired test, so one table answers "what does each part, and the depth input itself, add".
+// Its `config` cell says that it is the kit's addition.
 
 /** A row of the ablation study as `experiments.runAblations` saves it. */
 export type AblationInput = AblationRow;
@@ -224,37 +234,137 @@ export function tcbSavingPct(withTcb: number, withoutTcb: number): number {
 /** The paper's statement of the TCB saving (Sec. 4.4). */
 export const PAPER_TCB_SAVING_PCT = 23.3;
 
+/** The level every interval and test of the ablation tables uses. */
+export const CI_LEVEL_PCT = 95;
+
+const signed = (v: number, digits: number): string => `${v > 0 ? '+' : ''}${v.toFixed(digits)}`;
+
+/** `0.812 [0.774, 0.850]`; the mean alone when the interval is NaN (a single split); null (shown '-') without a mean. */
+export function withInterval(mean: number, ci: readonly [number, number], digits = METRIC_DIGITS): string | null {
+  if (!Number.isFinite(mean)) return null;
+  const m = mean.toFixed(digits);
+  return Number.isFinite(ci[0]) && Number.isFinite(ci[1]) ? `${m} [${ci[0].toFixed(digits)}, ${ci[1].toFixed(digits)}]` : m;
+}
+
+/** A paired difference with its interval, signed so that the direction reads at a glance: `-0.031 [-0.052, -0.010]`. */
+export function differenceText(c: PairedComparison, digits = METRIC_DIGITS): string | null {
+  if (!Number.isFinite(c.meanDiff)) return null;
+  const d = signed(c.meanDiff, digits);
+  return Number.isFinite(c.lo) && Number.isFinite(c.hi) ? `${d} [${signed(c.lo, digits)}, ${signed(c.hi, digits)}]` : d;
+}
+
+/** p of a paired t-test as the tables print it: `0.012`, `<0.001`; null (shown '-') when there is none. */
+export function pText(p: number): string | null {
+  if (!Number.isFinite(p)) return null;
+  return p < 0.001 ? '<0.001' : p.toFixed(3);
+}
+
+/** `yes` when the interval of the difference excludes 0; null (shown '-') with one split, where no test exists. */
+export function significanceText(c: PairedComparison): string | null {
+  if (c.n < 2) return null;
+  return c.significant ? 'yes' : 'no';
+}
+
+/** The 95% interval of a column of the runs, [NaN, NaN] when it cannot be formed (one run, a missing score). */
+export function intervalOf(values: readonly number[]): [number, number] {
+  if (values.length < 2 || !values.every(Number.isFinite)) return [NaN, NaN];
+  const iv = meanInterval(values);
+  return [iv.lo, iv.hi];
+}
+
+/** The file `experiments.runAblations` saves its rows to, named in errors about them. */
+export function ablationSummaryFile(profile: string): string {
+  return join(paths.results, profile, 'ablation', 'summary.json');
+}
+
+const ABLATION_FIELDS = ['depth', 'sroccCi', 'plccCi', 'crossSroccCi', 'runs'] as const;
+
+/**
+ * Refuses rows saved before the ablations were trained on several splits, with one line naming the
+ * file, instead of a crash deep in a table.
+ */
+export function checkAblationRows(profile: string, kit: AblationInput[]): void {
+  for (const r of kit) {
+    const fields = r as unknown as Partial<Record<string, unknown>>;
+    const missing = ABLATION_FIELDS.filter((k) => fields[k] === undefined);
+    if (missing.length > 0) {
+      throw new Error(`${ablationSummaryFile(profile)}: row "${String(fields.name)}" has no ${missing.join(', ')} (saved by an older kit, one split per variant); delete the file and rerun notebook 06`);
+    }
+  }
+}
+
+/** The kit's full model: every part on, depth in (the row every other is compared with). */
+export function isFullModel(r: AblationInput): boolean {
+  return r.tcb && r.depthCar && r.dilation && r.depth;
+}
+
+const configName = (r: AblationInput): string => (r.depth ? r.name : `${r.name} (kit's addition, not in the paper)`);
+
+/** Split counts of the kit's rows: `3`, or `1/3` when they differ. */
+const splitCounts = (kit: AblationInput[]): string => [...new Set(kit.map((r) => r.runs.length))].join('/');
+
+/** The columns comparing a variant with the full model; `what` names the score (`SROCC`, `cross SROCC`). */
+function vsFullColumns(what: string): TableColumn[] {
+  return [
+    { key: 'splits' },
+    { key: 'vs_full', label: `${what} − full [${CI_LEVEL_PCT}% CI]` },
+    { key: 'p_vs_full', label: 'p (paired t)' },
+    { key: 'significant', label: `significant (${CI_LEVEL_PCT}%)` },
+  ];
+}
+
+function vsFullCells(r: AblationInput, c: PairedComparison | undefined): TableRow {
+  return { splits: r.runs.length, vs_full: c ? differenceText(c) : null, p_vs_full: c ? pText(c.p) : null, significant: c ? significanceText(c) : null };
+}
+
+/** The notes both ablation tables share: what the interval and the comparison are. */
+function ablationNotes(kit: AblationInput[], cross: boolean): string[] {
+  const n = splitCounts(kit);
+  const single = kit.length > 0 && kit.every((r) => r.runs.length < 2);
+  return [
+    `Kit rows: mean over ${n || 'no'} splits of the ablation set${cross ? ' (each split\'s model scored on the whole cross-dataset test set)' : ''}, with its ${CI_LEVEL_PCT}% t interval [lo, hi].`,
+    `"− full": this variant minus the full model, split by split (both trained on the same splits), with the ${CI_LEVEL_PCT}% t interval of the mean difference and the paired t-test's p; "significant" when that interval excludes 0.`,
+    ...(single ? ['One split per variant (this profile): no interval and no test, so a difference between rows may be noise.'] : []),
+    ...(kit.some((r) => !r.depth) ? ['"RGB only (no depth input)" is the kit\'s addition, not a row of the paper: the same model without the depth branch, trained on the same splits.'] : []),
+  ];
+}
+
 export function table4(profile: string, train: string, kit: AblationInput[], paper = readPaperTable(4)): CourseTable {
+  checkAblationRows(profile, kit);
   const source = kitSource(profile, [train]);
   const kitRows: TableRow[] = kit.map((r) => ({
     cfg: r.cfg,
-    config: r.name,
+    config: configName(r),
     tcb: yesNo(r.tcb),
     depth_car: yesNo(r.depthCar),
     dilation: yesNo(r.dilation),
-    srocc: r.srocc,
-    plcc: r.plcc,
+    depth: yesNo(r.depth),
+    srocc: withInterval(r.srocc, r.sroccCi),
+    plcc: withInterval(r.plcc, r.plccCi),
+    ...vsFullCells(r, r.vsFull?.srocc),
     params: r.params,
     params_paper_size: r.paperParams,
     source,
   }));
   const names = new Map(kit.map((r) => [r.cfg, r.name]));
-  // the paper's count (103M, full model only) is a count at the paper's size
-  const paperRows = tagged(paper, 'paper').map((r) => ({ ...r, config: names.get(Number(r.cfg)) ?? null, params: null, params_paper_size: r.params ?? null }));
-  const full = kit.find((r) => r.tcb && r.depthCar && r.dilation);
-  const noTcb = kit.find((r) => !r.tcb && r.depthCar && r.dilation);
+  // the paper's count (103M, full model only) is a count at the paper's size; all its configurations take depth
+  const paperRows = tagged(paper, 'paper').map((r) => ({ ...r, config: names.get(Number(r.cfg)) ?? null, depth: 'yes', params: null, params_paper_size: r.params ?? null }));
+  const full = kit.find(isFullModel);
+  const noTcb = kit.find((r) => !r.tcb && r.depthCar && r.dilation && r.depth);
   const saving = full && noTcb ? tcbSavingPct(full.paperParams, noTcb.paperParams) : undefined;
   return {
     name: 'table4-ablation',
     title: 'Table 4: ablation of TCB, Depth-CAR and dilation (within-dataset SROCC and PLCC, parameters)',
     rows: [...paperRows, ...kitRows],
     columns: [
-      { key: 'cfg' }, { key: 'config' }, { key: 'tcb' }, { key: 'depth_car' }, { key: 'dilation' },
-      { key: 'srocc', digits: METRIC_DIGITS }, { key: 'plcc', digits: METRIC_DIGITS },
+      { key: 'cfg' }, { key: 'config' }, { key: 'tcb' }, { key: 'depth_car' }, { key: 'dilation' }, { key: 'depth', label: 'depth input' },
+      { key: 'srocc', label: `SROCC [${CI_LEVEL_PCT}% CI]`, digits: METRIC_DIGITS }, { key: 'plcc', label: `PLCC [${CI_LEVEL_PCT}% CI]`, digits: METRIC_DIGITS },
+      ...vsFullColumns('SROCC'),
       { key: 'params', label: 'params (as trained)' }, { key: 'params_paper_size', label: 'params (paper size)' }, { key: 'source' },
     ],
     notes: [
       'Paper rows: Table 4 lost its check marks in the text copy; its rows are read in Table 5\'s order (an inference). Only the full model\'s parameter count (103M) survived.',
+      ...ablationNotes(kit, false),
       '"params (as trained)" counts the model this profile trains; "params (paper size)" the same variant built at the paper\'s size (Swin-T backbones, 224 px).',
       ...(saving !== undefined ? [`TCB parameter saving at the paper's size, measured by the kit: ${saving.toFixed(1)}% (the paper states ${PAPER_TCB_SAVING_PCT}%).`] : []),
     ],
@@ -262,15 +372,26 @@ export function table4(profile: string, train: string, kit: AblationInput[], pap
 }
 
 export function table5(profile: string, train: string, cross: string, kit: AblationInput[], paper = readPaperTable(5)): CourseTable {
+  checkAblationRows(profile, kit);
   const labels = paperDatasetLabels(paper);
   const crossLabel = datasetLabel(cross);
-  const kitRows = kit.map((r) => wideRow({ config: r.name, train: datasetLabel(train) }, [{ dataset: cross, srocc: r.crossSrocc, plcc: r.crossPlcc }]));
+  const kitRows: TableRow[] = kit.map((r) => ({
+    config: configName(r),
+    train: datasetLabel(train),
+    [`${crossLabel}_srocc`]: withInterval(r.crossSrocc, r.crossSroccCi),
+    // the rows carry no interval for the cross PLCC: it comes from the runs
+    [`${crossLabel}_plcc`]: withInterval(r.crossPlcc, intervalOf(r.runs.map((x) => x.crossPlcc))),
+    ...vsFullCells(r, r.vsFull?.crossSrocc),
+  }));
   return {
     name: 'table5-ablation-cross',
     title: `Table 5: ablation, cross-dataset SROCC and PLCC (trained on one set, tested on another)`,
     rows: [...tagged(paper, 'paper'), ...tagged(kitRows, kitSource(profile, [train, cross], ' -> '))],
-    columns: [{ key: 'config' }, { key: 'train' }, ...datasetColumns(labels, [crossLabel]), { key: 'source' }],
-    notes: ['Paper rows: trained on KonIQ-10k, tested on LIVE-C and LIVE-FB. Kit rows: the ablation models of Table 4, scored on the profile\'s cross-dataset test set.'],
+    columns: [{ key: 'config' }, { key: 'train' }, ...datasetColumns(labels, [crossLabel]), ...vsFullColumns('cross SROCC'), { key: 'source' }],
+    notes: [
+      'Paper rows: trained on KonIQ-10k, tested on LIVE-C and LIVE-FB. Kit rows: the ablation models of Table 4, scored on the profile\'s cross-dataset test set.',
+      ...ablationNotes(kit, true),
+    ],
   };
 }
 

@@ -6,8 +6,14 @@ import { mergeStrict } from '../util/options.js';
 export interface TrainConfig {
   /** model preset name or a partial model config */
   model: string | Record<string, unknown>;
-  /** epochs; the cosine period is half of them (paper: T_max = epochs / 2) */
+  /** epochs (the most a run trains: the epoch kept is chosen on validation where a run has a validation part) */
   numEpochs: number;
+  /**
+   * the cosine's T_max as a fraction of numEpochs: 0.5 is the paper's "T_max = half the epochs", where
+   * the rate reaches its floor mid-run and climbs back to the peak by the end (a run that keeps its
+   * best validation epoch then keeps one near the trough); 1 anneals once, ending at the floor
+   */
+  tMaxFraction: number;
   batchSize: number;
   /** peak learning rate of AdamW */
   lr: number;
@@ -34,6 +40,7 @@ export interface TrainConfig {
 export const TRAIN_DEFAULTS: Readonly<TrainConfig> = Object.freeze({
   model: 'paper',
   numEpochs: 20, // assumption: TReS / MANIQA-style fine-tuning lengths
+  tMaxFraction: 0.5, // paper: T_max = half the epochs
   batchSize: 8, // assumption: fits one 16-24 GB GPU at 224 crops with two Swin-T backbones
   lr: 2e-5, // assumption: TReS's and MANIQA's order of magnitude for Swin/ViT fine-tuning
   minLr: 1e-7, // assumption: a small floor so the schedule never stops learning entirely
@@ -59,6 +66,7 @@ export function resolveTrainConfig(overrides: Record<string, unknown> = {}, sour
     if (!Number.isInteger(c[k]) || c[k] < 1) throw new Error(`${source}: "${k}" must be a positive integer, got ${c[k]}`);
   }
   if (!(c.lr > 0) || c.minLr < 0 || c.minLr > c.lr) throw new Error(`${source}: need 0 <= minLr <= lr and lr > 0`);
+  if (!(c.tMaxFraction > 0 && c.tMaxFraction <= 1)) throw new Error(`${source}: "tMaxFraction" must be in (0, 1], got ${c.tMaxFraction}`);
   if (c.lambda < 0 || c.weightDecay < 0) throw new Error(`${source}: lambda and weightDecay must be >= 0`);
   return c;
 }

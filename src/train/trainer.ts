@@ -232,7 +232,7 @@ async function fitLocked(o: FitOptions, c: TrainConfig, dir: string): Promise<Fi
   const epochs: Record<string, number>[] = [];
   // named after the run: parallel trainings interleave their lines
   const runName = typeof o.meta?.label === 'string' ? o.meta.label : dir;
-  const tMax = c.numEpochs / 2;
+  const tMax = c.numEpochs * c.tMaxFraction;
   const stepsPerEpoch = Math.max(1, Math.ceil(o.imagesPerEpoch / c.batchSize));
   // A failed run (a crash in the data, a non-finite loss) releases its tensors before it reports.
   try {

@@ -36,6 +36,11 @@ export interface LoaderOptions {
   /** Eval: crops per image (default 20) and the smaller side images are resized to first (default 384). */
   crops?: number;
   evalShortSide?: number;
+  /**
+   * Train: the smaller side images are resized to before the random crop, so that training sees the
+   * scale evaluation sees (the demo: 220, as its evaluation). Default 0: crops from full resolution.
+   */
+  trainShortSide?: number;
   /** Decode workers: default min(2, cores); 0 decodes inline on the main thread. Ignored with `pool`. */
   workers?: number;
   /** A shared DecodePool (not closed by this loader). */
@@ -56,7 +61,7 @@ export interface LoaderOptions {
 
 const OPTION_KEYS: readonly (keyof LoaderOptions)[] = [
   'mode', 'batchSize', 'seed', 'shuffle', 'dropLast', 'size', 'hflip', 'vflip', 'crops', 'evalShortSide',
-  'workers', 'pool', 'queueSize', 'allowMissingDepth', 'skipBad', 'onSkip',
+  'trainShortSide', 'workers', 'pool', 'queueSize', 'allowMissingDepth', 'skipBad', 'onSkip',
 ];
 
 /** A batch of crops, NHWC float32, ready for `tf.tensor4d(rgb, [n, size, size, 3])`. */
@@ -98,6 +103,7 @@ interface Resolved {
   vflip: boolean;
   crops: number;
   evalShortSide: number;
+  trainShortSide: number;
   workers: number;
   queueSize: number;
   allowMissingDepth: boolean;
@@ -143,6 +149,8 @@ function resolveOptions(opts: LoaderOptions): Resolved {
   const size = positiveInt('size', opts.size ?? SAMPLE_DEFAULTS.size);
   const evalShortSide = positiveInt('evalShortSide', opts.evalShortSide ?? SAMPLE_DEFAULTS.evalShortSide);
   if (evalShortSide < size) throw new Error(`Prefetcher: evalShortSide ${evalShortSide} is smaller than size ${size}`);
+  const trainShortSide = opts.trainShortSide ?? SAMPLE_DEFAULTS.trainShortSide;
+  if (trainShortSide !== 0 && (!Number.isInteger(trainShortSide) || trainShortSide < size)) throw new Error(`Prefetcher: trainShortSide must be 0 (full resolution) or an integer >= size ${size}, got ${trainShortSide}`);
   return {
     mode,
     batchSize: positiveInt('batchSize', opts.batchSize ?? (mode === 'train' ? DEFAULT_BATCH_SIZE : 1)),
@@ -154,6 +162,7 @@ function resolveOptions(opts: LoaderOptions): Resolved {
     vflip: opts.vflip ?? SAMPLE_DEFAULTS.vflip,
     crops: positiveInt('crops', opts.crops ?? SAMPLE_DEFAULTS.crops),
     evalShortSide,
+    trainShortSide,
     workers,
     queueSize: positiveInt('queueSize', opts.queueSize ?? DEFAULT_QUEUE_BATCHES),
     allowMissingDepth: opts.allowMissingDepth ?? SAMPLE_DEFAULTS.allowMissingDepth,
@@ -324,6 +333,7 @@ export class Prefetcher implements AsyncIterable<Batch> {
       vflip: o.vflip,
       crops: o.crops,
       evalShortSide: o.evalShortSide,
+      trainShortSide: o.trainShortSide,
       allowMissingDepth: o.allowMissingDepth,
     };
   }

@@ -34,6 +34,8 @@ export interface SampleJob {
   /** Evaluation: crops per image and the smaller side the image is resized to first. */
   crops: number;
   evalShortSide: number;
+  /** Training: the smaller side the image is resized to before the crop (0: full resolution). */
+  trainShortSide: number;
   /** Without a depth map: the depth input is what a constant map gives (all zeros before normalization). */
   allowMissingDepth: boolean;
 }
@@ -74,6 +76,7 @@ export const SAMPLE_DEFAULTS = {
   vflip: true,
   crops: EVAL_CROPS,
   evalShortSide: EVAL_SHORT_SIDE,
+  trainShortSide: 0,
   allowMissingDepth: false,
 } as const;
 
@@ -254,7 +257,7 @@ export async function runJob(job: SampleJob): Promise<SampleResult> {
     let crops: CropInfo[];
     let upscaled = false;
     if (job.mode === 'train') {
-      const t = trainView(view, size);
+      const t = trainView(job.trainShortSide > 0 ? evalView(view, job.trainShortSide) : view, size);
       v = t.view;
       upscaled = t.upscaled;
       crops = [drawTrainCrop(rng, v.rgb.width, v.rgb.height, size, job.hflip, job.vflip)];

@@ -6,7 +6,7 @@ export { SYNTH_PROFILES, SYNTH_DEFAULT_SEED } from './profiles.js';
 export type { SynthProfile, SynthProfileName } from './profiles.js';
 export { DISTORTIONS, distortionsOf, NATURAL_DISTORTIONS } from './distortions.js';
 export type { Distortion } from './distortions.js';
-export { ReferenceQuality, fullReferenceQuality, LABEL_MODEL } from './quality.js';
+export { ReferenceQuality, fullReferenceQuality, nearnessAttention, perceivedQuality, PERCEIVED_EXPONENT, LABEL_MODEL } from './quality.js';
 export { makeScene, FAR_METERS } from './scene.js';
 export { render as renderScene } from './render.js';
 export { DISPARITY_SCALE } from './sceneWork.js';

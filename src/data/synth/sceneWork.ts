@@ -7,7 +7,7 @@ import { distortionsOf, type Distortion } from './distortions.js';
 import { clampImage, fromBytes, toBytes } from './image.js';
 import { encodeRgbPng, writeFileAtomic, writeInverseDepthPng16 } from './io.js';
 import { monotoneScores, type LabelRow, type PairRow } from './labels.js';
-import { ReferenceQuality } from './quality.js';
+import { ReferenceQuality, nearnessAttention, perceivedQuality } from './quality.js';
 import { render } from './render.js';
 import { makeScene } from './scene.js';
 import type { SynthFamily } from './types.js';
@@ -65,7 +65,8 @@ export async function runScene(job: SceneJob, index: number, key: string): Promi
     encodeRgbPng(cleanBytes, size, size).then((png) => writeFileAtomic(join(job.familyDir, refRel), png)),
     writeInverseDepthPng16(join(job.familyDir, 'depth', `${refId}.png`), rendered.depth, size, size, DISPARITY_SCALE),
   ];
-  const quality = new ReferenceQuality(clean);
+  // the observer's attention: near things matter more (quality.ts, nearnessAttention)
+  const quality = new ReferenceQuality(clean, nearnessAttention(rendered.depth));
   const rows: LabelRow[] = [];
   const pairs: PairRow[] = [];
   let violations = 0;
@@ -83,7 +84,8 @@ export async function runScene(job: SceneJob, index: number, key: string): Promi
       raw.push(quality.score(fromBytes(bytes, size, size)));
       rels.push(rel);
     }
-    const mono = monotoneScores(raw);
+    // the published score is the observer's perceived quality; `raw` keeps the index itself
+    const mono = monotoneScores(raw.map(perceivedQuality));
     violations += mono.violations;
     job.levels.forEach((level, k) => {
       rows.push({ image: rels[k] as string, reference: refRel, distortion: d.name, level, score01: mono.scores[k] as number, refId, raw: raw[k] as number });
