@@ -12,13 +12,16 @@ import type { BenchItem } from './datasets.js';
 import type { Profile } from './profiles.js';
 import { readResult, resultPath, writeResult } from './results.js';
 import { loadRunModel } from './run.js';
-import { splitsFor, runAblations, VARIANTS } from './protocol.js';
+import { ablationSpecs, splitsFor, runAblations, VARIANTS } from './protocol.js';
 
-/** The model most studies use: the full model of the ablation study (trained on its split 0). */
+/** The model most studies use: a variant of the ablation study (default the full model) trained on its split 0. */
 export async function referenceModel(profile: Profile, variant: Record<string, unknown> = {}): Promise<Dgiqa> {
   await runAblations(profile);
-  const v = VARIANTS.find((x) => JSON.stringify(x.model) === JSON.stringify(variant));
-  return loadRunModel(resultPath(profile, 'ablation', `cfg${v ? v.cfg : 4}`), profile, variant);
+  const k = VARIANTS.findIndex((x) => JSON.stringify(x.model) === JSON.stringify(variant));
+  if (k < 0) throw new Error(`referenceModel: ${JSON.stringify(variant)} is not a variant of the ablation study`);
+  // ablationSpecs lists each variant's splits in a row; split 0 is the variant's first
+  const spec = (await ablationSpecs(profile))[k * profile.ablationSplits];
+  return loadRunModel(spec!.dir, profile, variant);
 }
 
 async function testItems(profile: Profile): Promise<BenchItem[]> {
