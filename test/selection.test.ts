@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend, tf } from '../src/backend/index.js';
-import { PROFILES, type Profile, bestEpoch, openBenchmark, paths, splitsFor, testModel, trainAndTest } from '../src/experiments/index.js';
+import { PROFILES, type Profile, bestEpoch, loadRunModel, openBenchmark, paths, splitsFor, testModel, trainAndTest } from '../src/experiments/index.js';
 import { applySplit } from '../src/data/splits.js';
 import { readLog } from '../src/train/index.js';
 import { loadModel, readSafetensorsMetadata } from '../src/weights/index.js';
@@ -46,6 +46,11 @@ test('a run with a validation part tests its best validation epoch, not its last
     const again = await testModel(model, { profile, test: parts.test, label: 'again' }, undefined, profile.evalCrops, 'tfjs');
     model.dispose();
     assert.deepEqual(again.predictions.map((p) => p.pred), r.predictions.map((p) => p.pred));
+    // what later studies load (cross-dataset tests, Grad-CAM, crops, density) is that model too
+    const reloaded = await loadRunModel(runDir, profile);
+    const third = await testModel(reloaded, { profile, test: parts.test, label: 'reloaded' }, undefined, profile.evalCrops, 'tfjs');
+    reloaded.dispose();
+    assert.deepEqual(third.predictions.map((p) => p.pred), r.predictions.map((p) => p.pred));
     // a rerun reads the saved result
     const saved = await trainAndTest({ profile, dir: runDir, train: parts.train, val: parts.val, test: parts.test, label: 'selection', data: 'smoke', seed: 1 });
     assert.deepEqual(saved.selection, r.selection);

@@ -168,7 +168,8 @@ export async function testModel(model: Dgiqa, spec: Pick<RunSpec, 'profile' | 't
   };
 }
 
-/** The trained model of a finished run (its last checkpoint). */
+/** The trained model of a finished run: the epoch its test used (best.safetensors with a validation part, else its last checkpoint). */
 export async function loadRunModel(dir: string, profile: Profile, overrides: Record<string, unknown> = {}): Promise<Dgiqa> {
-  return (await loadModel(join(dir, 'run', 'model.safetensors'), configFrom(runModelConfig(profile, overrides)))).model;
+  const best = join(dir, 'run', BEST_FILE);
+  return (await loadModel(existsSync(best) ? best : join(dir, 'run', 'model.safetensors'), configFrom(runModelConfig(profile, overrides)))).model;
 }
