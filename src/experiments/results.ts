@@ -28,13 +28,16 @@ export async function readResult<T>(path: string): Promise<T | undefined> {
   return JSON.parse(await readFile(path, 'utf8')) as T;
 }
 
-/** Write a result atomically with its header. */
+/**
+ * Write a result atomically with its header. Returns it as readResult will read it back (JSON: a NaN
+ * becomes null), so a result just computed and one read from disk are the same value.
+ */
 export async function writeResult<T extends object>(path: string, kind: string, profile: Profile, data: string, body: T): Promise<T & ResultHeader> {
   mkdirSync(dirname(path), { recursive: true });
   const header: ResultHeader = { kind, profile: profile.name, data, environment: await describeEnvironment(), createdWith: 'dgiqa kit' };
-  const out = { ...header, ...body };
-  await writeFileAtomic(path, JSON.stringify(out, null, 1) + '\n');
-  return out;
+  const text = JSON.stringify({ ...header, ...body }, null, 1) + '\n';
+  await writeFileAtomic(path, text);
+  return JSON.parse(text) as T & ResultHeader;
 }
 
 /** Reuse a saved result, or compute and save it. */
