@@ -148,7 +148,7 @@ export function reportMarkdown(r: ReportInput): string {
   if (usesEmbeddedBenchmark(r.profile)) {
     lines.push(
       `> **These results come from the kit's embedded benchmark** (rendered scenes with exact depth, synth-A and synth-B) ` +
-        `and a small model trained from scratch on the CPU (profile ${r.profile}). They show that every step of the method runs ` +
+        `and a small model fine-tuned on the CPU from the kit's own pretrained backbones (profile ${r.profile}). They show that every step of the method runs ` +
         `and how the figures are made; they **cannot be compared with the paper's numbers**, which were measured on the real ` +
         `datasets with the full model. The paper's rows in each table are printed beside them for reference only. ` +
         `Run with \`DGIQA_PROFILE=paper\` and the datasets on disk (see data/README.md) for the paper's protocol.`,
