@@ -1,7 +1,7 @@
 // Public API of the figures: builders that turn saved results into plotly.js figures, t-SNE, the
 // paper's tables as Markdown/CSV, and writers to HTML, PNG and SVG.
 export type { Figure, PlotlyTrace, ScatterTrace, ErrorBars, HistogramTrace, ImageTrace, HeatmapTrace, TraceBase } from './figure.js';
-export { COLORS } from './figure.js';
+export { COLORS, BOTTOM_LEGEND, assertFinite, axisTitle, baseLayout } from './figure.js';
 export { densityFigure, linspace } from './density.js';
 export type { DensityPanel, DensityFigureOptions, FittedGaussians } from './density.js';
 export { cropsFigure, lambdaFigure } from './sweeps.js';

@@ -6,10 +6,8 @@ import type { Profile } from '../experiments/profiles.js';
 import { protocolSpecs } from '../experiments/protocol.js';
 import { trainAndTest } from '../experiments/run.js';
 import type { RunResult, RunSpec } from '../experiments/run.js';
-import { COLORS } from '../plots/index.js';
+import { BOTTOM_LEGEND, COLORS, assertFinite, axisTitle, baseLayout } from '../plots/index.js';
 import type { Figure, ScatterTrace, TableRow, TrainLogRow } from '../plots/index.js';
-// the shared look of every figure (plots/index.ts exports the builders, not these pieces)
-import { BOTTOM_LEGEND, assertFinite, axisTitle, baseLayout } from '../plots/figure.js';
 import type { CourseTable } from './paperTables.js';
 
 /** The `data` text of a run, as the protocol writes it. */
