@@ -29,3 +29,5 @@ export { densityByDataset, densityBySubset, densityTable, runExamples, examplesF
 export type { ExampleImage } from './natural.js';
 export { WITHOUT_DEPTH_VARIANT, cropPng, shrinkHeat, runGradCam, gradCamFigure, runTsneCross } from './explain.js';
 export type { GradCamPanel, TsnePoint } from './explain.js';
+export { COURSE_RUN_FILE, courseRunRecord, writeCourseRun, readmeBlocks, fillBlocks, blocksIn, updateReadme } from './readme.js';
+export type { CourseRunRecord } from './readme.js';
