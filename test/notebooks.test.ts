@@ -36,7 +36,7 @@ const files = readdirSync(DIR).filter((f) => /^\d\d-.*\.ipynb$/.test(f)).sort();
 const text = (c: Cell): string => (Array.isArray(c.source) ? c.source.join('') : c.source);
 const load = (f: string): Notebook => JSON.parse(readFileSync(join(DIR, f), 'utf8')) as Notebook;
 
-test('the course has its ten notebooks, numbered in order', () => {
+test('the course has its eleven notebooks, numbered in order', () => {
   assert.deepEqual(files, NOTEBOOKS.map((n) => n.file));
   for (const o of COURSE_OUTPUTS) assert.ok(files.includes(o.notebook), `${o.name}: made by ${o.notebook}, which does not exist`);
 });
@@ -117,8 +117,8 @@ test('courseNotebooks: in order, --only by number or name, unknown names refused
     assert.deepEqual(courseNotebooks(dir), NOTEBOOKS.map((n) => n.file));
     assert.deepEqual(courseNotebooks(dir, ['3', '05-benchmarks', '10-full-reference.ipynb']), ['03-model.ipynb', '05-benchmarks.ipynb', '10-full-reference.ipynb']);
     assert.throws(() => courseNotebooks(dir, ['42']), /--only: no notebook 42/);
-    await rm(join(dir, '07-cross.ipynb'));
-    assert.throws(() => courseNotebooks(dir), /missing notebooks 07-cross\.ipynb/);
+    await rm(join(dir, '06-cross.ipynb'));
+    assert.throws(() => courseNotebooks(dir), /missing notebooks 06-cross\.ipynb/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -164,7 +164,7 @@ test('parseCellFailure reads the runner\'s failure line and keeps the error, not
       '    at Object.execute (/x/node_modules/tslab/dist/executor.js:160:38)',
       '',
     ].join('\n'),
-    partial: '/x/notebooks/executed/smoke/07-cross.failed.ipynb',
+    partial: '/x/notebooks/executed/smoke/06-cross.failed.ipynb',
   };
   const stderr = ['[NbConvertApp] Executing notebook with kernel: tslab', `DGIQA-CELL-FAILURE ${JSON.stringify(info)}`, ''].join('\n');
   const f = parseCellFailure(stderr);

@@ -1,5 +1,5 @@
 // The course's trainings scheduled up front. Notebook by notebook, the trainings run in small groups
-// (one in notebook 04, nine in 05, four and three in 06, two in 07 and 10), and a core waits
+// (one in notebook 04, nine in 05, two in 06, four and three in 07, and 10), and a core waits
 // whenever a group is odd or a notebook does something else. `dgiqa reproduce` therefore runs every
 // training of the profile first, in one queue, `parallel` at a time and largest first; the notebooks
 // then find each result saved (every experiment reads back what is saved). The queue holds the

@@ -1,4 +1,4 @@
-// What the ablations of notebook 06 show, computed from their saved rows: the depth-guidance table
+// What the ablations of notebook 07 show, computed from their saved rows: the depth-guidance table
 // (the full model against the RGB-only one, on the distortions where depth matters and on the control
 // group where it cannot), and one-line findings for the ablation rows and the lambda sweep, so that
 // the notebook's words about significance come from the run, never typed by hand.

@@ -1,5 +1,6 @@
-// The course: its notebooks in order and the figures and tables each one writes to figures/, named
-// after the paper's figure and table numbers. `dgiqa reproduce` checks this list after a run.
+// The course: its notebooks in order (the paper's idea first, cross-dataset testing before the
+// cross-dataset ablations of Table 5, the backend check as an appendix) and the figures and tables
+// each one writes to figures/, named after the paper's figure and table numbers. `dgiqa reproduce` checks this list after a run.
 
 export interface CourseNotebook {
   file: string;
@@ -7,16 +8,17 @@ export interface CourseNotebook {
 }
 
 export const NOTEBOOKS: readonly CourseNotebook[] = [
-  { file: '01-environment.ipynb', title: 'Environment: backend, versions, hardware' },
+  { file: '01-idea.ipynb', title: 'The idea: why depth helps judge quality, the model in one paragraph, the course map' },
   { file: '02-data.ipynb', title: 'Data: datasets, the embedded benchmark, depth maps (Table 1, Figs. 12-13)' },
   { file: '03-model.ipynb', title: 'The model: shapes and parameters, the TCB saving' },
   { file: '04-training.ipynb', title: 'Training one split: loss and learning-rate curves' },
   { file: '05-benchmarks.ipynb', title: 'Benchmarks: the split protocol (Table 2)' },
-  { file: '06-ablations.ipynb', title: 'Ablations: Tables 4-5, crops (Fig. 6), lambda (Fig. 11)' },
-  { file: '07-cross.ipynb', title: 'Cross-dataset tests (Table 3)' },
+  { file: '06-cross.ipynb', title: 'Cross-dataset tests (Table 3)' },
+  { file: '07-ablations.ipynb', title: 'Ablations: Tables 4-5, crops (Fig. 6), lambda (Fig. 11)' },
   { file: '08-natural.ipynb', title: 'Natural distortions: density separation (Figs. 2, 8), examples (Figs. 9, 16)' },
   { file: '09-explainability.ipynb', title: 'Explainability: Grad-CAM (Figs. 5, 15), t-SNE (Figs. 7, 14)' },
   { file: '10-full-reference.ipynb', title: 'Full reference: DGIQA-FR (Table 6)' },
+  { file: '11-environment.ipynb', title: 'Appendix: backend, versions, hardware' },
 ];
 
 export interface CourseOutput {
@@ -45,12 +47,12 @@ export const COURSE_OUTPUTS: readonly CourseOutput[] = [
   fig('training-pretrained-vs-scratch', '04-training.ipynb', 'Pretrained backbones vs from scratch: loss and validation SROCC per epoch'),
   tab('table-pretrained-vs-scratch', '04-training.ipynb', 'Pretrained backbones vs from scratch: test SROCC and PLCC of split 0'),
   tab('table2-benchmarks', '05-benchmarks.ipynb', 'Table 2: SROCC and PLCC per dataset (split protocol)'),
-  tab('table4-ablation', '06-ablations.ipynb', 'Table 4: ablations within the dataset (means with 95% intervals, paired differences to the full model), with parameter counts'),
-  tab('table5-ablation-cross', '06-ablations.ipynb', 'Table 5: ablations across datasets'),
-  tab('table-depth-guidance', '06-ablations.ipynb', 'Depth guidance where depth matters: full vs RGB-only model on depth-dependent and depth-independent distortions (not in the paper)'),
-  fig('fig06-crops', '06-ablations.ipynb', 'Fig. 6: SROCC, PLCC and evaluation time against the number of crops'),
-  fig('fig11-lambda', '06-ablations.ipynb', 'Fig. 11: SROCC and PLCC against the consistency-loss weight lambda, with 95% intervals over splits'),
-  tab('table3-cross-dataset', '07-cross.ipynb', 'Table 3: cross-dataset tests'),
+  tab('table3-cross-dataset', '06-cross.ipynb', 'Table 3: cross-dataset tests'),
+  tab('table4-ablation', '07-ablations.ipynb', 'Table 4: ablations within the dataset (means with 95% intervals, paired differences to the full model), with parameter counts'),
+  tab('table5-ablation-cross', '07-ablations.ipynb', 'Table 5: ablations across datasets'),
+  tab('table-depth-guidance', '07-ablations.ipynb', 'Depth guidance where depth matters: full vs RGB-only model on depth-dependent and depth-independent distortions (not in the paper)'),
+  fig('fig06-crops', '07-ablations.ipynb', 'Fig. 6: SROCC, PLCC and evaluation time against the number of crops'),
+  fig('fig11-lambda', '07-ablations.ipynb', 'Fig. 11: SROCC and PLCC against the consistency-loss weight lambda, with 95% intervals over splits'),
   fig('fig02-density', '08-natural.ipynb', 'Fig. 2: density separation of clean vs distorted scores, per dataset'),
   fig('fig08-density', '08-natural.ipynb', 'Fig. 8: density separation per natural distortion, with the overlap %'),
   tab('fig08-overlap', '08-natural.ipynb', 'The numbers behind Figs. 2 and 8: Gaussian fits and overlap %'),

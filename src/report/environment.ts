@@ -1,4 +1,4 @@
-// Notebook 01's pieces: environment.md, the run profiles side by side, and a quick measure of the
+// Notebook 11's pieces: environment.md, the run profiles side by side, and a quick measure of the
 // backend's speed (what makes a profile take minutes or hours).
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

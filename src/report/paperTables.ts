@@ -288,7 +288,7 @@ export function checkAblationRows(profile: string, kit: AblationInput[]): void {
     const fields = r as unknown as Partial<Record<string, unknown>>;
     const missing = ABLATION_FIELDS.filter((k) => fields[k] === undefined);
     if (missing.length > 0) {
-      throw new Error(`${ablationSummaryFile(profile)}: row "${String(fields.name)}" has no ${missing.join(', ')} (saved by an older kit, one split per variant); delete the file and rerun notebook 06`);
+      throw new Error(`${ablationSummaryFile(profile)}: row "${String(fields.name)}" has no ${missing.join(', ')} (saved by an older kit, one split per variant); delete the file and rerun notebook 07`);
     }
   }
 }

@@ -49,7 +49,7 @@ export function environmentMarkdown(e: Environment): string {
   return [
     '# Environment',
     '',
-    'The software and hardware the committed results were made with (written by notebook 01 and `npm run reproduce`).',
+    'The software and hardware the committed results were made with (written by notebook 11 and `npm run reproduce`).',
     '',
     `- backend: **${e.backend}**, ${e.gpu ? 'GPU in use' : 'no GPU in use'}`,
     `- as the kit reported it: ${e.backendMessage}`,
