@@ -146,6 +146,11 @@ export function fusedSide(c: DgiqaConfig): number {
   return c.imgSize / c.patchSize / 2 ** (c.fuseStage - 1);
 }
 
+/** Sides of the four Swin stage maps (56, 28, 14, 7 for the paper). */
+export function stageSides(c: DgiqaConfig): number[] {
+  return c.depths.map((_, i) => c.imgSize / c.patchSize / 2 ** i);
+}
+
 /** Channels of one modality after the bridges, resize and concat (960 for the paper). */
 export function fusedChannels(c: DgiqaConfig): number {
   return c.tcb ? c.tcbOut.reduce((a, b) => a + b, 0) : [0, 1, 2, 3].reduce((a, i) => a + c.embedDim * 2 ** i, 0);

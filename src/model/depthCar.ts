@@ -24,14 +24,15 @@ class MultiheadAttention {
     return tf.fused.matMul({ a: x.reshape([b * l, c]), b: w, bias }).reshape([b, l, this.heads, hd]).transpose([0, 2, 1, 3]);
   }
 
-  /** query [B, L, C], keyValue [B, L, C] -> [B, L, C] */
-  apply(query: tf.Tensor3D, keyValue: tf.Tensor3D, ctx: Ctx): tf.Tensor3D {
+  /** query [B, L, C], keyValue [B, L, C] -> [B, L, C]; tap: where the weights [B, heads, L, L] go in ctx.taps */
+  apply(query: tf.Tensor3D, keyValue: tf.Tensor3D, ctx: Ctx, tap = ''): tf.Tensor3D {
     const [b, l, c] = query.shape;
     const hd = c / this.heads;
     const q = this.project(query, 0);
     const k = this.project(keyValue, 1);
     const v = this.project(keyValue, 2);
     let weights = tf.softmax(tf.matMul(tf.mul(q, hd ** -0.5), k, false, true));
+    if (tap) ctx.taps?.keep(tap, weights);
     weights = dropout(weights, this.dropRate, ctx);
     const heads = tf.matMul(weights, v).transpose([0, 2, 1, 3]).reshape([b, l, c]);
     return this.out.apply(heads) as tf.Tensor3D;
@@ -45,7 +46,8 @@ class AttentionBlock {
   readonly norm2: LayerNorm;
   readonly fc0: Linear;
   readonly fc2: Linear;
-  constructor(store: ParamStore, name: string, names: { attn: string; norm1: string; norm2: string; fc: string }, dim: number, heads: number, readonly dropRate: number) {
+  /** tap: this block's name in ctx.taps (its output; its attention weights as `${tap}.attention`) */
+  constructor(store: ParamStore, name: string, names: { attn: string; norm1: string; norm2: string; fc: string }, dim: number, heads: number, readonly dropRate: number, readonly tap: string) {
     this.attn = new MultiheadAttention(store, `${name}.${names.attn}`, dim, heads, dropRate);
     this.norm1 = new LayerNorm(store, `${name}.${names.norm1}`, dim);
     this.norm2 = new LayerNorm(store, `${name}.${names.norm2}`, dim);
@@ -57,9 +59,11 @@ class AttentionBlock {
   }
 
   private block(query: tf.Tensor3D, keyValue: tf.Tensor3D, ctx: Ctx): tf.Tensor3D {
-    const x = this.norm1.apply(tf.add(query, dropout(this.attn.apply(query, keyValue, ctx), this.dropRate, ctx)));
+    const x = this.norm1.apply(tf.add(query, dropout(this.attn.apply(query, keyValue, ctx, `${this.tap}.attention`), this.dropRate, ctx)));
     const f = this.fc2.apply(gelu(this.fc0.apply(x)));
-    return this.norm2.apply(tf.add(x, dropout(f, this.dropRate, ctx))) as tf.Tensor3D;
+    const y = this.norm2.apply(tf.add(x, dropout(f, this.dropRate, ctx))) as tf.Tensor3D;
+    ctx.taps?.keep(this.tap, y);
+    return y;
   }
 }
 
@@ -67,8 +71,8 @@ export class DepthCar {
   readonly cross: AttentionBlock;
   readonly refine: AttentionBlock;
   constructor(store: ParamStore, dim: number, heads: number, dropRate: number) {
-    this.cross = new AttentionBlock(store, 'depth_guided_cross_attention', { attn: 'multihead_attn', norm1: 'norm1', norm2: 'norm2', fc: 'fc' }, dim, heads, dropRate);
-    this.refine = new AttentionBlock(store, 'refinement_attention', { attn: 'multihead_attn_spatial', norm1: 'norm1_spatial', norm2: 'norm2_spatial', fc: 'fc_spatial' }, dim, heads, dropRate);
+    this.cross = new AttentionBlock(store, 'depth_guided_cross_attention', { attn: 'multihead_attn', norm1: 'norm1', norm2: 'norm2', fc: 'fc' }, dim, heads, dropRate, 'depth_car.cross');
+    this.refine = new AttentionBlock(store, 'refinement_attention', { attn: 'multihead_attn_spatial', norm1: 'norm1_spatial', norm2: 'norm2_spatial', fc: 'fc_spatial' }, dim, heads, dropRate, 'depth_car.refine');
   }
 
   /** depth, rgb: [B, H, W, C] fused maps -> [B, H, W, C] */

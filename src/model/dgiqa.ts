@@ -5,12 +5,13 @@
 //   dilated conv stack (d = 2, 4) -> global average pool -> linear -> sigmoid = quality in [0, 1]
 // Parameter names are the official state-dict keys, so checkpoints load without renaming.
 import { tf } from '../backend/index.js';
-import { DgiqaConfig, fusedChannels, fusedSide } from './config.js';
+import { DgiqaConfig, fusedChannels, fusedSide, stageSides } from './config.js';
 import { ParamStore } from './params.js';
 import { BatchNorm2d, Conv2d, Ctx, Linear, evalCtx } from './layers.js';
 import { SwinBackbone } from './swin.js';
 import { Tcb } from './tcb.js';
 import { DepthCar } from './depthCar.js';
+import { Taps } from './taps.js';
 
 /** Intermediate maps (NHWC), for parity checks, Grad-CAM and t-SNE. */
 export interface DgiqaFeatures {
@@ -45,7 +46,10 @@ class DilatedStack {
   apply(x: tf.Tensor4D, ctx: Ctx): tf.Tensor4D {
     return tf.tidy(() => {
       const y = tf.relu(this.bn1.apply(this.conv1.apply(x), ctx));
-      return tf.relu(this.bn2.apply(this.conv2.apply(y), ctx));
+      ctx.taps?.keep('dilated_stack.conv1', y);
+      const z = tf.relu(this.bn2.apply(this.conv2.apply(y), ctx)) as tf.Tensor4D;
+      ctx.taps?.keep('dilated_stack', z);
+      return z;
     });
   }
 }
@@ -56,6 +60,44 @@ function fuse(maps: tf.Tensor4D[], side: number): tf.Tensor4D {
   const w = side;
   const resized = maps.map((m) => (m.shape[1] === h && m.shape[2] === w ? m : tf.image.resizeBilinear(m, [h, w], false, true)));
   return tf.concat(resized, 3);
+}
+
+/**
+ * The shape of every tap a config's forward produces at a batch size, in forward order: what the
+ * config says the model computes (the tests hold the model to it; the architecture table lists it).
+ */
+export function tapShapes(c: DgiqaConfig, batch: number): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  const sides = stageSides(c);
+  const width = (i: number): number => c.embedDim * 2 ** i;
+  const side = fusedSide(c);
+  const fused = fusedChannels(c);
+  const l = side * side;
+  const branch = (backbone: string, tcb: string, fusedName: string): void => {
+    out.set(`${backbone}.patch_embed`, [batch, sides[0]!, sides[0]!, c.embedDim]);
+    sides.forEach((s, i) => out.set(`${backbone}.stage${i + 1}`, [batch, s, s, width(i)]));
+    if (c.tcb) {
+      sides.forEach((s, i) => {
+        out.set(`tcb${i + 1}${tcb}.gate`, [batch, s, s, c.tcbOut[i]!]);
+        out.set(`tcb${i + 1}${tcb}`, [batch, s, s, c.tcbOut[i]!]);
+      });
+    }
+    out.set(fusedName, [batch, side, side, fused]);
+  };
+  branch('backbone', '', 'fused_rgb');
+  if (c.useDepth) branch('depth_backbone', '_depth', 'fused_depth');
+  if (c.depthCar) {
+    for (const block of ['cross', 'refine']) {
+      out.set(`depth_car.${block}.attention`, [batch, c.attnHeads, l, l]);
+      out.set(`depth_car.${block}`, [batch, l, fused]);
+    }
+  }
+  out.set('merged', [batch, side, side, c.depthCar || !c.useDepth ? fused : 2 * fused]);
+  out.set('dilated_stack.conv1', [batch, side, side, c.dilationChannels]);
+  out.set('dilated_stack', [batch, side, side, c.dilationChannels]);
+  out.set('pooled', [batch, c.dilationChannels]);
+  out.set('score', [batch]);
+  return out;
 }
 
 export class Dgiqa {
@@ -93,25 +135,52 @@ export class Dgiqa {
     if (rgb.rank !== 4 || rgb.shape[1] !== c.imgSize || rgb.shape[2] !== c.imgSize || rgb.shape[3] !== 3) {
       throw new Error(`model input must be [B, ${c.imgSize}, ${c.imgSize}, 3] NHWC, got [${rgb.shape.join(', ')}]`);
     }
-    const bridge = (maps: tf.Tensor4D[], tcbs: Tcb[]): tf.Tensor4D => fuse(c.tcb ? maps.map((m, i) => tcbs[i].apply(m, ctx)) : maps, fusedSide(c));
+    const bridge = (maps: tf.Tensor4D[], tcbs: Tcb[], tap: string): tf.Tensor4D => {
+      const fused = fuse(c.tcb ? maps.map((m, i) => tcbs[i].apply(m, ctx)) : maps, fusedSide(c));
+      ctx.taps?.keep(tap, fused);
+      return fused;
+    };
     const rgbStages = this.backbone.apply(rgb, ctx);
-    const fusedRgb = bridge(rgbStages, this.tcbs);
+    const fusedRgb = bridge(rgbStages, this.tcbs, 'fused_rgb');
     let fusedDepth: tf.Tensor4D | undefined;
     let merged = fusedRgb;
     if (this.depthBackbone) {
       if (!depth || depth.shape.join() !== rgb.shape.join()) throw new Error(`depth input must have the RGB input's shape [${rgb.shape.join(', ')}], got ${depth ? `[${depth.shape.join(', ')}]` : 'none'}`);
-      fusedDepth = bridge(this.depthBackbone.apply(depth, ctx), this.tcbsDepth);
+      fusedDepth = bridge(this.depthBackbone.apply(depth, ctx), this.tcbsDepth, 'fused_depth');
       merged = this.depthCar ? this.depthCar.apply(fusedDepth, fusedRgb, ctx) : tf.concat([fusedRgb, fusedDepth], 3);
     }
+    ctx.taps?.keep('merged', merged);
     const refined = this.dilatedStack.apply(merged, ctx);
-    return { rgbStages, fusedRgb, fusedDepth, refined, pooled: tf.mean(refined, [1, 2]) as tf.Tensor2D };
+    const pooled = tf.mean(refined, [1, 2]) as tf.Tensor2D;
+    ctx.taps?.keep('pooled', pooled);
+    return { rgbStages, fusedRgb, fusedDepth, refined, pooled };
   }
 
   /** Quality scores in [0, 1] and the intermediate maps. */
   forward(rgb: tf.Tensor4D, depth: tf.Tensor4D | undefined, ctx: Ctx = evalCtx()): DgiqaOutput {
     const features = this.features(rgb, depth, ctx);
     const scores = tf.sigmoid(this.fc.apply(features.pooled)).reshape([-1]) as tf.Tensor1D;
+    ctx.taps?.keep('score', scores);
     return { scores, features };
+  }
+
+  /**
+   * The forward with named tap points kept (timm's forward_intermediates; names in ./taps.ts): the same
+   * code as `forward`, so the scores are the same. only: the names to keep (default all); a name the
+   * forward never reaches throws. The caller disposes `scores` and every tap.
+   */
+  forwardIntermediates(rgb: tf.Tensor4D, depth: tf.Tensor4D | undefined, opts: { only?: readonly string[]; ctx?: Ctx } = {}): { scores: tf.Tensor1D; taps: Map<string, tf.Tensor> } {
+    const taps = new Taps(opts.only);
+    const ctx = { ...(opts.ctx ?? evalCtx()), taps };
+    let scores: tf.Tensor1D | undefined;
+    try {
+      scores = tf.tidy(() => this.forward(rgb, depth, ctx).scores);
+      taps.check();
+      return { scores, taps: taps.tensors };
+    } catch (err) {
+      tf.dispose([...taps.tensors.values(), ...(scores ? [scores] : [])]);
+      throw err;
+    }
   }
 
   /** Scores only, inside tf.tidy: what inference calls. */

@@ -1,6 +1,9 @@
-export { Dgiqa, DgiqaFr } from './dgiqa.js';
+export { Dgiqa, DgiqaFr, tapShapes } from './dgiqa.js';
+export { Taps } from './taps.js';
+export { LN_EPS, BN_EPS } from './layers.js';
+export { MASKED } from './swin.js';
 export type { DgiqaFeatures, DgiqaOutput } from './dgiqa.js';
-export { PAPER_CONFIG, PRESETS, resolveConfig, configFrom, fusedChannels, fusedSide } from './config.js';
+export { PAPER_CONFIG, PRESETS, resolveConfig, configFrom, fusedChannels, fusedSide, stageSides } from './config.js';
 export type { DgiqaConfig } from './config.js';
 export { ParamStore, torchShape } from './params.js';
 export type { ParamSpec, Layout, Init } from './params.js';

@@ -2,6 +2,7 @@
 import { tf } from '../backend/index.js';
 import type { ParamStore } from './params.js';
 import { Rng } from '../util/rng.js';
+import type { Taps } from './taps.js';
 
 /** A training batch's BatchNorm statistics, folded into the running ones by the trainer after the step. */
 export interface BnUpdate {
@@ -24,14 +25,18 @@ export interface Ctx {
    * statistics are per lane, so each lane computes what it would have computed alone.
    */
   lanes?: Rng[];
+  /** named intermediate tensors to keep (Dgiqa.forwardIntermediates); absent: none kept */
+  taps?: Taps;
 }
 
 export function evalCtx(): Ctx {
   return { training: false, rng: new Rng(0), bnUpdates: [] };
 }
 
-const LN_EPS = 1e-5; // nn.LayerNorm default, used by timm's Swin and by Depth-CAR
-const BN_EPS = 1e-5;
+/** nn.LayerNorm's default epsilon, used by timm's Swin and by Depth-CAR (the ONNX export reads it here) */
+export const LN_EPS = 1e-5;
+/** nn.BatchNorm2d's default epsilon */
+export const BN_EPS = 1e-5;
 const BN_MOMENTUM = 0.1; // PyTorch's convention: running = (1 - m) * running + m * batch
 
 export class Linear {

@@ -16,7 +16,8 @@ export interface SwinOptions {
   dropPathRate: number;
 }
 
-const MASKED = -100; // timm's value for attention between regions that the cyclic shift brought together
+/** timm's value */
+export const MASKED = -100; // for attention between regions that the cyclic shift brought together
 const INIT_STD = 0.02; // timm's trunc_normal_ std for Swin linears and the position-bias table
 
 /** Constants of one window geometry: relative-position one-hot and shift mask (not parameters). */
@@ -177,7 +178,7 @@ export class SwinBackbone {
   readonly stages: { merge?: PatchMerging; blocks: SwinBlock[] }[] = [];
   private readonly consts: WindowConstants[] = [];
 
-  constructor(store: ParamStore, name: string, readonly o: SwinOptions) {
+  constructor(store: ParamStore, readonly name: string, readonly o: SwinOptions) {
     const p = o.patchSize;
     const bound = 1 / Math.sqrt(3 * p * p);
     this.proj = {
@@ -221,10 +222,12 @@ export class SwinBackbone {
     // not tf.fused.conv2d: its gradient also computes the image's, which training never needs
     let y = tf.add(tf.conv2d(x, this.proj.weight as tf.Tensor4D, p, 'valid'), this.proj.bias) as tf.Tensor4D;
     y = this.embedNorm.apply(y) as tf.Tensor4D;
+    ctx.taps?.keep(`${this.name}.patch_embed`, y);
     const outs: tf.Tensor4D[] = [];
     for (const stage of this.stages) {
       if (stage.merge) y = stage.merge.apply(y);
       for (const block of stage.blocks) y = block.apply(y, ctx);
+      ctx.taps?.keep(`${this.name}.stage${outs.length + 1}`, y);
       outs.push(y);
     }
     return outs;

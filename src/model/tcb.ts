@@ -11,7 +11,7 @@ export class Tcb {
   readonly excite: Conv2d;
   readonly conv2: Conv2d;
   readonly norm: BatchNorm2d;
-  constructor(store: ParamStore, name: string, inC: number, outC: number, reduction: number, readonly dropRate: number) {
+  constructor(store: ParamStore, readonly name: string, inC: number, outC: number, reduction: number, readonly dropRate: number) {
     this.conv1 = new Conv2d(store, `${name}.conv1`, inC, outC, 1);
     this.squeeze = new Conv2d(store, `${name}.attention.0`, outC, outC / reduction, 1);
     this.excite = new Conv2d(store, `${name}.attention.2`, outC / reduction, outC, 1);
@@ -26,7 +26,10 @@ export class Tcb {
   private bridge(x: tf.Tensor4D, ctx: Ctx): tf.Tensor4D {
     const out = this.conv1.apply(x);
     const gate = this.excite.apply(this.squeeze.apply(out, 'relu'), 'sigmoid');
+    ctx.taps?.keep(`${this.name}.gate`, gate);
     const y = tf.relu(this.norm.apply(this.conv2.apply(tf.mul(out, gate) as tf.Tensor4D), ctx));
-    return dropout(y, this.dropRate, ctx, [y.shape[0], 1, 1, y.shape[3]]) as tf.Tensor4D;
+    const z = dropout(y, this.dropRate, ctx, [y.shape[0], 1, 1, y.shape[3]]) as tf.Tensor4D;
+    ctx.taps?.keep(this.name, z);
+    return z;
   }
 }

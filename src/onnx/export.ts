@@ -8,7 +8,7 @@
 // Outputs: `scores`, [batch] in [0, 1]; `pooled`, [batch, C], the pooled dilated-stack features
 // (what DGIQA-FR and the t-SNE figures use).
 import type { Dgiqa } from '../model/index.js';
-import { fusedSide } from '../model/index.js';
+import { BN_EPS, LN_EPS, MASKED, fusedChannels, fusedSide, stageSides } from '../model/index.js';
 import { OnnxGraph } from './graph.js';
 
 type Variable = Dgiqa['fc']['weight'];
@@ -21,10 +21,6 @@ type BatchNorm = Tcb['norm'];
 type AttentionBlock = NonNullable<Dgiqa['depthCar']>['cross'];
 type Attention = AttentionBlock['attn'];
 type LayerNorm = Block['norm1'];
-
-const LN_EPS = 1e-5; // as src/model/layers.ts
-const BN_EPS = 1e-5;
-const MASKED = -100; // timm's value, as src/model/swin.ts
 
 export interface OnnxExport {
   bytes: Uint8Array;
@@ -238,7 +234,7 @@ class Exporter {
     const c = m.config;
     const s = c.imgSize;
     const rgb = g.input('rgb', [batch, s, s, 3]);
-    const sides = [0, 1, 2, 3].map((i) => s / c.patchSize / 2 ** i);
+    const sides = stageSides(c);
     let merged = this.bridge(this.backbone(rgb, m.backbone), m.tcbs, sides); // [B, C, h, w]
     if (m.depthBackbone) {
       const depth = g.input('depth', [batch, s, s, 3]);
@@ -246,7 +242,7 @@ class Exporter {
       if (m.depthCar) {
         const side = fusedSide(c);
         const l = side * side;
-        const channels = m.depthCar.cross.norm1.weight.size;
+        const channels = fusedChannels(c);
         const seq = (x: string): string => g.transpose(g.reshape(x, [0, channels, l]), [0, 2, 1]);
         const crossed = this.attentionBlock(seq(fusedDepth), seq(merged), m.depthCar.cross, l, channels);
         const refined = this.attentionBlock(crossed, crossed, m.depthCar.refine, l, channels);

@@ -1,7 +1,7 @@
 // The architecture walk of notebook 03: one zero input through the model block by block, the
 // output shape after each block and the parameters it owns; parameters per part; the TCB's saving.
 import { tf } from '../backend/index.js';
-import { Dgiqa, configFrom, evalCtx, fusedSide } from '../model/index.js';
+import { Dgiqa, configFrom, fusedSide } from '../model/index.js';
 import type { DgiqaConfig } from '../model/index.js';
 import type { TableRow } from '../plots/index.js';
 import type { CourseTable } from './paperTables.js';
@@ -38,62 +38,43 @@ export function paramsByPart(model: Dgiqa): Map<string, number> {
   return out;
 }
 
-const shapeText = (t: tf.Tensor): string => `[${t.shape.join(', ')}]`;
+const shapeText = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
 
 /**
- * Runs one zero image (and depth map) through the model block by block and returns, for each
- * block, its output shape and its parameters. Leaves no tensors behind.
+ * Runs one zero image (and depth map) through the model's own forward with its tap points kept
+ * (Dgiqa.forwardIntermediates) and returns, for each block, its output shape and its parameters.
+ * Leaves no tensors behind.
  */
 export function architectureWalk(model: Dgiqa): BlockRow[] {
   const c = model.config;
   const parts = paramsByPart(model);
   const p = (name: string): number => parts.get(name) ?? 0;
+  const s = c.imgSize;
+  const input = tf.zeros([1, s, s, 3]) as tf.Tensor4D;
+  const { scores, taps } = model.forwardIntermediates(input, c.useDepth ? input : undefined);
+  const shape = (name: string): string => shapeText(taps.get(name)!.shape);
   const rows: BlockRow[] = [];
-  tf.tidy(() => {
-    const ctx = evalCtx();
-    const s = c.imgSize;
-    const rgb = tf.zeros([1, s, s, 3]) as tf.Tensor4D;
-    rows.push({ block: 'input: RGB crop (ImageNet-normalised)', output: shapeText(rgb), params: 0 });
-    if (c.useDepth) rows.push({ block: 'input: depth map, min-max to 0..255, 3 channels', output: shapeText(rgb), params: 0 });
-    rows.push({ block: `Swin-T patch embedding (${c.patchSize}x${c.patchSize}, ${c.embedDim} ch) + LayerNorm`, output: `[1, ${s / c.patchSize}, ${s / c.patchSize}, ${c.embedDim}]`, params: p('RGB Swin-T: patch embedding') });
-    const stages = model.backbone.apply(rgb, ctx);
-    stages.forEach((m, i) => rows.push({ block: `Swin-T stage ${i + 1} (${c.depths[i]} blocks, ${c.numHeads[i]} heads${i > 0 ? ', patch merging' : ''})`, output: shapeText(m), params: p(`RGB Swin-T: stage ${i + 1}`) }));
-    const bridged = c.tcb ? stages.map((m, i) => model.tcbs[i]!.apply(m, ctx)) : stages;
-    if (c.tcb) bridged.forEach((m, i) => rows.push({ block: `TCB ${i + 1}: 1x1 conv, squeeze-excitation, 3x3 conv, BN, ReLU`, output: shapeText(m), params: p(`TCB ${i + 1} (RGB)`) }));
-    const h = fusedSide(c);
-    const fusedRgb = tf.concat(bridged.map((m) => (m.shape[1] === h ? m : tf.image.resizeBilinear(m, [h, h], false, true))), 3) as tf.Tensor4D;
-    rows.push({ block: `resize to ${h}x${h} (bilinear) + concat: fused RGB`, output: shapeText(fusedRgb), params: 0 });
-    let merged = fusedRgb;
-    if (c.useDepth && model.depthBackbone) {
-      const depthStages = model.depthBackbone.apply(rgb, ctx);
-      const db = c.tcb ? depthStages.map((m, i) => model.tcbsDepth[i]!.apply(m, ctx)) : depthStages;
-      const fusedDepth = tf.concat(db.map((m) => (m.shape[1] === h ? m : tf.image.resizeBilinear(m, [h, h], false, true))), 3) as tf.Tensor4D;
-      rows.push({ block: `depth branch: its own Swin-T${c.tcb ? ' + 4 TCBs' : ''} + resize + concat: fused depth`, output: shapeText(fusedDepth), params: p('depth Swin-T') + p('depth TCBs') });
-      if (model.depthCar) {
-        const [b, hh, ww, ch] = fusedDepth.shape;
-        const seq = (x: tf.Tensor4D): tf.Tensor3D => x.reshape([b, hh * ww, ch]);
-        const crossed = model.depthCar.cross.apply(seq(fusedDepth), seq(fusedRgb), ctx);
-        rows.push({ block: `Depth-CAR cross-attention (${c.attnHeads} heads; query depth, key/value RGB) + MLP`, output: shapeText(crossed), params: p('Depth-CAR: cross-attention') });
-        const refined = model.depthCar.refine.apply(crossed, crossed, ctx);
-        rows.push({ block: 'Depth-CAR refinement self-attention + MLP', output: shapeText(refined), params: p('Depth-CAR: refinement') });
-        merged = refined.reshape([b, hh, ww, ch]) as tf.Tensor4D;
-        rows.push({ block: `tokens back to a ${hh}x${ww} map`, output: shapeText(merged), params: 0 });
-      } else {
-        merged = tf.concat([fusedRgb, fusedDepth], 3) as tf.Tensor4D;
-        rows.push({ block: 'concat RGB and depth (no Depth-CAR)', output: shapeText(merged), params: 0 });
-      }
-    }
-    const [d1, d2] = c.dilation ? c.dilations : [1, 1];
-    const st = model.dilatedStack;
-    const y1 = tf.relu(st.bn1.apply(st.conv1.apply(merged), ctx)) as tf.Tensor4D;
-    rows.push({ block: `3x3 conv, dilation ${d1}, BN, ReLU`, output: shapeText(y1), params: p('dilated conv 1') });
-    const y2 = tf.relu(st.bn2.apply(st.conv2.apply(y1), ctx)) as tf.Tensor4D;
-    rows.push({ block: `3x3 conv, dilation ${d2}, BN, ReLU`, output: shapeText(y2), params: p('dilated conv 2') });
-    const pooled = tf.mean(y2, [1, 2]);
-    rows.push({ block: 'global average pool', output: shapeText(pooled), params: 0 });
-    const score = tf.sigmoid(model.fc.apply(pooled)).reshape([-1]);
-    rows.push({ block: 'linear + sigmoid: quality score in [0, 1]', output: shapeText(score), params: p('head (linear)') });
-  });
+  rows.push({ block: 'input: RGB crop (ImageNet-normalised)', output: shapeText(input.shape), params: 0 });
+  if (c.useDepth) rows.push({ block: 'input: depth map, min-max to 0..255, 3 channels', output: shapeText(input.shape), params: 0 });
+  rows.push({ block: `Swin-T patch embedding (${c.patchSize}x${c.patchSize}, ${c.embedDim} ch) + LayerNorm`, output: shape('backbone.patch_embed'), params: p('RGB Swin-T: patch embedding') });
+  c.depths.forEach((d, i) => rows.push({ block: `Swin-T stage ${i + 1} (${d} blocks, ${c.numHeads[i]} heads${i > 0 ? ', patch merging' : ''})`, output: shape(`backbone.stage${i + 1}`), params: p(`RGB Swin-T: stage ${i + 1}`) }));
+  if (c.tcb) c.depths.forEach((_, i) => rows.push({ block: `TCB ${i + 1}: 1x1 conv, squeeze-excitation, 3x3 conv, BN, ReLU`, output: shape(`tcb${i + 1}`), params: p(`TCB ${i + 1} (RGB)`) }));
+  const h = fusedSide(c);
+  rows.push({ block: `resize to ${h}x${h} (bilinear) + concat: fused RGB`, output: shape('fused_rgb'), params: 0 });
+  if (c.useDepth) {
+    rows.push({ block: `depth branch: its own Swin-T${c.tcb ? ' + 4 TCBs' : ''} + resize + concat: fused depth`, output: shape('fused_depth'), params: p('depth Swin-T') + p('depth TCBs') });
+    if (c.depthCar) {
+      rows.push({ block: `Depth-CAR cross-attention (${c.attnHeads} heads; query depth, key/value RGB) + MLP`, output: shape('depth_car.cross'), params: p('Depth-CAR: cross-attention') });
+      rows.push({ block: 'Depth-CAR refinement self-attention + MLP', output: shape('depth_car.refine'), params: p('Depth-CAR: refinement') });
+      rows.push({ block: `tokens back to a ${h}x${h} map`, output: shape('merged'), params: 0 });
+    } else rows.push({ block: 'concat RGB and depth (no Depth-CAR)', output: shape('merged'), params: 0 });
+  }
+  const [d1, d2] = c.dilation ? c.dilations : [1, 1];
+  rows.push({ block: `3x3 conv, dilation ${d1}, BN, ReLU`, output: shape('dilated_stack.conv1'), params: p('dilated conv 1') });
+  rows.push({ block: `3x3 conv, dilation ${d2}, BN, ReLU`, output: shape('dilated_stack'), params: p('dilated conv 2') });
+  rows.push({ block: 'global average pool', output: shape('pooled'), params: 0 });
+  rows.push({ block: 'linear + sigmoid: quality score in [0, 1]', output: shape('score'), params: p('head (linear)') });
+  tf.dispose([input, scores, ...taps.values()]);
   const listed = rows.reduce((a, r) => a + r.params, 0);
   rows.push({ block: 'total', output: '', params: listed });
   if (listed !== model.numParams()) throw new Error(`architectureWalk: the blocks list ${listed} parameters but the model has ${model.numParams()}`);
