@@ -29,7 +29,11 @@ import {
   tableMarkdown,
   tsne,
   tsneFigure,
+  robustRange,
+  stampText,
+  titleTop,
   withExporter,
+  wrapTitle,
   writeFigure,
   type Figure,
   type PlotlyTrace,
@@ -336,6 +340,7 @@ test('writeFigure writes HTML, and PNG and SVG through headless Chromium when pr
       const svg = await readFile(out.svg!, 'utf8');
       assert.ok(svg.startsWith('<svg'), svg.slice(0, 40));
       assert.ok(svg.includes('KonIQ-10k (overlap 12.3%)'));
+      assert.ok(svg.includes('not comparable with the paper'), 'the stamp is drawn on the image (plotly renders the subtitle)');
       const again = await exporter.toImage(fig, 'svg', { width: 640, height: 400 });
       assert.equal(again.toString('utf8'), svg, 'SVG identical on a second export');
       // Pictures survive the export too.
@@ -348,4 +353,76 @@ test('writeFigure writes HTML, and PNG and SVG through headless Chromium when pr
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+/** Runs fn with DGIQA_PROFILE set to `profile`, then restores it. */
+function withProfile<T>(profile: string, fn: () => T): T {
+  const saved = process.env.DGIQA_PROFILE;
+  process.env.DGIQA_PROFILE = profile;
+  try {
+    return fn();
+  } finally {
+    if (saved === undefined) delete process.env.DGIQA_PROFILE;
+    else process.env.DGIQA_PROFILE = saved;
+  }
+}
+
+function stampOf(fig: Figure): string | undefined {
+  return (fig.layout.title as { subtitle?: { text?: string } }).subtitle?.text;
+}
+
+test('every figure carries the stamp on the image: the profile, and "not comparable" for synthetic data', () => {
+  const build = (): Figure[] => [
+    densityFigure([densityPanel('A', 1)]),
+    cropsFigure([{ crops: 1, srocc: 0.5, plcc: 0.6, seconds: 1 }, { crops: 2, srocc: 0.6, plcc: 0.7, seconds: 2 }]),
+    lambdaFigure([{ lambda: 0, srocc: 0.5, plcc: 0.6 }, { lambda: 1, srocc: 0.6, plcc: 0.7 }]),
+    curvesFigure([{ step: 0, epoch: 0, loss: 1, lr: 1e-3 }, { step: 1, epoch: 0, loss: 0.5, lr: 1e-3 }]),
+    tsneFigure(embeddedPoints([[0, 0], [1, 1], [2, 0]], [0.1, 0.5, 0.9]), 't-SNE'),
+    imageGridFigure([{ title: 'a', pngBase64: smallPng() }], 1),
+    heatmapOverlayFigure([{ title: 'cam', pngBase64: smallPng(), heat: [[0, 1], [1, 0]] }]),
+  ];
+  for (const fig of withProfile('smoke', build)) {
+    assert.equal(stampOf(fig), 'profile smoke · synthetic data, not comparable with the paper', fig.name);
+  }
+  for (const fig of withProfile('demo', build)) assert.match(stampOf(fig) ?? '', /^profile demo · synthetic data, not comparable/, fig.name);
+  for (const fig of withProfile('paper', build)) assert.equal(stampOf(fig), 'profile paper', `${fig.name}: real data, no synthetic warning`);
+  assert.equal(stampText({ profile: 'x', synthetic: true }), 'profile x · synthetic data, not comparable with the paper');
+});
+
+test('titles wrap to the figure width and the top margin holds them with the stamp (Fig. 2 was clipped)', () => {
+  const title = 'Predicted scores of clean vs distorted images, all natural distortions of a dataset pooled (profile demo)';
+  const fig = densityFigure([densityPanel('synth-B', 40)], { name: 'fig02-density', title });
+  const width = fig.size!.width;
+  const lines = (fig.layout.title as { text: string }).text.split('<br>');
+  assert.ok(lines.length >= 2, `a ${title.length}-character title over a ${width} px figure wraps`);
+  assert.equal(lines.join(' '), title, 'wrapping keeps every word');
+  for (const l of lines) assert.ok(l.length * 0.55 * 17 <= width - 40 + 1e-9, `"${l}" fits ${width} px`);
+  const m = fig.layout.margin as { t: number };
+  assert.equal(m.t, titleTop(title, width));
+  assert.ok(m.t > 80, 'the top margin grew for the second line');
+  // The panels keep their pixel height: the figure grew instead.
+  const plotHeight = fig.size!.height - m.t - (fig.layout.margin as { b: number }).b;
+  assert.equal(plotHeight, 240);
+  assert.deepEqual(wrapTitle('short title', 1000), ['short title']);
+  assert.deepEqual(wrapTitle('aaa bbb ccc', 10), ['aaa bbb ccc'], 'at least 20 characters a line');
+});
+
+test('tsneFigure: the axes follow the bulk of the points; far outliers are drawn on the edge, and the figure says so', () => {
+  const rng = new Rng(3);
+  const bulk = Array.from({ length: 100 }, () => [rng.normal(), rng.normal()]);
+  const emb = [...bulk, [400, 0], [0, -300]];
+  const fig = tsneFigure(embeddedPoints(emb, emb.map((_, i) => i / emb.length)), 't-SNE');
+  const xr = (fig.layout.xaxis as { range: [number, number] }).range;
+  const yr = (fig.layout.yaxis as { range: [number, number] }).range;
+  assert.ok(xr[1] < 10 && yr[0] > -10, `axes ${xr} x ${yr} are not stretched by the two outliers`);
+  const t = fig.data[0]!;
+  assert.ok(t.type === 'scatter');
+  const symbols = t.marker!.symbol as string[];
+  assert.equal(symbols.filter((s) => s === 'triangle-up').length, 2);
+  assert.ok(Math.max(...t.x) <= xr[1] && Math.min(...t.y) >= yr[0], 'the outliers sit on the edge');
+  assert.match(annotationTexts(fig).join(' '), /2 of 102 points lie beyond the axes/);
+  // Without outliers the window is the data's own range.
+  assert.deepEqual(robustRange([0, 1, 2, 3]), [0, 3]);
+  const plain = tsneFigure(embeddedPoints([[0, 1], [2, 3], [4, 5]], [0.1, 0.5, 0.9]), 't');
+  assert.deepEqual(annotationTexts(plain), []);
 });

@@ -2,7 +2,7 @@
 // predicted scores of clean and of distorted images as normalised histograms, each with its fitted
 // Gaussian, and the overlap of the two Gaussians (in %) in the panel title.
 import { BOTTOM_LEGEND, COLORS, assertFinite, axisTitle, baseLayout, type Figure, type PlotlyTrace } from './figure.js';
-import { cellTitle, pixelGrid } from './grid.js';
+import { cellTitle, titledPixelGrid } from './grid.js';
 
 export interface FittedGaussians {
   mean_clean: number;
@@ -37,15 +37,17 @@ export function densityFigure(panels: DensityPanel[], opts: DensityFigureOptions
   const bins = opts.bins ?? 30;
   const curvePoints = opts.curvePoints ?? 200;
   // Pixel gaps: below each row its tick labels and axis title, above the next its panel title.
-  const margin = BOTTOM_LEGEND.margin;
-  const { cells, size, plot } = pixelGrid(panels.length, opts.cols ?? Math.min(panels.length, 4), { cellWidth: 300, cellHeight: 240, xGap: 60, yGap: 110, margin });
+  // The title wraps to the figure's width (one panel is narrower than a long title: Fig. 2 was clipped).
+  const { cells, size, plot, margin } = titledPixelGrid(panels.length, opts.cols ?? Math.min(panels.length, 4),
+    { cellWidth: 300, cellHeight: 240, xGap: 60, yGap: 110, margin: BOTTOM_LEGEND.margin }, title);
   const data: PlotlyTrace[] = [];
   const layout = baseLayout(title, {
     barmode: 'overlay',
     ...BOTTOM_LEGEND,
+    margin,
     // the legend 60 px under the last row, whatever the number of rows
     legend: { ...BOTTOM_LEGEND.legend, y: -60 / plot.height },
-  });
+  }, { width: size.width });
   const annotations: Record<string, unknown>[] = [];
   panels.forEach((p, k) => {
     const where = `densityFigure: ${p.dataset}`;

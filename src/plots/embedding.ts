@@ -17,14 +17,34 @@ export interface TsneFigureOptions {
   qualityRange?: [number, number];
 }
 
+/**
+ * The axis window of a t-SNE figure: the 2nd to 98th percentile widened by a quarter of its span on
+ * each side, never wider than the data. t-SNE can throw a few points far out (Fig. 7 was squashed into
+ * a corner by two); the axes follow the bulk, and the points beyond are drawn on the edge.
+ */
+export function robustRange(values: readonly number[]): [number, number] {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (f: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(f * (sorted.length - 1))))]!;
+  const lo = at(0.02);
+  const hi = at(0.98);
+  const pad = (hi - lo) * 0.25 || 1;
+  return [Math.max(sorted[0]!, lo - pad), Math.min(sorted[sorted.length - 1]!, hi + pad)];
+}
+
 export function tsneFigure(points: EmbeddedPoint[], title: string, opts: TsneFigureOptions = {}): Figure {
   if (points.length === 0) throw new Error('tsneFigure: no points');
-  const x = points.map((p) => p.x);
-  const y = points.map((p) => p.y);
+  assertFinite(points.map((p) => p.x), 'tsneFigure: x');
+  assertFinite(points.map((p) => p.y), 'tsneFigure: y');
   const q = points.map((p) => p.quality);
-  assertFinite(x, 'tsneFigure: x');
-  assertFinite(y, 'tsneFigure: y');
   assertFinite(q, 'tsneFigure: quality');
+  const xr = robustRange(points.map((p) => p.x));
+  const yr = robustRange(points.map((p) => p.y));
+  const clamp = (v: number, [lo, hi]: [number, number]): number => Math.min(hi, Math.max(lo, v));
+  const x = points.map((p) => clamp(p.x, xr));
+  const y = points.map((p) => clamp(p.y, yr));
+  const outside = points.map((p, i) => p.x !== x[i] || p.y !== y[i]);
+  const nOutside = outside.filter(Boolean).length;
+  const pad = (r: [number, number]): [number, number] => [r[0] - (r[1] - r[0]) * 0.03, r[1] + (r[1] - r[0]) * 0.03];
   const [cmin, cmax] = opts.qualityRange ?? [Math.min(...q), Math.max(...q)];
   const labels = points.every((p) => p.label !== undefined) ? { text: points.map((p) => p.label!) } : {};
   return {
@@ -45,6 +65,7 @@ export function tsneFigure(points: EmbeddedPoint[], title: string, opts: TsneFig
           cmax,
           size: 7,
           opacity: 0.85,
+          symbol: outside.map((o) => (o ? 'triangle-up' : 'circle')),
           colorbar: { title: { text: 'quality' } },
           showscale: true,
         },
@@ -53,9 +74,14 @@ export function tsneFigure(points: EmbeddedPoint[], title: string, opts: TsneFig
     ],
     layout: baseLayout(title, {
       // t-SNE axes have no units; equal scaling keeps distances honest.
-      xaxis: { title: axisTitle('t-SNE 1'), zeroline: false },
-      yaxis: { title: axisTitle('t-SNE 2'), zeroline: false, scaleanchor: 'x' },
+      xaxis: { title: axisTitle('t-SNE 1'), zeroline: false, range: pad(xr) },
+      yaxis: { title: axisTitle('t-SNE 2'), zeroline: false, scaleanchor: 'x', range: pad(yr) },
       showlegend: false,
+      annotations: nOutside === 0 ? [] : [{
+        text: `${nOutside} of ${points.length} points lie beyond the axes (2nd-98th percentile, widened) and are drawn on the edge as triangles`,
+        showarrow: false, xref: 'paper', yref: 'paper', x: 0, y: -0.16, xanchor: 'left', yanchor: 'top', font: { size: 11, color: '#555' },
+      }],
+      margin: { l: 70, r: 70, t: 80, b: 90 },
     }),
   };
 }

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import type { Figure } from './figure.js';
+import { DEFAULT_SIZE, type Figure } from './figure.js';
 import { figureHtml, plotlyBundle } from './html.js';
 
 export interface ExportOptions {
@@ -27,7 +27,7 @@ export interface WrittenFigure {
   note?: string;
 }
 
-export const DEFAULT_SIZE = { width: 1000, height: 600 } as const;
+export { DEFAULT_SIZE };
 const DEFAULT_SCALE = 2;
 
 /** Flags that start Debian's Chromium headless in a container without a GPU or network. */

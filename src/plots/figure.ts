@@ -1,5 +1,6 @@
 // The figure value every builder returns: plain plotly.js data and layout, so a figure can be
 // serialised to JSON, embedded in HTML, or exported to PNG/SVG without any plotly code in Node.
+import { profileFrom } from '../experiments/profiles.js';
 
 /** Fields every trace kind accepts. */
 export interface TraceBase {
@@ -77,15 +78,89 @@ export interface Figure {
   size?: { width: number; height: number };
 }
 
-/** Shared look: one font, white background, the title on top. */
-export function baseLayout(title: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+/**
+ * What every figure says about its own data, on the image itself (so a PNG copied out of the course
+ * still says it): the run profile and, for the embedded synthetic benchmark, that its numbers are
+ * not comparable with the paper's.
+ */
+export interface FigureStamp {
+  profile: string;
+  synthetic: boolean;
+}
+
+/** The stamp of the profile this process runs (DGIQA_PROFILE), when a figure is built. */
+export function currentStamp(): FigureStamp {
+  // profiles.ts imports nothing, so reading it here makes no import cycle (experiments imports plots)
+  const p = profileFrom();
+  return { profile: p.name, synthetic: p.synth !== null };
+}
+
+export function stampText(s: FigureStamp): string {
+  return s.synthetic ? `profile ${s.profile} · synthetic data, not comparable with the paper` : `profile ${s.profile}`;
+}
+
+/** Figure width the writers use when a figure gives none (CSS pixels). */
+export const DEFAULT_SIZE = { width: 1000, height: 600 } as const;
+
+const TITLE_FONT = 17;
+const STAMP_FONT = 12;
+/** Average width of a title character in Arial, about 0.55 em: enough to wrap before plotly clips. */
+const TITLE_CHAR = 0.55 * TITLE_FONT;
+
+/** The title broken at spaces into lines that fit `width` pixels (plotly clips, it never wraps). */
+export function wrapTitle(text: string, width: number = DEFAULT_SIZE.width): string[] {
+  const perLine = Math.max(20, Math.floor((width - 40) / TITLE_CHAR));
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter((w) => w.length > 0)) {
+    if (line && line.length + 1 + word.length > perLine) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line || lines.length === 0) lines.push(line);
+  return lines;
+}
+
+/** Top margin that holds the wrapped title and the stamp under it. */
+export function titleTop(title: string, width: number = DEFAULT_SIZE.width): number {
+  return 12 + wrapTitle(title, width).length * Math.round(TITLE_FONT * 1.3) + STAMP_FONT * 2 + 18;
+}
+
+export interface LayoutOptions {
+  /** the figure's width in pixels, to wrap the title (default DEFAULT_SIZE.width) */
+  width?: number;
+  /** default: currentStamp() */
+  stamp?: FigureStamp;
+}
+
+/**
+ * Shared look of every figure: one font, white background, the title on top (wrapped to the width)
+ * and the stamp under it as plotly's subtitle. The top margin grows to hold both.
+ */
+export function baseLayout(title: string, extra: Record<string, unknown> = {}, opts: LayoutOptions = {}): Record<string, unknown> {
+  const width = opts.width ?? DEFAULT_SIZE.width;
+  const stamp = opts.stamp ?? currentStamp();
+  const margin = { l: 70, r: 70, t: 80, b: 60, ...((extra.margin as Record<string, number> | undefined) ?? {}) };
+  margin.t = Math.max(margin.t, titleTop(title, width));
   return {
-    title: { text: title, x: 0.5, xanchor: 'center' },
     font: { family: 'Arial, Liberation Sans, DejaVu Sans, sans-serif', size: 13 },
     paper_bgcolor: 'white',
     plot_bgcolor: 'white',
-    margin: { l: 70, r: 70, t: 80, b: 60 },
     ...extra,
+    title: {
+      text: wrapTitle(title, width).join('<br>'),
+      font: { size: TITLE_FONT },
+      x: 0.5,
+      xanchor: 'center',
+      yref: 'container',
+      y: 1,
+      yanchor: 'top',
+      pad: { t: 12 },
+      subtitle: { text: stampText(stamp), font: { size: STAMP_FONT, color: '#555' } },
+    },
+    meta: { stamp },
+    margin,
   };
 }
 

@@ -1,5 +1,6 @@
 // Subplot grids laid out by hand (explicit axis domains) rather than with layout.grid, so each
 // panel's title can be an annotation placed exactly above its own cell.
+import { titleTop } from './figure.js';
 
 export interface GridCell {
   /** Trace axis ids: 'x', 'x2', ... */
@@ -69,6 +70,18 @@ export function pixelGrid(count: number, cols: number, o: PixelGridOptions): { c
   const cells = gridCells(count, cols, { xGap: o.xGap / plot.width, yGap: o.yGap / plot.height });
   const size = { width: Math.round(plot.width + o.margin.l + o.margin.r), height: Math.round(plot.height + o.margin.t + o.margin.b) };
   return { cells, size, plot };
+}
+
+/**
+ * pixelGrid with the top margin raised to hold the figure's title (wrapped to the figure's width)
+ * and its stamp: the cells keep their pixel sizes and gaps, the figure grows instead.
+ */
+export function titledPixelGrid(count: number, cols: number, o: PixelGridOptions, title: string): ReturnType<typeof pixelGrid> & { margin: PixelGridOptions['margin'] } {
+  const first = pixelGrid(count, cols, o);
+  const t = titleTop(title, first.size.width);
+  if (t <= o.margin.t) return { ...first, margin: o.margin };
+  const margin = { ...o.margin, t };
+  return { ...pixelGrid(count, cols, { ...o, margin }), margin };
 }
 
 /** A panel title just above a cell, centred on it. */

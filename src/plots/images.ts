@@ -3,7 +3,7 @@
 // a semi-transparent heat map over the image, with and without depth). Images travel as base64
 // PNG inside the figure, so the HTML and SVG stay self-contained.
 import { baseLayout, type Figure, type PlotlyTrace } from './figure.js';
-import { cellTitle, pixelGrid, type GridCell } from './grid.js';
+import { cellTitle, titledPixelGrid, type GridCell } from './grid.js';
 
 export interface CaptionedImage {
   title: string;
@@ -37,7 +37,7 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 export function imageGridFigure(images: CaptionedImage[], cols: number, opts: ImageFigureOptions = {}): Figure {
   if (images.length === 0) throw new Error('imageGridFigure: no images');
-  const grid = pictureGrid(images, cols, opts.cellSize);
+  const grid = pictureGrid(images, cols, opts.title ?? 'Example images', opts.cellSize);
   const data: PlotlyTrace[] = images.map((img, k) => imageTrace(img, grid.cells[k]!, 'imageGridFigure'));
   return pictureFigure(opts.name ?? 'fig09-examples', opts.title ?? 'Example images', data, grid, images);
 }
@@ -45,7 +45,7 @@ export function imageGridFigure(images: CaptionedImage[], cols: number, opts: Im
 export function heatmapOverlayFigure(panels: OverlayPanel[], opts: OverlayFigureOptions = {}): Figure {
   if (panels.length === 0) throw new Error('heatmapOverlayFigure: no panels');
   const cols = opts.cols ?? Math.min(panels.length, 3);
-  const grid = pictureGrid(panels, cols, opts.cellSize);
+  const grid = pictureGrid(panels, cols, opts.title ?? 'Grad-CAM', opts.cellSize);
   const cells = grid.cells;
   const data: PlotlyTrace[] = [];
   let scaleShown = false;
@@ -105,24 +105,24 @@ function imageTrace(img: CaptionedImage, cell: GridCell, where: string): PlotlyT
 
 const PICTURE_MARGIN = { l: 20, r: 20, t: 80, b: 20 };
 
-/** Cells as tall as the tallest picture needs, 30 px between rows for the captions. */
-function pictureGrid(images: CaptionedImage[], cols: number, cellSize = 260): { cells: GridCell[]; size: { width: number; height: number } } {
+/** Cells as tall as the tallest picture needs, 30 px between rows for the captions, the top margin sized for the title. */
+function pictureGrid(images: CaptionedImage[], cols: number, title: string, cellSize = 260): { cells: GridCell[]; size: { width: number; height: number }; margin: typeof PICTURE_MARGIN } {
   const aspect = Math.max(...images.map((img) => {
     const { width, height } = pngSize(img.pngBase64);
     return height / width;
   }));
-  return pixelGrid(images.length, cols, { cellWidth: cellSize, cellHeight: Math.round(cellSize * aspect), xGap: 8, yGap: 30, margin: PICTURE_MARGIN });
+  return titledPixelGrid(images.length, cols, { cellWidth: cellSize, cellHeight: Math.round(cellSize * aspect), xGap: 8, yGap: 30, margin: PICTURE_MARGIN }, title);
 }
 
 function pictureFigure(
   name: string,
   title: string,
   data: PlotlyTrace[],
-  grid: { cells: GridCell[]; size: { width: number; height: number } },
+  grid: { cells: GridCell[]; size: { width: number; height: number }; margin: typeof PICTURE_MARGIN },
   images: CaptionedImage[],
 ): Figure {
   const hidden = { showticklabels: false, showgrid: false, zeroline: false, ticks: '' };
-  const layout = baseLayout(title, { showlegend: false, margin: PICTURE_MARGIN });
+  const layout = baseLayout(title, { showlegend: false, margin: grid.margin }, { width: grid.size.width });
   grid.cells.forEach((cell) => {
     layout[cell.xKey] = { ...hidden, domain: cell.xDomain, anchor: cell.y };
     // Square pixels: the y axis follows the x axis' scale (image traces reverse y themselves).

@@ -1,7 +1,8 @@
 // Public API of the figures: builders that turn saved results into plotly.js figures, t-SNE, the
 // paper's tables as Markdown/CSV, and writers to HTML, PNG and SVG.
 export type { Figure, PlotlyTrace, ScatterTrace, ErrorBars, HistogramTrace, ImageTrace, HeatmapTrace, TraceBase } from './figure.js';
-export { COLORS, BOTTOM_LEGEND, assertFinite, axisTitle, baseLayout } from './figure.js';
+export { COLORS, BOTTOM_LEGEND, assertFinite, axisTitle, baseLayout, currentStamp, stampText, wrapTitle, titleTop } from './figure.js';
+export type { FigureStamp, LayoutOptions } from './figure.js';
 export { densityFigure, linspace } from './density.js';
 export type { DensityPanel, DensityFigureOptions, FittedGaussians } from './density.js';
 export { cropsFigure, lambdaFigure } from './sweeps.js';
@@ -10,7 +11,7 @@ export { curvesFigure } from './curves.js';
 export type { TrainLogRow, CurvesFigureOptions } from './curves.js';
 export { tsne } from './tsne.js';
 export type { TsneOptions, TsneResult } from './tsne.js';
-export { tsneFigure, embeddedPoints } from './embedding.js';
+export { tsneFigure, embeddedPoints, robustRange } from './embedding.js';
 export type { EmbeddedPoint, TsneFigureOptions } from './embedding.js';
 export { imageGridFigure, heatmapOverlayFigure, pngSize } from './images.js';
 export type { CaptionedImage, OverlayPanel, ImageFigureOptions, OverlayFigureOptions } from './images.js';

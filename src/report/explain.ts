@@ -112,6 +112,12 @@ export async function runGradCam(profile: Profile): Promise<GradCamPanel[]> {
   return panels;
 }
 
+/** The titles of Figs. 5 and 15, after the paper's captions. */
+export const GRADCAM_TITLES = {
+  fig05: 'Fig. 5: Grad-CAM of the dilated stack, full model vs without Depth-CAR',
+  fig15: 'Fig. 15: more Grad-CAM comparisons on further test images, full model vs without Depth-CAR',
+} as const;
+
 /** One row per image: the crop, the full model's map, the map without Depth-CAR. */
 export function gradCamFigure(panels: GradCamPanel[], figure: 'fig05' | 'fig15', title?: string): Figure {
   const mine = panels.filter((p) => p.figure === figure);
@@ -126,7 +132,7 @@ export function gradCamFigure(panels: GradCamPanel[], figure: 'fig05' | 'fig15',
   });
   return heatmapOverlayFigure(overlay, {
     name: `${figure}-gradcam`,
-    title: title ?? 'Grad-CAM of the dilated stack: full model vs without Depth-CAR',
+    title: title ?? GRADCAM_TITLES[figure],
     // three panels per image; two images a row when there are more than three
     cols: mine.length > 3 ? 6 : 3,
     cellSize: 220,

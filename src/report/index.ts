@@ -25,9 +25,9 @@ export {
   selectionRows, selectionFigure, lossTermRows, lossTermsFigure, startFigure, startTable,
 } from './training.js';
 export type { EpochRow, StartRun } from './training.js';
-export { densityByDataset, densityBySubset, densityTable, runExamples, examplesFigure } from './natural.js';
+export { densityByDataset, densityBySubset, densityTable, runExamples, examplesFigure, EXAMPLE_TITLES } from './natural.js';
 export type { ExampleImage } from './natural.js';
-export { WITHOUT_DEPTH_VARIANT, cropPng, shrinkHeat, runGradCam, gradCamFigure, runTsneCross } from './explain.js';
+export { WITHOUT_DEPTH_VARIANT, GRADCAM_TITLES, cropPng, shrinkHeat, runGradCam, gradCamFigure, runTsneCross } from './explain.js';
 export type { GradCamPanel, TsnePoint } from './explain.js';
 export { COURSE_RUN_FILE, courseRunRecord, writeCourseRun, readmeBlocks, fillBlocks, blocksIn, updateReadme } from './readme.js';
 export type { CourseRunRecord } from './readme.js';

@@ -84,7 +84,12 @@ export interface ExampleImage {
   score: number;
 }
 
-/** Rows of one figure: per subset, a clean image followed by its distorted views (up to `perRow` cells). */
+/**
+ * Rows of one figure: per subset, one clean image (the `skipCleans`-th, so Figs. 9 and 16 show other
+ * scenes) followed by its distorted views, every level when they fit in `perRow` cells, else levels
+ * spread evenly up to the worst; sets without levels (one distorted view per clean) fill the row
+ * with further scenes.
+ */
 function chooseRows(pairs: PairItem[], skipCleans: number, perRow: number): { subset: string; items: { item: BenchItem; kind: 'clean' | 'distorted'; level?: number }[] }[] {
   const subsets = [...new Set(pairs.map((p) => p.subset))];
   return subsets.map((subset) => {
@@ -92,21 +97,35 @@ function chooseRows(pairs: PairItem[], skipCleans: number, perRow: number): { su
     const cleans = [...new Set(mine.map((p) => p.clean.image))];
     const cells: { item: BenchItem; kind: 'clean' | 'distorted'; level?: number }[] = [];
     for (const clean of cleans.slice(Math.min(skipCleans, cleans.length - 1))) {
-      if (cells.length >= perRow) break;
+      if (cells.length >= perRow - 1) break;
       const views = mine.filter((p) => p.clean.image === clean).sort((a, b) => (a.distorted.level ?? 0) - (b.distorted.level ?? 0));
+      const room = perRow - cells.length - 1;
       cells.push({ item: views[0]!.clean, kind: 'clean' });
-      for (const v of views) if (cells.length < perRow) cells.push({ item: v.distorted, kind: 'distorted', ...(v.distorted.level !== undefined ? { level: v.distorted.level } : {}) });
+      for (const v of spread(views, room)) cells.push({ item: v.distorted, kind: 'distorted', ...(v.distorted.level !== undefined ? { level: v.distorted.level } : {}) });
     }
     return { subset, items: cells };
   });
 }
+
+/** Up to n of the items, evenly spaced and always including the last (the worst level). */
+function spread<T>(items: T[], n: number): T[] {
+  if (items.length <= n) return items;
+  if (n <= 1) return items.slice(-1);
+  return Array.from({ length: n }, (_, k) => items[Math.round((k * (items.length - 1)) / (n - 1))]!);
+}
+
+/** The titles of Figs. 9 and 16, after the paper's captions. */
+export const EXAMPLE_TITLES = {
+  fig09: 'Fig. 9: predicted quality of a clean image and its distorted views, per natural distortion',
+  fig16: 'Fig. 16: more examples: another scene per natural distortion, every level',
+} as const;
 
 /**
  * Figs. 9 and 16: clean and distorted images of the natural-distortion sets scored by the reference
  * model (the ablation study's full model), with the profile's evaluation crops. Saved under
  * results/<profile>/examples/, so the figures redraw without the model.
  */
-export async function runExamples(profile: Profile, perRow = 4): Promise<ExampleImage[]> {
+export async function runExamples(profile: Profile, perRow = 6): Promise<ExampleImage[]> {
   const file = resultPath(profile, 'examples', 'summary.json');
   const saved = await readResult<{ examples: ExampleImage[] }>(file);
   if (saved) return saved.examples;
@@ -152,7 +171,7 @@ export async function examplesFigure(examples: ExampleImage[], figure: 'fig09' |
   const sets = [...new Set(mine.map((e) => datasetLabel(e.dataset)))].join(', ');
   return imageGridFigure(images, perRow, {
     name: `${figure}-examples`,
-    title: title ?? `Predicted quality (0 worst, 1 best), ${sets}, full model of the ablations`,
+    title: title ?? `${EXAMPLE_TITLES[figure]} (${sets}; score 0 worst, 1 best; full model of the ablations)`,
     cellSize: 200,
   });
 }
