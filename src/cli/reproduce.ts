@@ -4,10 +4,12 @@
 // when a cell fails or an expected figure or table is missing. The library saves every result, so a
 // rerun only redoes what is not saved yet.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
-import { delimiter, join, relative } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KIT_ROOT, paths } from '../experiments/paths.js';
+import { KERNEL_NAME, installKernel, jupyterDataDir } from './kernel.js';
+import { APT_LINE, ensureSetup, pythonCandidates } from './setup.js';
 import { profileFrom } from '../experiments/profiles.js';
 import type { Profile } from '../experiments/profiles.js';
 import { CHROMIUM_HINT, findChromium } from '../plots/index.js';
@@ -19,9 +21,8 @@ import { trainCourse } from '../experiments/course.js';
 import { StoppedError } from '../train/index.js';
 import type { TrainingsRun } from '../report/index.js';
 
-/** What a fresh Debian or Ubuntu machine needs for the notebooks and the PNG/SVG export. */
-export const APT_PACKAGES = ['jupyter-nbconvert', 'python3-nbclient', 'jupyter-client', 'python3-ipykernel', 'chromium', 'fonts-liberation'];
-export const APT_LINE = `sudo apt-get update && sudo apt-get install -y --no-install-recommends ${APT_PACKAGES.join(' ')}`;
+export { APT_LINE, APT_PACKAGES } from './setup.js';
+export { ensurePackageLink } from './kernel.js';
 
 const NOTEBOOK_FILE = /^\d\d-[A-Za-z0-9._-]+\.ipynb$/;
 
@@ -36,84 +37,24 @@ notebooks then read the saved results.
   --only        run these notebooks only (numbers or file names, comma-separated); no queue first
   --keep-going  run the remaining notebooks after one fails
   --no-plan     no queue first: each notebook runs its own trainings
-Needs Jupyter's nbconvert and the tslab kernel (installed here when missing); Debian/Ubuntu:
+Needs Jupyter's nbconvert, Chromium and fonts: checked before any work and, on Debian/Ubuntu as
+root or with passwordless sudo, installed when missing (otherwise it stops with the command to run):
   ${APT_LINE}
+The tslab kernelspec is (re)written as \`dgiqa kernel\` does.
 `;
 
 const log = (line: string): void => void process.stderr.write(line + '\n');
 
-/** node_modules/dgiqa -> the kit's root, so notebooks `import ... from 'dgiqa'` (tslab cannot import ../src). */
-export function ensurePackageLink(root = KIT_ROOT): 'present' | 'created' {
-  const nodeModules = join(root, 'node_modules');
-  if (!existsSync(nodeModules)) throw new Error(`${nodeModules}: missing; run \`npm ci\` first`);
-  const link = join(nodeModules, 'dgiqa');
-  let present = false;
-  try {
-    lstatSync(link);
-    present = true;
-  } catch {
-    // not there yet
-  }
-  if (present) {
-    let target = '';
-    try {
-      target = realpathSync(link);
-    } catch {
-      throw new Error(`${link}: a broken link; remove it and rerun`);
-    }
-    if (target !== realpathSync(root)) throw new Error(`${link}: points to ${target}, not to this kit (${root}); remove it and rerun`);
-    return 'present';
-  }
-  symlinkSync('..', link, 'dir');
-  return 'created';
-}
-
-function commandWorks(cmd: string, args: string[], env?: NodeJS.ProcessEnv): boolean {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  return !r.error && r.status === 0;
-}
-
-/** The interpreter of the `jupyter` script on PATH (its #! line), which has jupyter_client. */
-function jupyterPython(env: NodeJS.ProcessEnv): string[] {
-  const out: string[] = [];
-  for (const dir of (env.PATH ?? '').split(delimiter)) {
-    const file = join(dir, 'jupyter');
-    if (!existsSync(file)) continue;
-    const first = readFileSync(file, 'utf8').split('\n')[0] ?? '';
-    const m = /^#!\s*(\S+)(?:\s+(\S+))?/.exec(first);
-    if (m) out.push(m[1]!.endsWith('/env') && m[2] ? m[2] : m[1]!);
-    break;
-  }
-  return out;
-}
-
-function hasTslabKernel(env: NodeJS.ProcessEnv): boolean {
-  const r = spawnSync('jupyter', ['kernelspec', 'list', '--json'], { encoding: 'utf8', env });
-  if (r.error || r.status !== 0) return false;
-  try {
-    return 'tslab' in ((JSON.parse(r.stdout) as { kernelspecs?: Record<string, unknown> }).kernelspecs ?? {});
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Checks Jupyter (nbconvert, nbclient and jupyter_client in one Python) and installs the tslab
- * kernelspec when missing; returns that Python. A one-line error, with the apt-get line, otherwise.
+ * The Python with nbconvert, nbclient and jupyter_client (ensureSetup has made sure one exists),
+ * and the kit's kernelspec written (again) by `dgiqa kernel`'s code: absolute paths, no PATH needed.
  */
 export function ensureJupyter(env: NodeJS.ProcessEnv, root = KIT_ROOT): string {
-  if (!commandWorks('jupyter', ['nbconvert', '--version'], env)) {
-    throw new Error(`jupyter nbconvert is not installed (needed to execute the notebooks). On Debian/Ubuntu: ${APT_LINE}`);
-  }
-  const candidates = [...new Set([env.DGIQA_PYTHON, ...jupyterPython(env), 'python3'].filter((p): p is string => !!p))];
-  const python = candidates.find((p) => commandWorks(p, ['-c', 'import nbconvert, nbclient, nbformat, jupyter_client'], env));
+  const candidates = pythonCandidates(env);
+  const python = candidates.find((p) => spawnSync(p, ['-c', 'import nbconvert, nbclient, nbformat, jupyter_client'], { env, stdio: 'ignore' }).status === 0);
   if (!python) throw new Error(`no Python with nbconvert, nbclient and jupyter_client found (tried ${candidates.join(', ')}); set DGIQA_PYTHON, or: ${APT_LINE}`);
-  if (hasTslabKernel(env)) return python;
-  const tslab = join(root, 'node_modules', '.bin', 'tslab');
-  if (!existsSync(tslab)) throw new Error(`${tslab}: missing; run \`npm ci\` first (tslab is a dependency of the kit)`);
-  log(`installing the tslab kernel: ${relative(root, tslab)} install --python=${python}`);
-  const r = spawnSync(tslab, ['install', `--python=${python}`], { stdio: 'inherit', env });
-  if (r.error || r.status !== 0 || !hasTslabKernel(env)) throw new Error(`\`tslab install --python=${python}\` did not install the tslab kernel; run \`npx tslab install --python=${python}\` by hand`);
+  const { dir } = installKernel(root, jupyterDataDir(env));
+  log(`kernel: ${KERNEL_NAME} -> ${dir}`);
   return python;
 }
 
@@ -308,13 +249,14 @@ export async function reproduceCommand(args: string[]): Promise<number> {
   const only = (values.only ?? []).flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean);
   const files = courseNotebooks(notebooksDir, only);
 
-  if (ensurePackageLink(root) === 'created') log(`linked node_modules/dgiqa -> ${root} (the notebooks import the compiled kit as 'dgiqa')`);
+  // Jupyter, Chromium and fonts before any work: installed here (root or passwordless sudo) or a stop with the command to run
+  await ensureSetup(process.env, log);
   if (!existsSync(join(root, 'dist', 'src', 'index.js'))) throw new Error(`${join(root, 'dist')}: the kit is not built; run \`npm run build\``);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DGIQA_PROFILE: profile.name,
-    // the kernelspec starts `tslab` by name: the kit's own
-    PATH: [join(root, 'node_modules', '.bin'), process.env.PATH ?? ''].join(delimiter),
+    // the kit's kernelspec in the user's folder, even inside a virtualenv (jupyter_core prefers the env's there)
+    JUPYTER_PREFER_ENV_PATH: '0',
     // the kernel's Python helpers stay quiet
     PYDEVD_DISABLE_FILE_VALIDATION: '1',
     // the library's progress notes (src/util/progress.ts), relayed below while a notebook runs
