@@ -19,7 +19,7 @@ export { tableMarkdown, tableCsv, besidePaper, runSource, writeTable, MISSING } 
 export type { Cell, TableRow, TableColumn } from './tables.js';
 export { encodePng, pngBase64, grayPngBase64 } from './png.js';
 export type { PixelImage } from './png.js';
-export { figureHtml, inlineDisplay, plotlyBundle } from './html.js';
+export { FIGURE_ATTRIBUTE, figureHtml, inlineDisplay, plotlyBundle } from './html.js';
 export type { InlineOptions } from './html.js';
 export {
   FigureExporter,
@@ -32,3 +32,7 @@ export {
   DEFAULT_SIZE,
 } from './export.js';
 export type { ExportOptions, WrittenFigure } from './export.js';
+export { gateFigure, receptiveField, receptiveFieldFigure } from './inside.js';
+export type { GateRow, FieldPanel } from './inside.js';
+export { predictionScatterFigure } from './scatter.js';
+export type { PredictionPoint, ScatterFigureOptions } from './scatter.js';

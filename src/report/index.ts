@@ -22,7 +22,7 @@ export { THUMBNAIL, thumbnail, datasetInventory, inventoryTable, datasetRows, di
 export type { InventoryRow, GalleryOptions } from './data.js';
 export {
   dataLabel, protocolSplitSpec, trainSplitZero, curveRows, epochTable, configTable, metricsTable,
-  selectionRows, selectionFigure, lossTermRows, lossTermsFigure, startFigure, startTable,
+  selectionRows, selectionFigure, lossTermRows, lossTermsFigure, startFigure, startTable, predictionScatter,
 } from './training.js';
 export type { EpochRow, StartRun } from './training.js';
 export { densityByDataset, densityBySubset, densityTable, runExamples, examplesFigure, EXAMPLE_TITLES } from './natural.js';
@@ -31,3 +31,5 @@ export { WITHOUT_DEPTH_VARIANT, GRADCAM_TITLES, cropPng, shrinkHeat, runGradCam,
 export type { GradCamPanel, TsnePoint } from './explain.js';
 export { COURSE_RUN_FILE, courseRunRecord, writeCourseRun, readmeBlocks, fillBlocks, blocksIn, updateReadme } from './readme.js';
 export type { CourseRunRecord } from './readme.js';
+export { insideBatch, insideTensors, insideModel, tapsTable, tcbGateFigure, attentionFigure, dilatedFieldFigure } from './inside.js';
+export type { InsideBatch } from './inside.js';

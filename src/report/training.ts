@@ -6,7 +6,7 @@ import type { Profile } from '../experiments/profiles.js';
 import { protocolSpecs } from '../experiments/protocol.js';
 import { trainAndTest } from '../experiments/run.js';
 import type { RunResult, RunSpec } from '../experiments/run.js';
-import { BOTTOM_LEGEND, COLORS, assertFinite, axisTitle, baseLayout } from '../plots/index.js';
+import { BOTTOM_LEGEND, COLORS, assertFinite, axisTitle, baseLayout, predictionScatterFigure } from '../plots/index.js';
 import type { Figure, ScatterTrace, TableRow, TrainLogRow } from '../plots/index.js';
 import type { CourseTable } from './paperTables.js';
 
@@ -30,6 +30,12 @@ export async function protocolSplitSpec(profile: Profile, dataset = profile.prot
 export async function trainSplitZero(profile: Profile, dataset?: string): Promise<{ spec: RunSpec; result: RunResult; runDir: string }> {
   const spec = await protocolSplitSpec(profile, dataset);
   return { spec, result: await trainAndTest(spec), runDir: `${spec.dir}/run` };
+}
+
+/** Predicted score vs label of a run's test images, its SROCC and PLCC (from the run's result) in the title. */
+export function predictionScatter(run: RunResult, opts: { name?: string; title?: string } = {}): Figure {
+  const points = run.predictions.map((p) => ({ label: p.mos, predicted: p.pred, image: p.image, ...(p.distortion ? { distortion: p.distortion } : {}) }));
+  return predictionScatterFigure(points, { ...opts, srocc: run.metrics.srocc, plcc: run.metrics.plcc });
 }
 
 /** The step records of a training log (train.readLog) as rows for plots.curvesFigure. */
