@@ -126,6 +126,9 @@ export async function forwardCommand(args: string[]): Promise<number> {
       x.dispose();
       d?.dispose();
     }
+    // a NaN would print as null: a broken model or input is an error, never a score
+    const bad = scores.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new Error(`${values.inputs}: the score of image ${bad} is not finite (${scores[bad]}) with weights ${values.weights}; the weights or the inputs are broken`);
     const result: Record<string, unknown> = { scores, backend: backend.name };
     if (values.features) {
       const features: Record<string, FeatureSummary> = {};

@@ -78,6 +78,9 @@ export async function scoreCommand(args: string[]): Promise<number> {
     const records = images.map((image, i) => ({ image, depth: depths[i] }));
     const evalShortSide = Math.round((EVAL_SHORT_SIDE * model.config.imgSize) / 224);
     const p = await predictRecords(model, records, { crops, seed, evalShortSide, workers: 0, engine, threads: availableParallelism() });
+    // a NaN would print as null: a broken model or input is an error, never a score
+    const bad = images.findIndex((_, i) => !Number.isFinite(p.scores[i]));
+    if (bad >= 0) throw new Error(`${values.weights}: the score of ${images[bad]} is not finite (${p.scores[bad]}); the weights or the inputs are broken`);
     images.forEach((image, i) => process.stdout.write(JSON.stringify({ image, score: p.scores[i], crops, depth: depths[i], engine }) + '\n'));
   } finally {
     model.dispose();

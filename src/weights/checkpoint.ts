@@ -1,9 +1,10 @@
 // Checkpoints as the kit uses them: official PyTorch state dicts in, safetensors in the official key
 // layout (plus the resolved config as JSON metadata) out, so the kit's files load in PyTorch too.
-import { Dgiqa, DgiqaConfig, configFrom } from '../model/index.js';
-import { readCheckpoint, writeSafetensors } from './formats.js';
+import { Dgiqa, DgiqaConfig, configFrom, modelCost, resolveConfig } from '../model/index.js';
+import { CheckpointFormatError } from './errors.js';
+import { numelOf, readCheckpoint, writeSafetensors } from './formats.js';
 import type { TensorFile } from './formats.js';
-import { MatchReport, exportFromModel, loadIntoModel } from './mapping.js';
+import { MatchReport, checkNames, exportFromModel, loadIntoModel } from './mapping.js';
 
 /** Metadata key holding the model config in the kit's safetensors checkpoints. */
 export const CONFIG_METADATA_KEY = 'dgiqa_config';
@@ -17,6 +18,57 @@ export interface LoadedCheckpoint {
   metadata: Record<string, string>;
 }
 
+/**
+ * Upper bounds on a config read from a file (issue 20: a 296-byte file whose metadata described a
+ * 6 GB model): several times the paper's sizes, far below what would exhaust a machine. A config the
+ * user names (a preset) is trusted; one a file brings is not.
+ */
+export const FILE_CONFIG_BOUNDS: Readonly<Record<string, number>> = Object.freeze({
+  imgSize: 1024, patchSize: 32, embedDim: 512, windowSize: 32, mlpRatio: 16, seReduction: 1024,
+  attnHeads: 256, dilationChannels: 8192, depths: 64, numHeads: 256, tcbOut: 8192, dilations: 64,
+});
+
+/**
+ * A model may hold at most this many more values than the file gives it (plus the same again): a
+ * file that could never fill the model is refused before the model is built, so a refusal costs a
+ * small multiple of the file's own size. The slack keeps the named missing-key report for near misses.
+ */
+const MODEL_SLACK_VALUES = 1_000_000;
+
+function checkBounds(c: DgiqaConfig, path: string): void {
+  for (const [key, max] of Object.entries(FILE_CONFIG_BOUNDS)) {
+    const v = (c as unknown as Record<string, number | number[]>)[key];
+    const worst = Array.isArray(v) ? Math.max(...v) : v;
+    if (worst !== undefined && worst > max) throw new CheckpointFormatError(path, `metadata "${CONFIG_METADATA_KEY}" has ${key} ${JSON.stringify(v)}, above the bound ${max} for a config read from a file (give --config to choose the architecture)`);
+  }
+}
+
+/** Refuses, before any model is built, a file whose values could not fill the model `c` describes. */
+export function checkModelBudget(c: DgiqaConfig, file: TensorFile, path: string, source: string): void {
+  let values = 0;
+  for (const t of file.tensors.values()) values += numelOf(t.shape);
+  const params = modelCost(c).params;
+  if (params > 2 * values + MODEL_SLACK_VALUES) {
+    throw new CheckpointFormatError(path, `the ${source} describes a model of ${params.toLocaleString('en-US')} parameters, the file holds ${values.toLocaleString('en-US')} values: refused before building it`);
+  }
+}
+
+/**
+ * The parameter names of the model `c` describes, from a skeleton of the same structure (depths,
+ * switches) at the smallest widths: names do not depend on widths, and the skeleton costs kilobytes.
+ */
+export function parameterNames(c: DgiqaConfig): string[] {
+  const skeleton = new Dgiqa(resolveConfig({
+    ...c, imgSize: 32, patchSize: 4, windowSize: 2, embedDim: 4, numHeads: [1, 1, 1, 1], mlpRatio: 1,
+    tcbOut: [2, 2, 2, 2], seReduction: 2, attnHeads: 2, dilationChannels: 4,
+  }, 'skeleton config'));
+  try {
+    return [...skeleton.store.specs.keys()];
+  } finally {
+    skeleton.dispose();
+  }
+}
+
 /** The config a checkpoint records, if it is one of the kit's own. */
 export function configInCheckpoint(file: TensorFile, path: string): DgiqaConfig | undefined {
   const raw = file.metadata[CONFIG_METADATA_KEY];
@@ -28,7 +80,9 @@ export function configInCheckpoint(file: TensorFile, path: string): DgiqaConfig 
     throw new Error(`${path}: metadata "${CONFIG_METADATA_KEY}" is not valid JSON`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${path}: metadata "${CONFIG_METADATA_KEY}" is not an object`);
-  return configFrom(parsed as Record<string, unknown>, `${path} (metadata ${CONFIG_METADATA_KEY})`);
+  const c = configFrom(parsed as Record<string, unknown>, `${path} (metadata ${CONFIG_METADATA_KEY})`);
+  checkBounds(c, path);
+  return c;
 }
 
 /**
@@ -36,9 +90,13 @@ export function configInCheckpoint(file: TensorFile, path: string): DgiqaConfig 
  * else the one recorded in the file, else the paper's.
  */
 export async function loadModel(path: string, config?: DgiqaConfig): Promise<LoadedCheckpoint> {
-  const file = await readCheckpoint(path);
+  // Budget first (issue 20): a file's config within bounds, the file's values enough to fill that
+  // model, its names the model's, all before the model is built or a .pth storage is inflated.
+  const file = await readCheckpoint(path, { lazy: true });
   const recorded = configInCheckpoint(file, path);
   const chosen = config ?? recorded ?? configFrom('paper');
+  checkModelBudget(chosen, file, path, config ? 'given config' : recorded ? `metadata "${CONFIG_METADATA_KEY}"` : 'paper preset (the file records no config)');
+  checkNames(parameterNames(chosen), file.tensors, path);
   const model = new Dgiqa(chosen);
   try {
     const report = loadIntoModel(model, file.tensors, path);

@@ -6,6 +6,7 @@ import type { CheckpointFormat, TensorFile } from './dtypes.js';
 import { CheckpointFormatError } from './errors.js';
 import { readFileBytes } from './io.js';
 import { parsePth } from './pth.js';
+import type { ParseOptions } from './pth.js';
 import { parseSafetensors } from './safetensors.js';
 import { looksLikeZip } from './zip.js';
 
@@ -23,6 +24,7 @@ export {
 export { CheckpointFormatError } from './errors.js';
 export { writeFileAtomic } from './io.js';
 export { parsePth, readPth } from './pth.js';
+export type { ParseOptions } from './pth.js';
 export {
   MAX_SAFETENSORS_HEADER_BYTES,
   encodeSafetensors,
@@ -43,12 +45,15 @@ export function detectCheckpointFormat(bytes: Uint8Array): CheckpointFormat {
 }
 
 /** Parses checkpoint bytes of either format; `name` labels errors. */
-export function parseCheckpoint(bytes: Uint8Array, name: string): TensorFile {
+export function parseCheckpoint(bytes: Uint8Array, name: string, options: ParseOptions = {}): TensorFile {
   if (bytes.byteLength === 0) throw new CheckpointFormatError(name, 'empty file');
-  return detectCheckpointFormat(bytes) === 'pth' ? parsePth(bytes, name) : parseSafetensors(bytes, name);
+  return detectCheckpointFormat(bytes) === 'pth' ? parsePth(bytes, name, options) : parseSafetensors(bytes, name);
 }
 
-/** Reads a checkpoint of either format (.safetensors, or .pth / .pt / .bin from torch.save). */
-export async function readCheckpoint(path: string): Promise<TensorFile> {
-  return parseCheckpoint(await readFileBytes(path), path);
+/**
+ * Reads a checkpoint of either format (.safetensors, or .pth / .pt / .bin from torch.save);
+ * `lazy`: a .pth storage is inflated when its data is first read (safetensors data are views of the file).
+ */
+export async function readCheckpoint(path: string, options: ParseOptions = {}): Promise<TensorFile> {
+  return parseCheckpoint(await readFileBytes(path), path, options);
 }

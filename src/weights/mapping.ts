@@ -49,6 +49,33 @@ export function matchCheckpoint(specs: Map<string, ParamSpec>, tensors: Map<stri
   return report;
 }
 
+/**
+ * Refuses a tensor holding NaN or infinity (issue 20: all-NaN weights scored `null` with exit 0):
+ * weights are finite or the file is broken. Checked before the values are copied into the model.
+ */
+function firstNonFinite(t: RawTensor, name: string, source: string): void {
+  const values = toFloat32(t, `${source}: ${name}`); // the file's own array for float dtypes: no copy
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    if (v - v !== 0) throw new Error(`${source}: tensor ${name} holds ${Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity'} (element ${i} of ${values.length}): refused`);
+  }
+}
+
+/**
+ * Refuses, naming `source`, a checkpoint whose tensor names are not the model's (`names`): run before
+ * the model is built or any tensor's data is read, so an unexpected key costs nothing.
+ */
+export function checkNames(names: Iterable<string>, tensors: Map<string, RawTensor>, source: string): void {
+  const named = stripModulePrefix(tensors);
+  const wanted = new Set(names);
+  const missing = [...wanted].filter((n) => !named.has(n));
+  const unexpected = [...named.keys()].filter((n) => !wanted.has(n) && !IGNORED_SUFFIXES.some((s) => n.endsWith(s)));
+  const problems: string[] = [];
+  if (missing.length) problems.push(`missing ${missing.length} (${listed(missing)})`);
+  if (unexpected.length) problems.push(`unexpected ${unexpected.length} (${listed(unexpected)})`);
+  if (problems.length) throw new Error(`${source}: checkpoint does not match the model: ${problems.join('; ')}`);
+}
+
 /** Kit layout from PyTorch layout, as a tensor (caller disposes). */
 function toKit(spec: ParamSpec, t: RawTensor, name: string): tf.Tensor {
   const values = tf.tensor(toFloat32(t, name), torchShape(spec), 'float32');
@@ -78,6 +105,7 @@ export function loadIntoStore(store: ParamStore, tensors: Map<string, RawTensor>
   if (report.misshapen.length) problems.push(`misshapen ${report.misshapen.length} (${listed(report.misshapen)})`);
   if (problems.length) throw new Error(`${source}: checkpoint does not match the model: ${problems.join('; ')}`);
   for (const [name, spec] of specs) {
+    firstNonFinite(named.get(name) as RawTensor, name, source);
     const kit = toKit(spec, named.get(name) as RawTensor, `${source}: ${name}`);
     store.get(name).assign(kit);
     kit.dispose();

@@ -30,6 +30,7 @@ import {
   unpickle,
 } from './pickle.js';
 import { ZipArchive, looksLikeZip } from './zip.js';
+import type { ZipEntry } from './zip.js';
 
 /** The storage classes a state dict may name, and the element type each holds. */
 const STORAGE_DTYPES: ReadonlyMap<string, DType> = new Map<string, DType>([
@@ -258,13 +259,34 @@ function materialize(t: TensorRef, storage: TensorData): TensorData {
   return out;
 }
 
+export interface ParseOptions {
+  /**
+   * Decode (and inflate) a tensor's storage only when its `data` is first read (issue 20: a 9 MB
+   * file held 2.3 GB of deflated storages the model never uses). Declared sizes are still checked
+   * at parse time; a corrupt storage then fails, naming the file, where its data is read.
+   */
+  lazy?: boolean;
+}
+
+/** A tensor whose data is read on first use, then kept. */
+function lazyTensor(dtype: RawTensor['dtype'], shape: number[], load: () => TensorData): RawTensor {
+  let data: TensorData | undefined;
+  return {
+    dtype,
+    shape,
+    get data(): TensorData {
+      return (data ??= load());
+    },
+  } as RawTensor;
+}
+
 /**
  * Parses a torch.save checkpoint held in memory into its state dict's tensors (dict order).
  * `name` labels errors. Non-tensor entries of the state dict are ignored. Metadata records
  * `source`, the archive folder (`archive`) and, when the state dict was nested inside a
  * training checkpoint, the key it was found under (`state_dict_key`).
  */
-export function parsePth(bytes: Uint8Array, name: string): TensorFile {
+export function parsePth(bytes: Uint8Array, name: string, options: ParseOptions = {}): TensorFile {
   const fail: (problem: string) => never = (problem) => {
     throw new CheckpointFormatError(name, problem);
   };
@@ -323,13 +345,19 @@ export function parsePth(bytes: Uint8Array, name: string): TensorFile {
   const { dict, key: stateDictKey } = selectStateDict(root, fail);
 
   const decoded = new Map<string, TensorData>();
-  const storageData = (ref: StorageRef): TensorData => {
-    const cached = decoded.get(ref.key);
-    if (cached !== undefined) return cached;
+  // the entry and its declared size, checked before any byte of it is inflated
+  const entryOf = (ref: StorageRef): ZipEntry => {
     const entryName = `${prefix}data/${ref.key}`;
     const entry = zip.entries.get(entryName);
     if (entry === undefined) fail(`storage "${clip(ref.key)}" is missing from the archive (no entry ${clip(entryName)})`);
-    const raw = zip.read(entry);
+    const want = ref.numel * DTYPE_ITEMSIZE[ref.dtype];
+    if (entry.size !== want) fail(`storage "${clip(ref.key)}" has ${entry.size} bytes, expected ${want} (${ref.numel} x ${ref.dtype})`);
+    return entry;
+  };
+  const storageData = (ref: StorageRef): TensorData => {
+    const cached = decoded.get(ref.key);
+    if (cached !== undefined) return cached;
+    const raw = zip.read(entryOf(ref));
     const want = ref.numel * DTYPE_ITEMSIZE[ref.dtype];
     if (raw.byteLength !== want) {
       fail(`storage "${clip(ref.key)}" has ${raw.byteLength} bytes, expected ${want} (${ref.numel} x ${ref.dtype})`);
@@ -344,7 +372,9 @@ export function parsePth(bytes: Uint8Array, name: string): TensorFile {
     if (!(v instanceof TensorRef)) continue;
     const tensorName = typeof k === 'string' ? k : typeof k === 'number' || typeof k === 'bigint' ? String(k) : undefined;
     if (tensorName === undefined) fail(`state dict has a ${pyTypeName(k)} key; expected strings`);
-    tensors.set(tensorName, rawTensor(v.storage.dtype, v.shape, materialize(v, storageData(v.storage))));
+    entryOf(v.storage);
+    const load = (): TensorData => materialize(v, storageData(v.storage));
+    tensors.set(tensorName, options.lazy ? lazyTensor(v.storage.dtype, v.shape, load) : rawTensor(v.storage.dtype, v.shape, load()));
   }
 
   const metadata: Record<string, string> = { source: 'torch.save', archive: prefix.replace(/\/$/, '') };
