@@ -341,7 +341,9 @@ test('reportMarkdown: profile, notebook times, links to every output, the enviro
     assert.match(md, /\| 03-model\.ipynb \| - \| not run \| - \|/);
     assert.match(md, /## Failures\n\n- \*\*02-data\.ipynb\*\*: cell 4: Error: boom/);
     assert.match(md, /## Missing outputs\n\n- fig06-crops\.png/);
-    assert.match(md, /- \*\*fig08-density\*\*: Fig\. 8: [^\n]*\(\[HTML\]\(fig08-density\.html\) · \[PNG\]\(fig08-density\.png\)\)/);
+    assert.match(md, /- \*\*fig08-density\*\*: Fig\. 8: [^\n]*\(\[PNG\]\(fig08-density\.png\)\)/);
+    // figures/*.html is not committed: the report links only files that are
+    assert.doesNotMatch(md, /\]\([^)]*\.html\)/);
     assert.match(md, /- \*\*table4-ablation\*\*: Table 4[^\n]*\[CSV\]\(table4-ablation\.csv\)/);
     assert.match(md, /## Environment\n\n- backend: \*\*wasm\*\*/);
     const paper = reportMarkdown({ profile: 'paper', figuresDir: dir, notebooks: notebooks.slice(0, 1), environment: ENV, missing: [] });

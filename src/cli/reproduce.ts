@@ -20,6 +20,9 @@ import { initBackend } from '../backend/index.js';
 import { trainCourse } from '../experiments/course.js';
 import { StoppedError } from '../train/index.js';
 import type { TrainingsRun } from '../report/index.js';
+import { addFigurePngs } from '../site/index.js';
+import { buildCourseSite } from './site.js';
+import { rmSync } from 'node:fs';
 
 export { APT_LINE, APT_PACKAGES } from './setup.js';
 export { ensurePackageLink } from './kernel.js';
@@ -290,6 +293,9 @@ export async function reproduceCommand(args: string[]): Promise<number> {
     if (code === 0) {
       log(`[${i + 1}/${files.length}] ${file} ok in ${formatSeconds(seconds)} (total ${formatSeconds((performance.now() - t0) / 1000)})`);
       runs.push({ notebook: file, seconds, ok: true, executed: join(outDir, file) });
+      // each figure's PNG goes in now, before a later notebook could rewrite a figure of the same name
+      const pngs = addFigurePngs(join(outDir, file), paths.figures);
+      if (pngs.withoutPng.length > 0) log(`    ${pngs.withoutPng.length} figures left without a static PNG (no figures/<name>.png): ${pngs.withoutPng.join(', ')}`);
       continue;
     }
     failed = true;
@@ -302,9 +308,12 @@ export async function reproduceCommand(args: string[]): Promise<number> {
     runs.push({ notebook: file, seconds, ok: false, error: `${where}: ${error.split('\n').find((l) => l.trim() !== '') ?? 'failed'}` });
   }
 
+  const site = courseSite(profile, outDir, files, only.length === 0);
+
   const expected = COURSE_OUTPUTS.filter((o) => files.includes(o.notebook));
   const missing = missingOutputs(paths.figures, chromium !== undefined, expected);
   const report = await writeReport({
+    ...(site.index ? { site: site.index } : {}),
     profile: profile.name,
     figuresDir: paths.figures,
     notebooks: runs,
@@ -328,6 +337,7 @@ export async function reproduceCommand(args: string[]): Promise<number> {
     for (const m of missing) log(`    ${m}`);
     return 1;
   }
+  if (site.error) return 1;
   return 0;
 }
 
@@ -341,4 +351,29 @@ async function recordCourse(profile: Profile, figuresDir: string, runs: Notebook
   const whole = runs.length === NOTEBOOKS.length && runs.every((r) => r.ok);
   if (profile.name !== 'demo' || !whole || realpathSync(figuresDir) !== realpathSync(join(root, 'figures'))) return;
   if (await updateReadme(join(root, 'README.md'), figuresDir)) log('README.md: its result blocks refilled from this run');
+}
+
+/**
+ * The executed copies as readers get them: after a whole run, copies of notebooks no longer in the
+ * course are removed (a renamed notebook leaves none behind); then the static site is built from
+ * them. A failure is logged and returned, and the run fails after writing its report.
+ */
+function courseSite(profile: Profile, outDir: string, files: string[], whole: boolean): { index?: string; error?: string } {
+  if (whole) {
+    for (const f of readdirSync(outDir)) {
+      if (!NOTEBOOK_FILE.test(f) || f.endsWith('.failed.ipynb') || files.includes(f)) continue;
+      rmSync(join(outDir, f));
+      log(`removed ${relative(KIT_ROOT, join(outDir, f))}: no such notebook in the course any more`);
+    }
+  }
+  if (!files.some((f) => existsSync(join(outDir, f)))) return {};
+  try {
+    const built = buildCourseSite(profile.name, outDir);
+    log(`site: ${relative(KIT_ROOT, built.index)} (${built.pages.length} pages, ${built.images} images)`);
+    return { index: built.index };
+  } catch (err) {
+    const error = (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? 'failed';
+    log(`site: FAILED: ${error}`);
+    return { error };
+  }
 }

@@ -74,6 +74,9 @@ export interface InlineOptions {
   bundle?: 'once' | 'always' | 'none';
 }
 
+/** The attribute of an inline figure's div that carries the figure's name (its file stem under figures/). */
+export const FIGURE_ATTRIBUTE = 'data-dgiqa-figure';
+
 let inlineCount = 0;
 let bundleSent = false;
 
@@ -87,7 +90,8 @@ export function inlineDisplay(fig: Figure, opts: InlineOptions = {}): string {
   if (withBundle) bundleSent = true;
   // Ids from a counter, not random, so an executed notebook is the same on every run.
   const divId = `dgiqa-${fig.name}-${++inlineCount}`;
-  const parts = [`<div id="${escapeHtml(divId)}" style="${divStyle(fig)}"></div>`];
+  // data-dgiqa-figure names the figure, so `reproduce` can put its PNG beside this output (src/site/).
+  const parts = [`<div id="${escapeHtml(divId)}" ${FIGURE_ATTRIBUTE}="${escapeHtml(fig.name)}" style="${divStyle(fig)}"></div>`];
   // Guarded so a page that already has plotly.js (a rerun cell) does not load it again.
   if (withBundle) parts.push(`<script>if (!window.Plotly) {\n${plotlyBundle()}\n}</script>`);
   parts.push(`<script>${plotCall(divId, fig)}</script>`);

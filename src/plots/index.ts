@@ -19,7 +19,7 @@ export { tableMarkdown, tableCsv, besidePaper, runSource, writeTable, MISSING } 
 export type { Cell, TableRow, TableColumn } from './tables.js';
 export { encodePng, pngBase64, grayPngBase64 } from './png.js';
 export type { PixelImage } from './png.js';
-export { figureHtml, inlineDisplay, plotlyBundle } from './html.js';
+export { FIGURE_ATTRIBUTE, figureHtml, inlineDisplay, plotlyBundle } from './html.js';
 export type { InlineOptions } from './html.js';
 export {
   FigureExporter,

@@ -4,7 +4,7 @@
 // the paper's. Also the table writers the notebooks use and the check for missing outputs.
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { tableCsv, tableMarkdown } from '../plots/index.js';
 import type { Environment } from '../util/environment.js';
 import { environmentMarkdown } from '../util/environment.js';
@@ -116,6 +116,8 @@ export interface ReportInput {
   notes?: string[];
   /** ISO date of the run; left out, the report has none (reproducible text) */
   date?: string;
+  /** the course site's index.html (`dgiqa site`), linked with a page per notebook */
+  site?: string;
 }
 
 /** True for the profiles whose results come from the embedded benchmark. */
@@ -167,6 +169,7 @@ export function reportMarkdown(r: ReportInput): string {
     lines.push('## Missing outputs', '', ...r.missing.map((m) => `- ${m}`), '');
   }
   for (const n of r.notes ?? []) lines.push(`> ${n}`, '');
+  if (r.site) lines.push(`The course to read without running: ${link(dir, r.site, 'the course site')} (one page per notebook, figures inline), built from the executed copies below.`, '');
 
   lines.push('## Notebooks', '', '| notebook | wall time | status | executed copy |', '| --- | ---: | --- | --- |');
   const t = r.trainings;
@@ -176,17 +179,20 @@ export function reportMarkdown(r: ReportInput): string {
   }
   for (const n of r.notebooks) {
     const status = n.skipped ? 'not run' : n.ok ? 'ok' : 'failed';
-    const copy = n.executed && n.ok ? link(dir, n.executed, n.notebook) : '-';
+    const page = r.site && n.ok ? join(dirname(r.site), n.notebook.replace(/\.ipynb$/, '.html')) : undefined;
+    const copy = n.executed && n.ok ? link(dir, n.executed, n.notebook) + (page && existsSync(page) ? ` · ${link(dir, page, 'page')}` : '') : '-';
     lines.push(`| ${n.notebook} | ${n.skipped ? '-' : formatSeconds(n.seconds)} | ${status} | ${copy} |`);
   }
   lines.push(`| **total** | **${formatSeconds(total)}** | | |`, '');
 
   const { figures, tables } = scanOutputs(dir);
+  // The interactive HTML is not linked: figures/*.html is not committed (each carries plotly.js),
+  // so every link in the committed report resolves in the repository.
   const describe = (g: OutputGroup): string => {
-    const links = g.files.map((f) => link(dir, join(dir, f), f.slice(g.name.length + 1).toUpperCase())).join(' · ');
-    return `- **${g.name}**${g.expected ? `: ${g.expected.title}` : ''} (${links})`;
+    const links = g.files.filter((f) => !f.endsWith('.html')).map((f) => link(dir, join(dir, f), f.slice(g.name.length + 1).toUpperCase())).join(' · ');
+    return `- **${g.name}**${g.expected ? `: ${g.expected.title}` : ''} (${links || `${g.name}.html only: no PNG or SVG was written`})`;
   };
-  lines.push('## Figures', '', ...(figures.length > 0 ? figures.map(describe) : ['(none)']), '');
+  lines.push('## Figures', '', 'PNG and SVG of each figure; a run also writes each as interactive HTML (`figures/<name>.html`, not committed: each carries the 4.6 MB plotly.js).', '', ...(figures.length > 0 ? figures.map(describe) : ['(none)']), '');
   lines.push('## Tables', '', 'Each table has a `source` column: `paper` for the paper\'s numbers, `this run, ...` for the kit\'s.', '', ...(tables.length > 0 ? tables.map(describe) : ['(none)']), '');
 
   // The environment section without its own title and intro line.

@@ -1,0 +1,116 @@
+// Executed notebooks as readers get them: the nbformat 4 types the site needs, reading with a
+// one-line error, and the step `dgiqa reproduce` runs on each executed copy so that it reads
+// without a kernel: every inline Plotly figure gets its static PNG, and run-to-run noise goes.
+//
+// Why after the run and not in the cell: tslab's display sends one MIME type per call
+// (display.html, display.png, ...: node_modules/tslab/dist/public.d.ts), so a figure cannot carry
+// HTML and PNG in one bundle from inside the kernel.
+//
+// What a figure output becomes: `image/png` (the figure's own figures/<name>.png, written by the
+// cell) and a `text/plain` line. The interactive HTML is dropped from the copy: GitHub, nbviewer and
+// an untrusted JupyterLab show it blank, and the first one carries the 4.6 MB plotly.js bundle; the
+// interactive figure is figures/<name>.html after a run.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FIGURE_ATTRIBUTE } from '../plots/index.js';
+
+/** A cell's text: nbformat stores it as one string or as a list of lines. */
+export type MultilineString = string | string[];
+
+export interface NotebookOutput {
+  output_type: 'stream' | 'display_data' | 'execute_result' | 'error';
+  /** stream: stdout or stderr */
+  name?: string;
+  text?: MultilineString;
+  /** display_data, execute_result: MIME type -> content (base64 for images) */
+  data?: Record<string, MultilineString>;
+  metadata?: Record<string, unknown>;
+  execution_count?: number | null;
+  ename?: string;
+  evalue?: string;
+  traceback?: string[];
+}
+
+export interface NotebookCell {
+  cell_type: 'markdown' | 'code' | 'raw';
+  id?: string;
+  source: MultilineString;
+  metadata: Record<string, unknown>;
+  outputs?: NotebookOutput[];
+  execution_count?: number | null;
+}
+
+export interface Notebook {
+  cells: NotebookCell[];
+  metadata: Record<string, unknown>;
+  nbformat: number;
+  nbformat_minor: number;
+}
+
+export function joinText(s: MultilineString | undefined): string {
+  return s === undefined ? '' : Array.isArray(s) ? s.join('') : s;
+}
+
+/** Reads an nbformat 4 notebook; a one-line error naming the file otherwise. */
+export function readNotebook(file: string): Notebook {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file}: not a readable notebook (${(err instanceof Error ? err.message : String(err)).split('\n')[0]})`);
+  }
+  const nb = value as Partial<Notebook> | null;
+  if (!nb || typeof nb !== 'object' || !Array.isArray(nb.cells) || nb.nbformat !== 4) {
+    throw new Error(`${file}: not an nbformat 4 notebook (no cells list or nbformat ${String(nb?.nbformat)})`);
+  }
+  return nb as Notebook;
+}
+
+/** Writes a notebook as Jupyter does (one-space indent, trailing newline), so diffs stay small. */
+export function writeNotebook(file: string, nb: Notebook): void {
+  writeFileSync(file, JSON.stringify(nb, null, 1) + '\n');
+}
+
+/** The figure name an inline Plotly output carries (plots.inlineDisplay), if any. */
+export function figureName(output: NotebookOutput): string | undefined {
+  const html = joinText(output.data?.['text/html']);
+  const m = new RegExp(`${FIGURE_ATTRIBUTE}="([A-Za-z0-9][A-Za-z0-9._-]*)"`).exec(html);
+  return m?.[1];
+}
+
+export interface FigurePngsResult {
+  /** figures that got their PNG */
+  withPng: string[];
+  /** figures left as interactive HTML only: no figures/<name>.png (no Chromium) */
+  withoutPng: string[];
+}
+
+/**
+ * Rewrites an executed copy in place: each inline figure output becomes the figure's PNG from
+ * `figuresDir` (left as it is where that PNG is missing), and the per-cell execution timestamps
+ * nbclient records are removed, so two runs with the same results give the same file.
+ */
+export function addFigurePngs(file: string, figuresDir: string): FigurePngsResult {
+  const nb = readNotebook(file);
+  const result: FigurePngsResult = { withPng: [], withoutPng: [] };
+  for (const cell of nb.cells) {
+    if ('execution' in cell.metadata) delete cell.metadata.execution;
+    for (const output of cell.outputs ?? []) {
+      const name = figureName(output);
+      if (!name || !output.data) continue;
+      const png = join(figuresDir, `${name}.png`);
+      if (!existsSync(png)) {
+        result.withoutPng.push(name);
+        continue;
+      }
+      output.data = {
+        'image/png': readFileSync(png).toString('base64'),
+        'text/plain': `Figure ${name} (figures/${name}.png; interactive: figures/${name}.html after a run)`,
+      };
+      output.metadata = { dgiqa: { figure: name } };
+      result.withPng.push(name);
+    }
+  }
+  writeNotebook(file, nb);
+  return result;
+}
