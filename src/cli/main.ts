@@ -2,7 +2,6 @@
 import { forwardCommand } from './forward.js';
 import { reproduceCommand } from './reproduce.js';
 import { siteCommand } from './site.js';
-import { siteCommand } from './site.js';
 import { kernelCommand } from './kernel.js';
 import { metricsCommand } from './metrics.js';
 import { densityCommand } from './density.js';
@@ -20,7 +19,6 @@ type Command = (args: string[]) => Promise<number>;
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   reproduce: { run: reproduceCommand, help: 'execute every notebook under a profile; regenerate figures/ and figures/REPORT.md' },
   kernel: { run: kernelCommand, help: 'make the notebooks openable: the node_modules/dgiqa link and the tslab kernelspec (absolute paths); npm ci runs it' },
-  site: { run: siteCommand, help: 'the course as a static HTML site from the executed notebooks (notebooks/executed/<profile>/site/)' },
   site: { run: siteCommand, help: 'the course as a static HTML site from the executed notebooks (notebooks/executed/<profile>/site/)' },
   score: { run: scoreCommand, help: 'quality of any image: the official multi-crop inference with a checkpoint' },
   export: { run: exportCommand, help: 'a checkpoint as an ONNX file (inputs rgb, depth NHWC; outputs scores, pooled)' },
