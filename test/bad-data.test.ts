@@ -206,6 +206,25 @@ const CASES: Case[] = [
     },
     error: (fx) => new RegExp(`^${esc(fx.img('link.jpg'))}: a link to ${esc(join(fx.data, 'elsewhere.jpg'))}, outside the dataset root`),
   },
+  {
+    // issue 20: --skip-bad did not skip these (ELOOP / ENOENT from Node, rc 1)
+    name: 'symbolic link loop',
+    rows: [{ name: 'loop.jpg', score: '50' }],
+    make: async (fx) => {
+      symlinkSync(fx.img('loop.jpg'), fx.img('loop.jpg'));
+      await depthFile(fx.map('loop.jpg'));
+    },
+    error: (fx) => new RegExp(`^${esc(fx.img('loop.jpg'))}: a loop of symbolic links \\(listed at line \\d+ of ${esc(fx.csv)}\\)$`),
+  },
+  {
+    name: 'dangling symbolic link',
+    rows: [{ name: 'dangling.jpg', score: '50' }],
+    make: async (fx) => {
+      symlinkSync(join(fx.data, 'deleted.jpg'), fx.img('dangling.jpg'));
+      await depthFile(fx.map('dangling.jpg'));
+    },
+    error: (fx) => new RegExp(`^${esc(fx.img('dangling.jpg'))}: a symbolic link to a missing file \\(dangling\\) \\(listed at line \\d+ of ${esc(fx.csv)}\\)$`),
+  },
 ];
 
 /** The dataset opened as a run opens it (loader, depth maps, file check), in this process. */
@@ -247,7 +266,7 @@ test('with skipBad every bad case is left out and listed; grayscale, 16-bit and 
   for (const c of CASES) {
     assert.equal(bad.filter((b) => c.error(fx).test(`${b.file}: ${b.problem}`)).length, 1, c.name);
   }
-  assert.deepEqual(bad.map((b) => b.stage).sort(), [...Array<string>(4).fill('files'), ...Array<string>(6).fill('labels')]);
+  assert.deepEqual(bad.map((b) => b.stage).sort(), [...Array<string>(4).fill('files'), ...Array<string>(8).fill('labels')]);
   assert.deepEqual(small, [fx.img('small.jpg')]);
 
   // the good ones through the pipeline, in training and evaluation, inline and on workers

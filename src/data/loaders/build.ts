@@ -84,9 +84,18 @@ export class RecordBuilder {
       }
       throw new DataError(this.labelFile, problem);
     }
-    const outside = this.leavesRoot(path);
+    // A listed name may be a link that leads nowhere (a loop, a deleted target): a bad row like any
+    // other, never a bare ELOOP/ENOENT from Node (issue 20)
+    let outside: string | undefined;
+    let size: number;
+    try {
+      outside = this.leavesRoot(path);
+      size = statSync(path).size;
+    } catch (err) {
+      return this.reject(path, `${unresolvable(err)} (listed at ${where} of ${this.labelFile})`);
+    }
     if (outside !== undefined) return this.reject(path, `a link to ${outside}, outside the dataset root ${this.root}`);
-    if (statSync(path).size === 0) return this.reject(path, `empty file (0 bytes; listed at ${where} of ${this.labelFile})`);
+    if (size === 0) return this.reject(path, `empty file (0 bytes; listed at ${where} of ${this.labelFile})`);
     const first = this.seen.get(path);
     if (first !== undefined) return this.reject(this.labelFile, `${where} repeats ${image}, already listed at ${first}`);
     this.seen.set(path, where);
@@ -135,6 +144,14 @@ export class RecordBuilder {
     const real = realpathSync(path);
     return real === this.realRoot || real.startsWith(this.realRoot + sep) ? undefined : real;
   }
+}
+
+/** What a failed stat or realpath of a listed file says, in words. */
+function unresolvable(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ELOOP') return 'a loop of symbolic links';
+  if (code === 'ENOENT' || code === 'ENOTDIR') return 'a symbolic link to a missing file (dangling)';
+  return `unreadable (${(err as Error).message.split('\n')[0]})`;
 }
 
 /** The file name without its extension. */
