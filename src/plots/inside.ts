@@ -65,13 +65,16 @@ export function receptiveFieldFigure(side: number, panels: FieldPanel[], opts: {
   const gap = 0.08;
   const w = (1 - gap * (panels.length - 1)) / panels.length;
   const layoutAxes: Record<string, unknown> = {};
+  const fields = panels.map((p) => receptiveField(side, p.dilations, at));
+  const zmax = Math.max(...fields.flat(2)); // one colour scale for all panels
+  const range = [-0.5, side - 0.5];
   const data: Figure['data'] = panels.map((p, i) => {
-    const field = receptiveField(side, p.dilations, at);
+    const field = fields[i]!;
     const suffix = i === 0 ? '' : String(i + 1);
     const cells = field.flat().filter((v) => v > 0).length;
-    layoutAxes[`xaxis${suffix}`] = { domain: [i * (w + gap), i * (w + gap) + w], title: axisTitle(`${p.title}: ${cells} of ${side * side} cells`), constrain: 'domain' };
-    layoutAxes[`yaxis${suffix}`] = { autorange: 'reversed', scaleanchor: `x${suffix}`, anchor: `x${suffix}` };
-    return { type: 'heatmap' as const, z: field, xaxis: `x${suffix}`, yaxis: `y${suffix}`, colorscale: 'Blues', showscale: i === panels.length - 1, colorbar: { title: { text: 'paths' } } };
+    layoutAxes[`xaxis${suffix}`] = { domain: [i * (w + gap), i * (w + gap) + w], range, title: axisTitle(`${p.title}: ${cells} of ${side * side} cells`), constrain: 'domain', zeroline: false };
+    layoutAxes[`yaxis${suffix}`] = { range: [range[1], range[0]], scaleanchor: `x${suffix}`, anchor: `x${suffix}`, zeroline: false };
+    return { type: 'heatmap' as const, z: field, xaxis: `x${suffix}`, yaxis: `y${suffix}`, zmin: 0, zmax, colorscale: 'Blues', showscale: i === panels.length - 1, colorbar: { title: { text: 'paths' } } };
   });
   return { name: opts.name ?? 'model-receptive-field', title, data, layout: baseLayout(title, layoutAxes) };
 }

@@ -109,10 +109,11 @@ export function tcbGateFigure(taps: Map<string, tf.Tensor>, b: InsideBatch, stag
 }
 
 /**
- * Eq. 3: Depth-CAR's cross-attention of one image for one query position (row, col of the fused
- * grid), averaged over heads: where in the RGB map the depth query looks. Beside the image and its depth.
+ * Eq. 3: Depth-CAR's cross-attention of one image (default the batch's last, the best label) for one
+ * query position (row, col of the fused grid; default the centre), averaged over heads: where in the
+ * RGB map the depth query looks. Beside the image and its depth.
  */
-export function attentionFigure(taps: Map<string, tf.Tensor>, b: InsideBatch, image = 0, query?: [number, number], title?: string): Figure {
+export function attentionFigure(taps: Map<string, tf.Tensor>, b: InsideBatch, image = b.items.length - 1, query?: [number, number], title?: string): Figure {
   const w = taps.get('depth_car.cross.attention');
   if (!w) throw new Error('attentionFigure: no tap depth_car.cross.attention (a model without Depth-CAR, or taps not kept)');
   const [, , l] = w.shape;
@@ -125,8 +126,8 @@ export function attentionFigure(taps: Map<string, tf.Tensor>, b: InsideBatch, im
   return heatmapOverlayFigure([
     { title: `image ${image + 1} (label ${b.labels[image]!.toFixed(2)})`, pngBase64: png },
     { title: 'its depth map (model input)', pngBase64: cropPng(crop(b.depth), s) },
-    { title: `attention of query (${qy}, ${qx}) over the ${side}x${side} RGB keys`, pngBase64: png, heat },
-  ], { name: 'model-depthcar-attention', cols: 3, title: title ?? `Depth-CAR: where a depth query looks in the RGB map (image ${image + 1} of ${b.dataset}, mean over heads)` });
+    { title: `query (${qy}, ${qx}) over the ${side}x${side} RGB keys, min-max scaled`, pngBase64: png, heat },
+  ], { name: 'model-depthcar-attention', cols: 3, title: title ?? `Depth-CAR attention of one depth query over the RGB keys (image ${image + 1} of ${b.dataset}, mean over heads)` });
 }
 
 /** Eq. 4: the dilated stack's receptive field on the fused grid, the config's dilations against dilation 1. */
