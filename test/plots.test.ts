@@ -38,6 +38,8 @@ import {
   type Figure,
   type PlotlyTrace,
 } from '../src/plots/index.js';
+import { EXAMPLE_TITLES, GRADCAM_TITLES, exampleRows } from '../src/report/index.js';
+import type { BenchItem, PairItem } from '../src/experiments/index.js';
 
 function gaussianSample(rng: Rng, n: number, mean: number, std: number): number[] {
   return Array.from({ length: n }, () => mean + std * rng.normal());
@@ -425,4 +427,26 @@ test('tsneFigure: the axes follow the bulk of the points; far outliers are drawn
   assert.deepEqual(robustRange([0, 1, 2, 3]), [0, 3]);
   const plain = tsneFigure(embeddedPoints([[0, 1], [2, 3], [4, 5]], [0.1, 0.5, 0.9]), 't');
   assert.deepEqual(annotationTexts(plain), []);
+});
+
+test('Figs. 9 and 16: distinct titles, every level of a scene (or levels up to the worst); Figs. 5 and 15 distinct too', () => {
+  assert.notEqual(EXAMPLE_TITLES.fig09, EXAMPLE_TITLES.fig16);
+  assert.match(EXAMPLE_TITLES.fig09, /^Fig\. 9:/);
+  assert.match(EXAMPLE_TITLES.fig16, /^Fig\. 16:/);
+  assert.notEqual(GRADCAM_TITLES.fig05, GRADCAM_TITLES.fig15);
+  const item = (image: string, level?: number): BenchItem => ({ image, relImage: image, depth: `${image}.depth.png`, score01: 0.5, ...(level !== undefined ? { level } : {}) });
+  const pairs = (subset: string, scenes: string[], levels: number[]): PairItem[] =>
+    scenes.flatMap((s) => levels.map((l) => ({ subset, clean: item(`${s}.png`), distorted: item(`${s}-${subset}-L${l}.png`, l) })));
+  const synthetic = [...pairs('haze', ['a', 'b'], [5, 1, 3, 2, 4]), ...pairs('low_light', ['a', 'b'], [1, 2, 3, 4, 5])];
+  const fig9 = exampleRows(synthetic, 0, 6);
+  assert.deepEqual(fig9.map((r) => r.subset), ['haze', 'low_light']);
+  assert.deepEqual(fig9[0]!.items.map((c) => c.level ?? 'clean'), ['clean', 1, 2, 3, 4, 5], 'the clean image, then every level in order');
+  assert.ok(fig9[0]!.items.every((c) => c.item.image.startsWith('a')), 'one scene: its clean image and its views');
+  const fig16 = exampleRows(synthetic, 1, 6);
+  assert.ok(fig16[0]!.items.every((c) => c.item.image.startsWith('b')), 'Fig. 16 shows another scene');
+  const narrow = exampleRows(synthetic, 0, 4);
+  assert.deepEqual(narrow[0]!.items.map((c) => c.level ?? 'clean'), ['clean', 1, 3, 5], 'fewer cells: levels spread up to the worst');
+  // Real sets have one distorted view per clean image: the row fills with further scenes.
+  const real = exampleRows(['a', 'b', 'c', 'd'].map((s) => ({ subset: 'lol', clean: item(`${s}.png`), distorted: item(`${s}-lol.png`) })), 0, 6);
+  assert.equal(real[0]!.items.filter((c) => c.kind === 'clean').length, 3);
 });

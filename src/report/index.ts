@@ -25,7 +25,7 @@ export {
   selectionRows, selectionFigure, lossTermRows, lossTermsFigure, startFigure, startTable, predictionScatter,
 } from './training.js';
 export type { EpochRow, StartRun } from './training.js';
-export { densityByDataset, densityBySubset, densityTable, runExamples, examplesFigure, EXAMPLE_TITLES } from './natural.js';
+export { densityByDataset, densityBySubset, densityTable, runExamples, examplesFigure, exampleRows, EXAMPLE_TITLES } from './natural.js';
 export type { ExampleImage } from './natural.js';
 export { WITHOUT_DEPTH_VARIANT, GRADCAM_TITLES, cropPng, shrinkHeat, runGradCam, gradCamFigure, runTsneCross } from './explain.js';
 export type { GradCamPanel, TsnePoint } from './explain.js';

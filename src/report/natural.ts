@@ -90,7 +90,7 @@ export interface ExampleImage {
  * spread evenly up to the worst; sets without levels (one distorted view per clean) fill the row
  * with further scenes.
  */
-function chooseRows(pairs: PairItem[], skipCleans: number, perRow: number): { subset: string; items: { item: BenchItem; kind: 'clean' | 'distorted'; level?: number }[] }[] {
+export function exampleRows(pairs: PairItem[], skipCleans: number, perRow: number): { subset: string; items: { item: BenchItem; kind: 'clean' | 'distorted'; level?: number }[] }[] {
   const subsets = [...new Set(pairs.map((p) => p.subset))];
   return subsets.map((subset) => {
     const mine = pairs.filter((p) => p.subset === subset);
@@ -134,7 +134,7 @@ export async function runExamples(profile: Profile, perRow = 6): Promise<Example
   for (const id of profile.natural) {
     const { pairs } = await openPairs(id, profile);
     for (const [figure, skip] of [['fig09', 0], ['fig16', 1]] as const) {
-      for (const row of chooseRows(pairs, skip, perRow)) {
+      for (const row of exampleRows(pairs, skip, perRow)) {
         for (const c of row.items) {
           chosen.push({ figure, dataset: id, subset: row.subset, kind: c.kind, image: c.item.image, relImage: c.item.relImage, ...(c.level !== undefined ? { level: c.level } : {}) });
           items.push(c.item);
