@@ -35,6 +35,9 @@ export const FILE_CONFIG_BOUNDS: Readonly<Record<string, number>> = Object.freez
  */
 const MODEL_SLACK_VALUES = 1_000_000;
 
+/** Above this many parameters (16 MB of float32) the names are checked before the model is built. */
+const NAMES_FIRST_PARAMS = 4_000_000;
+
 function checkBounds(c: DgiqaConfig, path: string): void {
   for (const [key, max] of Object.entries(FILE_CONFIG_BOUNDS)) {
     const v = (c as unknown as Record<string, number | number[]>)[key];
@@ -96,7 +99,8 @@ export async function loadModel(path: string, config?: DgiqaConfig): Promise<Loa
   const recorded = configInCheckpoint(file, path);
   const chosen = config ?? recorded ?? configFrom('paper');
   checkModelBudget(chosen, file, path, config ? 'given config' : recorded ? `metadata "${CONFIG_METADATA_KEY}"` : 'paper preset (the file records no config)');
-  checkNames(parameterNames(chosen), file.tensors, path);
+  // a small model is built at once, so that a mismatch is reported with shapes too (costs little)
+  if (modelCost(chosen).params > NAMES_FIRST_PARAMS) checkNames(parameterNames(chosen), file.tensors, path);
   const model = new Dgiqa(chosen);
   try {
     const report = loadIntoModel(model, file.tensors, path);
