@@ -4,13 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { KIT_ROOT } from '../src/experiments/paths.js';
 import { reportMarkdown } from '../src/report/index.js';
 import type { Environment } from '../src/util/environment.js';
+import { joinText, readNotebook } from '../src/site/index.js';
 
 /** The relative link targets of a Markdown document (inline links, images, references, raw <a>/<img>), code left out. */
 export function relativeLinks(md: string): string[] {
@@ -23,12 +24,12 @@ export function relativeLinks(md: string): string[] {
   return [...new Set(targets)].filter((t) => !/^[a-z][a-z0-9+.-]*:/i.test(t) && !t.startsWith('#') && !t.startsWith('//'));
 }
 
-/** Targets of `doc`'s relative links that a clone would not have: missing, or git-ignored. */
-function brokenLinks(doc: string, root = KIT_ROOT): string[] {
+/** Targets of the relative links in `markdown` (read in `dir`) that a clone would not have: missing, or git-ignored. */
+function brokenLinks(markdown: string, dir: string, root = KIT_ROOT): string[] {
   const broken: string[] = [];
   const inGit = spawnSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd: root, encoding: 'utf8' }).stdout?.trim() === 'true';
-  for (const target of relativeLinks(readFileSync(doc, 'utf8'))) {
-    const file = resolve(dirname(doc), decodeURI(target.replace(/#.*$/, '')));
+  for (const target of relativeLinks(markdown)) {
+    const file = resolve(dir, decodeURI(target.replace(/#.*$/, '')));
     if (!existsSync(file)) {
       broken.push(`${target} (missing)`);
       continue;
@@ -51,9 +52,27 @@ for (const doc of ['figures/REPORT.md', 'README.md']) {
       return;
     }
     assert.ok(relativeLinks(readFileSync(file, 'utf8')).length > 0, `${doc}: no relative links found (the parser is broken?)`);
-    assert.deepEqual(brokenLinks(file), [], `${doc}: broken links`);
+    assert.deepEqual(brokenLinks(readFileSync(file, 'utf8'), dirname(file)), [], `${doc}: broken links`);
   });
 }
+
+test('the committed executed demo notebooks: every relative link in their markdown resolves in the repository', (t) => {
+  const dir = join(KIT_ROOT, 'notebooks', 'executed', 'demo');
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => /^\d\d-.*\.ipynb$/.test(f) && !f.endsWith('.failed.ipynb')) : [];
+  if (files.length === 0) {
+    console.log('no executed demo notebooks yet (npm run reproduce writes them): skipping their link check');
+    t.skip('no executed demo notebooks');
+    return;
+  }
+  for (const f of files) {
+    const nb = readNotebook(join(dir, f));
+    const markdown = nb.cells.flatMap((c) => [
+      c.cell_type === 'markdown' ? joinText(c.source) : '',
+      ...(c.outputs ?? []).map((o) => joinText(o.data?.['text/markdown'])),
+    ]);
+    assert.deepEqual(brokenLinks(markdown.join('\n\n'), dir), [], `${f}: broken links`);
+  }
+});
 
 const ENV: Environment = {
   node: 'v20.0.0', platform: 'linux test', cpu: 'Test CPU', cores: 2, memoryGb: 8, backend: 'wasm', gpu: false,

@@ -83,7 +83,7 @@ test('addFigurePngs: each inline figure becomes its PNG (no HTML, no plotly.js),
   const { root, executed, figures } = await scratchCourse();
   try {
     const file = join(executed, '01-small.ipynb');
-    const r = addFigurePngs(file, figures);
+    const r = addFigurePngs(file, figures, join(root, 'notebooks'));
     assert.deepEqual(r, { withPng: ['fig99-test'], withoutPng: ['fig98-nopng'] });
     const nb = readNotebook(file);
     const outputs = nb.cells[1]!.outputs!;
@@ -93,6 +93,13 @@ test('addFigurePngs: each inline figure becomes its PNG (no HTML, no plotly.js),
     // a figure without a PNG keeps its interactive HTML
     assert.match(String(outputs[2]!.data!['text/html']), /data-dgiqa-figure="fig98-nopng"/);
     assert.equal(nb.cells[1]!.metadata.execution, undefined);
+    // links written for notebooks/ now work from notebooks/executed/demo/; a sibling notebook's stays
+    const md = String(nb.cells[0]!.source);
+    assert.match(md, /\[the next one\]\(02-next\.ipynb#top\)/);
+    assert.match(md, /\[the source\]\(\.\.\/\.\.\/\.\.\/src\/site\/build\.ts\)/);
+    assert.match(md, /!\[a picture\]\(\.\.\/\.\.\/pic\.png\)/);
+    assert.match(md, /`\$\{x\}`/);
+    assert.deepEqual(nb.metadata.dgiqa, { linksFrom: '../..' });
     const once = readFileSync(file);
     addFigurePngs(file, figures);
     assert.ok(readFileSync(file).equals(once), 'a second pass must leave the file as it is');
@@ -116,7 +123,7 @@ test('renderMarkdown: math stays TeX, code is not math, notebook links go to pag
 test('buildSite: index and a page per notebook, images in img/, relative links, same bytes twice; a missing notebook is named', async () => {
   const { root, executed, figures } = await scratchCourse();
   try {
-    addFigurePngs(join(executed, '01-small.ipynb'), figures);
+    addFigurePngs(join(executed, '01-small.ipynb'), figures, join(root, 'notebooks'));
     const site = buildSite({ executedDir: executed, sourceDir: join(root, 'notebooks'), summaries: { '01-small.ipynb': 'the first' }, title: 'Test course' });
     const out = join(executed, 'site');
     assert.equal(site.index, join(out, 'index.html'));

@@ -6,7 +6,7 @@
 // Guarantees: every link is relative (the folder works opened from disk and from a static
 // server), output images and the local images markdown cells show are copied into site/img/, links
 // to a course notebook go to its page, other relative links (source files) resolve from the
-// source notebooks' folder; no script, no external resource; the same input gives the same bytes.
+// source notebooks' folder (or the copy's own, once reproduce moved them); no script, no external resource; the same input gives the same bytes.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { readNotebook } from './notebook.js';
@@ -99,6 +99,8 @@ export function buildSite(opts: BuildSiteOptions): BuiltSite {
   const pages: string[] = [];
   for (const [i, { file, nb }] of notebooks.entries()) {
     const stem = file.replace(/\.ipynb$/, '');
+    // a copy whose links reproduce already moved (addFigurePngs with a sourceDir) resolves them from its own folder
+    const base = (nb.metadata.dgiqa as { linksFrom?: string } | undefined)?.linksFrom !== undefined ? executedDir : sourceDir;
     let count = 0;
     const copied = new Map<string, string>();
     const ctx: RenderContext = {
@@ -107,7 +109,7 @@ export function buildSite(opts: BuildSiteOptions): BuiltSite {
         const hash = href.indexOf('#');
         const pathPart = decodeURI(hash < 0 ? href : href.slice(0, hash));
         const fragment = hash < 0 ? '' : href.slice(hash);
-        const target = resolve(sourceDir, pathPart);
+        const target = resolve(base, pathPart);
         if (kind === 'link' && files.includes(basename(target)) && extname(target) === '.ipynb' && [sourceDir, executedDir].includes(dirname(target))) {
           return toUrl(pageOf(basename(target))) + fragment;
         }

@@ -11,7 +11,7 @@
 // an untrusted JupyterLab show it blank, and the first one carries the 4.6 MB plotly.js bundle; the
 // interactive figure is figures/<name>.html after a run.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { FIGURE_ATTRIBUTE } from '../plots/index.js';
 
 /** A cell's text: nbformat stores it as one string or as a list of lines. */
@@ -85,16 +85,49 @@ export interface FigurePngsResult {
   withoutPng: string[];
 }
 
+const COURSE_NOTEBOOK = /^\d\d-[A-Za-z0-9._-]+\.ipynb$/;
+// Code spans and blocks first, so that a link inside code is left alone.
+const CODE_OR_LINK = /(```[\s\S]*?```|~~~[\s\S]*?~~~|`[^`\n]*`|\]\(\s*<?[^)\s>]+>?|(?:src|href)="[^"]*")/g;
+
 /**
- * Rewrites an executed copy in place: each inline figure output becomes the figure's PNG from
- * `figuresDir` (left as it is where that PNG is missing), and the per-cell execution timestamps
- * nbclient records are removed, so two runs with the same results give the same file.
+ * Markdown written in `fromDir` with its relative links made to work from `toDir`; links to a
+ * course notebook (NN-*.ipynb) beside it are kept (they reach the executed sibling), as are URLs
+ * and anchors.
  */
-export function addFigurePngs(file: string, figuresDir: string): FigurePngsResult {
+export function relinkMarkdown(text: string, fromDir: string, toDir: string): string {
+  return text.replace(CODE_OR_LINK, (m) => {
+    const inline = /^\]\(\s*<?/.exec(m);
+    const attr = /^(src|href)="/.exec(m);
+    if (!inline && !attr) return m;
+    const head = inline ? inline[0] : attr![0];
+    const target = inline ? m.slice(head.length).replace(/>$/, '') : m.slice(head.length, -1);
+    if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('#') || target.startsWith('//') || target.startsWith('/')) return m;
+    const hash = target.indexOf('#');
+    const path = hash < 0 ? target : target.slice(0, hash);
+    const resolved = resolve(fromDir, decodeURI(path));
+    if (dirname(resolved) === resolve(fromDir) && COURSE_NOTEBOOK.test(basename(resolved))) return m;
+    const moved = encodeURI(relative(toDir, resolved).split(sep).join('/')) + (path.endsWith('/') ? '/' : '') + (hash < 0 ? '' : target.slice(hash));
+    return inline ? `${head}${moved}${m.endsWith('>') ? '>' : ''}` : `${head}${moved}"`;
+  });
+}
+
+/**
+ * Rewrites an executed copy in place for readers: each inline figure output becomes the figure's
+ * PNG from `figuresDir` (left as it is where that PNG is missing); with `sourceDir` (the folder the
+ * notebook was written in), relative links in markdown are made to work from the copy's folder
+ * (once: the notebook's metadata records it); and the per-cell execution timestamps nbclient
+ * records are removed, so two runs with the same results give the same file.
+ */
+export function addFigurePngs(file: string, figuresDir: string, sourceDir?: string): FigurePngsResult {
   const nb = readNotebook(file);
   const result: FigurePngsResult = { withPng: [], withoutPng: [] };
+  const meta = (nb.metadata.dgiqa ?? {}) as { linksFrom?: string };
+  const relink = sourceDir !== undefined && meta.linksFrom === undefined && resolve(sourceDir) !== resolve(dirname(file));
+  const moveLinks = (text: MultilineString): string => relinkMarkdown(joinText(text), sourceDir!, dirname(resolve(file)));
   for (const cell of nb.cells) {
     if ('execution' in cell.metadata) delete cell.metadata.execution;
+    if (relink && cell.cell_type === 'markdown') cell.source = moveLinks(cell.source);
+    for (const output of cell.outputs ?? []) if (relink && output.data?.['text/markdown'] !== undefined) output.data['text/markdown'] = moveLinks(output.data['text/markdown']);
     for (const output of cell.outputs ?? []) {
       const name = figureName(output);
       if (!name || !output.data) continue;
@@ -111,6 +144,7 @@ export function addFigurePngs(file: string, figuresDir: string): FigurePngsResul
       result.withPng.push(name);
     }
   }
+  if (relink) nb.metadata.dgiqa = { ...meta, linksFrom: relative(dirname(resolve(file)), resolve(sourceDir!)).split(sep).join('/') };
   writeNotebook(file, nb);
   return result;
 }
