@@ -17,6 +17,7 @@ export interface ScatterFigureOptions {
   plcc?: number;
 }
 
+const SYMBOLS = ['circle', 'diamond', 'square', 'triangle-up'];
 const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
 export function predictionScatterFigure(points: PredictionPoint[], opts: ScatterFigureOptions = {}): Figure {
@@ -30,7 +31,8 @@ export function predictionScatterFigure(points: PredictionPoint[], opts: Scatter
   }
   const data: ScatterTrace[] = [...groups.entries()].map(([name, ps], i) => ({
     type: 'scatter', mode: 'markers', name, x: ps.map((p) => p.label), y: ps.map((p) => p.predicted),
-    text: ps.map((p) => p.image ?? ''), marker: { color: PALETTE[i % PALETTE.length], size: 6, opacity: 0.75 },
+    // past ten groups the colours repeat with another marker shape, so no two groups look alike
+    text: ps.map((p) => p.image ?? ''), marker: { color: PALETTE[i % PALETTE.length], symbol: SYMBOLS[Math.floor(i / PALETTE.length) % SYMBOLS.length], size: 7, opacity: 0.8 },
   }));
   const all = points.flatMap((p) => [p.label, p.predicted]);
   const lo = Math.min(...all);
