@@ -124,7 +124,8 @@ export function wrapTitle(text: string, width: number = DEFAULT_SIZE.width): str
 
 /** Top margin that holds the wrapped title and the stamp under it. */
 export function titleTop(title: string, width: number = DEFAULT_SIZE.width): number {
-  return 12 + wrapTitle(title, width).length * Math.round(TITLE_FONT * 1.3) + STAMP_FONT * 2 + 18;
+  // pad, title lines, the stamp, then room for the panel titles that sit just above the first row
+  return 12 + wrapTitle(title, width).length * Math.round(TITLE_FONT * 1.3) + STAMP_FONT * 2 + 30;
 }
 
 export interface LayoutOptions {
