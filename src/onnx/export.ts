@@ -3,7 +3,8 @@
 // (no dropout, BatchNorm from running statistics). What differs is layout only: the Swin trunk and
 // Depth-CAR stay channels-last as in the kit, the convolutional parts (bridges, dilated stack) run
 // NCHW because ONNX's Conv is NCHW. Each window geometry's relative position bias and shift mask
-// are folded into one constant, since at inference they never change.
+// are folded into one constant, since at inference they never change. Epsilons, the shift mask's
+// value and the stage and fused sizes come from src/model (not declared again here).
 // Inputs: `rgb` and `depth`, [batch, S, S, 3] normalised NHWC as the kit's pipeline makes them.
 // Outputs: `scores`, [batch] in [0, 1]; `pooled`, [batch, C], the pooled dilated-stack features
 // (what DGIQA-FR and the t-SNE figures use).
