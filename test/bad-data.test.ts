@@ -251,6 +251,20 @@ test('each bad case alone: a one-line error naming the file, before any training
   }
 });
 
+test('a label file with a header and no rows (or no usable row): one line naming it (issue 20)', async () => {
+  const fx = fixture();
+  await writeGood(fx);
+  writeCsv(fx, []);
+  for (const skipBad of [false, true]) {
+    await assert.rejects(open(fx, skipBad), (err: Error) => {
+      assert.match(err.message, new RegExp(`^${esc(fx.csv)}: no labelled image: the label file lists no usable row$`));
+      return true;
+    });
+  }
+  writeCsv(fx, [{ name: 'gone.jpg', score: '50' }]);
+  await assert.rejects(open(fx, true), new RegExp(`${esc(fx.csv)}: no labelled image: the label file lists no usable row; 1 row\\(s\\) left out as bad, the first: ${esc(fx.csv)}: line 2 names`));
+});
+
 test('with skipBad every bad case is left out and listed; grayscale, 16-bit and small images load', async () => {
   const fx = fixture();
   const good = await writeGood(fx);

@@ -237,3 +237,40 @@ describe('atomic files and finite gradients', () => {
     tf.dispose([...finite, ...big]);
   });
 });
+
+describe('a full disk names the file (issue 20)', () => {
+  /** Every FileHandle write fails as on a full disk while `body` runs (Node's message names no file). */
+  async function withFullDisk(body: () => Promise<unknown>): Promise<unknown> {
+    const { open } = await import('node:fs/promises');
+    const probe = await open(join(mkdtempSync(join(tmpdir(), 'dgiqa-enospc-probe-')), 'x'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { write: (...args: unknown[]) => Promise<unknown> };
+    await probe.close();
+    const original = proto.write;
+    proto.write = async () => {
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    };
+    try {
+      return await body().then(() => undefined, (err: unknown) => err);
+    } finally {
+      proto.write = original;
+    }
+  }
+
+  it('ENOSPC while committing state.json or writing result.json: one line naming it, the old file kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dgiqa-enospc-'));
+    const state = join(dir, 'state.json');
+    writeFileSync(state, '{"epoch":1}\n');
+    const err = await withFullDisk(() => writeFileAtomic(state, '{"epoch":2}\n'));
+    assert.ok(err instanceof Error);
+    assert.equal(err.message, `${state}: cannot write: ENOSPC: no space left on device, write`);
+    assert.equal(readFileSync(state, 'utf8'), '{"epoch":1}\n');
+    assert.deepEqual(readdirSync(dir), ['state.json'], 'no temporary left');
+
+    const { writeResult } = await import('../src/experiments/results.js');
+    const { PROFILES } = await import('../src/experiments/profiles.js');
+    const result = join(dir, 'result.json');
+    const failed = await withFullDisk(() => writeResult(result, 'test', PROFILES.smoke, 'none', { srocc: 1 }));
+    assert.ok(failed instanceof Error);
+    assert.equal(failed.message, `${result}: cannot write: ENOSPC: no space left on device, write`);
+  });
+});

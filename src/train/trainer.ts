@@ -67,6 +67,15 @@ export interface FitResult {
 
 const FILES = { config: 'config.json', state: 'state.json', model: 'model.safetensors', optimizer: 'optimizer.safetensors', log: 'log.jsonl' };
 
+/** Appends to the run's log; a failure (ENOSPC) names the file (issue 20). */
+async function appendLog(path: string, text: string): Promise<void> {
+  try {
+    await appendFile(path, text);
+  } catch (err) {
+    throw new Error(`${path}: cannot write: ${(err as Error).message}`, { cause: err });
+  }
+}
+
 /** A checkpoint is written beside the current one, committed by state.json, then moved into place. */
 const NEXT = (file: string): string => file.replace(/\.safetensors$/, '.next.safetensors');
 
@@ -219,7 +228,7 @@ async function fitLocked(o: FitOptions, c: TrainConfig, dir: string): Promise<Fi
     faultPoint('checkpoint');
     await saveModel(model, join(dir, NEXT(FILES.model)), { ...stepMeta, seed: String(c.seed), pretrained: String(next.pretrained) }, next.step);
     faultPoint('checkpoint');
-    if (logLine) await appendFile(join(dir, FILES.log), JSON.stringify(logLine) + '\n');
+    if (logLine) await appendLog(join(dir, FILES.log), JSON.stringify(logLine) + '\n');
     faultPoint('log');
     await writeJsonAtomic(statePath, next); // the commit point
     faultPoint('checkpoint');
@@ -269,7 +278,7 @@ async function fitLocked(o: FitOptions, c: TrainConfig, dir: string): Promise<Fi
         step++;
         seen += hb.n;
         sum += r.loss * hb.n;
-        if (step % c.logEvery === 0) await appendFile(join(dir, FILES.log), JSON.stringify({ kind: 'step', epoch: epoch + 1, step, lr, loss: r.loss, mse: r.mse, consistency: r.consistency }) + '\n');
+        if (step % c.logEvery === 0) await appendLog(join(dir, FILES.log), JSON.stringify({ kind: 'step', epoch: epoch + 1, step, lr, loss: r.loss, mse: r.mse, consistency: r.consistency }) + '\n');
         if (!o.quiet) progress.update(seen, seen, { loss: r.loss, lr });
         if (stopRequested()) {
           const at = { batches: inEpoch, seen, sum, seconds: (performance.now() - t0) / 1000 };

@@ -14,8 +14,20 @@ function temporaryName(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}${TMP_SUFFIX}`);
 }
 
-/** `sync: false` skips the flushes, for files a rerun regenerates (atomic still, against a kill). */
+/**
+ * `sync: false` skips the flushes, for files a rerun regenerates (atomic still, against a kill). A
+ * failure (ENOSPC above all: Node's message names no file) is one line naming `path` (issue 20).
+ */
 export async function writeFileAtomic(path: string, data: string | Uint8Array | Iterable<Uint8Array>, options: { sync?: boolean } = {}): Promise<void> {
+  try {
+    await writeUnnamed(path, data, options);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new Error(`${path}: cannot write: ${message.split('\n')[0]}`, { cause: err });
+  }
+}
+
+async function writeUnnamed(path: string, data: string | Uint8Array | Iterable<Uint8Array>, options: { sync?: boolean }): Promise<void> {
   const sync = options.sync ?? true;
   const chunks: Iterable<Uint8Array> = typeof data === 'string' ? [Buffer.from(data)] : data instanceof Uint8Array ? [data] : data;
   const tmp = temporaryName(path);

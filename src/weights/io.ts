@@ -18,6 +18,8 @@ export async function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>
   try {
     await writeAtomic(path, chunks);
   } catch (err) {
-    throw new CheckpointFormatError(path, `cannot write: ${messageOf(err)}`);
+    const message = messageOf(err);
+    // util/atomic already names the file: keep its problem, not the name twice
+    throw new CheckpointFormatError(path, message.startsWith(`${path}: `) ? message.slice(path.length + 2) : `cannot write: ${message}`);
   }
 }

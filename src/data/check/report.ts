@@ -30,8 +30,13 @@ function read(path: string): BadReport | undefined {
 
 function write(path: string, report: BadReport): void {
   const tmp = `${path}.tmp`;
-  writeFileSync(tmp, JSON.stringify(report, null, 2) + '\n');
-  renameSync(tmp, path);
+  try {
+    writeFileSync(tmp, JSON.stringify(report, null, 2) + '\n');
+    renameSync(tmp, path);
+  } catch (err) {
+    // ENOSPC's message names no file (issue 20)
+    throw new Error(`${path}: cannot write: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /**

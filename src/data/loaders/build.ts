@@ -116,6 +116,11 @@ export class RecordBuilder {
 
   /** The load's result, with the scale, missing-image, bad-row and Table 1 notes appended. */
   finish(countExplanation?: string): LoadedDataset {
+    // A header and no rows (or no row left) would fail later in the splits, naming no file (issue 20)
+    if (this.records.length === 0) {
+      const left = this.bad.length > 0 ? `; ${this.bad.length} row(s) left out as bad, the first: ${this.bad[0]!.file}: ${this.bad[0]!.problem}` : '';
+      throw new DataError(this.labelFile, `no labelled image: the label file lists no usable row${left}`);
+    }
     const notes = [...this.notes];
     notes.push(scaleNote(this.scale, this.records.map((r) => r.raw)));
     if (this.missing.length > 0) {
