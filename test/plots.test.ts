@@ -226,8 +226,10 @@ test('imageGridFigure and heatmapOverlayFigure: one image per cell, heat maps st
   assert.ok(grid.data.every((t) => t.type === 'image' && t.source.startsWith('data:image/png;base64,')));
   assert.deepEqual(annotationTexts(grid), [1, 2, 3, 4, 5].map((k) => `image ${k}: 0.${k}`));
   assert.equal(grid.data[4]!.xaxis, 'x5');
-  // 8x6 pictures: cells 260 x 195, 8 px between columns, 30 px between rows for the captions
-  assert.deepEqual(grid.size, { width: 40 + 3 * 260 + 2 * 8, height: 100 + 2 * 195 + 30 });
+  // 8x6 pictures: cells 260 x 195, 8 px between columns, 30 px between rows for the captions; the
+  // top margin holds the title and the stamp
+  const width = 40 + 3 * 260 + 2 * 8;
+  assert.deepEqual(grid.size, { width, height: titleTop('Example images', width) + 20 + 2 * 195 + 30 });
   const y1 = (grid.layout.yaxis as { domain: [number, number] }).domain, y4 = (grid.layout.yaxis4 as { domain: [number, number] }).domain;
   assert.ok(Math.abs((y1[0] - y4[1]) * (2 * 195 + 30) - 30) < 1e-3, 'the caption gap is 30 px');
 
