@@ -145,6 +145,13 @@ test('buildSite: index and a page per notebook, images in img/, relative links, 
     assert.deepEqual(readdirSync(out).map((f) => [f, statSync(join(out, f)).isFile() ? readFileSync(join(out, f)).toString('base64') : 'dir']), first);
     assert.throws(() => buildSite({ executedDir: executed, notebooks: ['01-small.ipynb', '03-gone.ipynb'] }), /missing executed notebooks 03-gone\.ipynb/);
     await browserCheck(executed, ['site/index.html', 'site/01-small.html', 'site/02-next.html']);
+    if (await findChromium()) {
+      // the check fails where it should: a missing image, a script error
+      writeFileSync(join(out, 'broken.html'), '<!DOCTYPE html><html><head><link rel="icon" href="data:,"></head><body><img src="img/none.png"></body></html>');
+      await assert.rejects(browserCheck(executed, ['site/broken.html']), /image img\/none\.png did not load|HTTP 404/);
+      writeFileSync(join(out, 'broken.html'), '<!DOCTYPE html><html><head><link rel="icon" href="data:,"></head><body><script>undefinedFunction()</script></body></html>');
+      await assert.rejects(browserCheck(executed, ['site/broken.html']), /page error: undefinedFunction is not defined/);
+    }
   } finally {
     await rm(root, { recursive: true, force: true });
   }
