@@ -31,7 +31,7 @@ function pngBytes(seed = 0): Buffer {
 const FIG: Figure = { name: 'fig99-test', title: 'a test figure', data: [{ type: 'scatter', x: [0, 1], y: [1, 0] }], layout: {} } as unknown as Figure;
 
 /** An executed notebook as nbconvert writes it: markdown, code with a stream, a figure, a PNG and an error-free markdown output. */
-function executedNotebook(): Notebook {
+function executedNotebook(root: string): Notebook {
   return {
     nbformat: 4,
     nbformat_minor: 5,
@@ -50,7 +50,7 @@ function executedNotebook(): Notebook {
         metadata: { execution: { 'iopub.status.busy': '2026-01-01T00:00:00.000Z' } },
         source: ['console.log("hello");\n', 'tslab.display.html(plots.inlineDisplay(fig));'],
         outputs: [
-          { output_type: 'stream', name: 'stdout', text: ['hello <world>\n'] },
+          { output_type: 'stream', name: 'stdout', text: ['hello <world>\n', `${root}/data/x.bin in ${root}\n`] },
           { output_type: 'display_data', metadata: {}, data: { 'text/html': inlineDisplay(FIG, { bundle: 'none' }) } },
           { output_type: 'display_data', metadata: {}, data: { 'text/html': inlineDisplay({ ...FIG, name: 'fig98-nopng' }, { bundle: 'none' }) } },
           { output_type: 'display_data', metadata: {}, data: { 'image/png': pngBytes(5).toString('base64') + '\n', 'text/plain': 'a png' } },
@@ -72,8 +72,8 @@ async function scratchCourse(): Promise<{ root: string; executed: string; figure
   writeFileSync(join(root, 'src', 'site', 'build.ts'), '// a source file\n');
   writeFileSync(join(notebooks, 'pic.png'), pngBytes(9));
   writeFileSync(join(figures, 'fig99-test.png'), pngBytes(1));
-  writeNotebook(join(executed, '01-small.ipynb'), executedNotebook());
-  const second = executedNotebook();
+  writeNotebook(join(executed, '01-small.ipynb'), executedNotebook(root));
+  const second = executedNotebook(root);
   second.cells = [{ cell_type: 'markdown', id: 'd0', metadata: {}, source: '# 02. The next one\n\nBack to [the first](01-small.ipynb).' }];
   writeNotebook(join(executed, '02-next.ipynb'), second);
   return { root, executed, figures };
@@ -83,7 +83,7 @@ test('addFigurePngs: each inline figure becomes its PNG (no HTML, no plotly.js),
   const { root, executed, figures } = await scratchCourse();
   try {
     const file = join(executed, '01-small.ipynb');
-    const r = addFigurePngs(file, figures, join(root, 'notebooks'));
+    const r = addFigurePngs(file, figures, { sourceDir: join(root, 'notebooks'), root });
     assert.deepEqual(r, { withPng: ['fig99-test'], withoutPng: ['fig98-nopng'] });
     const nb = readNotebook(file);
     const outputs = nb.cells[1]!.outputs!;
@@ -100,8 +100,10 @@ test('addFigurePngs: each inline figure becomes its PNG (no HTML, no plotly.js),
     assert.match(md, /!\[a picture\]\(\.\.\/\.\.\/pic\.png\)/);
     assert.match(md, /`\$\{x\}`/);
     assert.deepEqual(nb.metadata.dgiqa, { linksFrom: '../..' });
+    // the machine's path of the kit is gone from the outputs
+    assert.equal(outputs[0]!.text, 'hello <world>\ndata/x.bin in .\n');
     const once = readFileSync(file);
-    addFigurePngs(file, figures);
+    addFigurePngs(file, figures, { sourceDir: join(root, 'notebooks'), root });
     assert.ok(readFileSync(file).equals(once), 'a second pass must leave the file as it is');
     assert.throws(() => addFigurePngs(join(figures, 'fig99-test.png'), figures), /fig99-test\.png: not a readable notebook/);
   } finally {
@@ -123,7 +125,7 @@ test('renderMarkdown: math stays TeX, code is not math, notebook links go to pag
 test('buildSite: index and a page per notebook, images in img/, relative links, same bytes twice; a missing notebook is named', async () => {
   const { root, executed, figures } = await scratchCourse();
   try {
-    addFigurePngs(join(executed, '01-small.ipynb'), figures, join(root, 'notebooks'));
+    addFigurePngs(join(executed, '01-small.ipynb'), figures, { sourceDir: join(root, 'notebooks'), root });
     const site = buildSite({ executedDir: executed, sourceDir: join(root, 'notebooks'), summaries: { '01-small.ipynb': 'the first' }, title: 'Test course' });
     const out = join(executed, 'site');
     assert.equal(site.index, join(out, 'index.html'));
@@ -134,7 +136,7 @@ test('buildSite: index and a page per notebook, images in img/, relative links, 
     const page = readFileSync(site.pages[0]!, 'utf8');
     assert.match(page, /href="02-next\.html#top"/);
     assert.match(page, /href="\.\.\/\.\.\/\.\.\/\.\.\/src\/site\/build\.ts"/);
-    assert.match(page, /<pre class="output stream stdout">hello &lt;world&gt;<\/pre>/);
+    assert.match(page, /<pre class="output stream stdout">hello &lt;world&gt;\ndata\/x\.bin in \.<\/pre>/);
     assert.match(page, /<img src="img\/01-small-01\.png"/);
     assert.match(page, /<strong>bold<\/strong> table output/);
     assert.match(page, /<p class="output missing">/);

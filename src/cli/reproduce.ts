@@ -294,7 +294,7 @@ export async function reproduceCommand(args: string[]): Promise<number> {
       log(`[${i + 1}/${files.length}] ${file} ok in ${formatSeconds(seconds)} (total ${formatSeconds((performance.now() - t0) / 1000)})`);
       runs.push({ notebook: file, seconds, ok: true, executed: join(outDir, file) });
       // each figure's PNG goes in now, before a later notebook could rewrite a figure of the same name
-      const pngs = addFigurePngs(join(outDir, file), paths.figures, notebooksDir);
+      const pngs = addFigurePngs(join(outDir, file), paths.figures, { sourceDir: notebooksDir, root });
       if (pngs.withoutPng.length > 0) log(`    ${pngs.withoutPng.length} figures left without a static PNG (no figures/<name>.png): ${pngs.withoutPng.join(', ')}`);
       continue;
     }

@@ -85,6 +85,15 @@ export interface FigurePngsResult {
   withoutPng: string[];
 }
 
+/** `<root>/x` as `x` and `<root>` as `.` in an output's text (not in images). */
+function withoutRoot(output: NotebookOutput, root: string): void {
+  const strip = (s: MultilineString): string => joinText(s).split(root + sep).join('').split(root).join('.');
+  if (output.text !== undefined) output.text = strip(output.text);
+  if (output.evalue !== undefined) output.evalue = strip(output.evalue);
+  if (output.traceback) output.traceback = output.traceback.map(strip);
+  for (const mime of ['text/plain', 'text/markdown', 'text/html']) if (output.data?.[mime] !== undefined) output.data[mime] = strip(output.data[mime]!);
+}
+
 const COURSE_NOTEBOOK = /^\d\d-[A-Za-z0-9._-]+\.ipynb$/;
 // Code spans and blocks first, so that a link inside code is left alone.
 const CODE_OR_LINK = /(```[\s\S]*?```|~~~[\s\S]*?~~~|`[^`\n]*`|\]\(\s*<?[^)\s>]+>?|(?:src|href)="[^"]*")/g;
@@ -111,14 +120,21 @@ export function relinkMarkdown(text: string, fromDir: string, toDir: string): st
   });
 }
 
+export interface ReaderCopyOptions {
+  /** the folder the notebook was written in: relative links in its markdown are moved to work from the copy's folder (once: the metadata records it) */
+  sourceDir?: string;
+  /** the kit's root: written out as a relative path in text outputs, so no path of the machine that ran it stays in the copy */
+  root?: string;
+}
+
 /**
  * Rewrites an executed copy in place for readers: each inline figure output becomes the figure's
- * PNG from `figuresDir` (left as it is where that PNG is missing); with `sourceDir` (the folder the
- * notebook was written in), relative links in markdown are made to work from the copy's folder
- * (once: the notebook's metadata records it); and the per-cell execution timestamps nbclient
- * records are removed, so two runs with the same results give the same file.
+ * PNG from `figuresDir` (left as it is where that PNG is missing); links and the kit's root are
+ * rewritten as `opts` says; and the per-cell execution timestamps nbclient records are removed, so
+ * two runs with the same results give the same file.
  */
-export function addFigurePngs(file: string, figuresDir: string, sourceDir?: string): FigurePngsResult {
+export function addFigurePngs(file: string, figuresDir: string, opts: ReaderCopyOptions = {}): FigurePngsResult {
+  const { sourceDir, root } = opts;
   const nb = readNotebook(file);
   const result: FigurePngsResult = { withPng: [], withoutPng: [] };
   const meta = (nb.metadata.dgiqa ?? {}) as { linksFrom?: string };
@@ -127,7 +143,10 @@ export function addFigurePngs(file: string, figuresDir: string, sourceDir?: stri
   for (const cell of nb.cells) {
     if ('execution' in cell.metadata) delete cell.metadata.execution;
     if (relink && cell.cell_type === 'markdown') cell.source = moveLinks(cell.source);
-    for (const output of cell.outputs ?? []) if (relink && output.data?.['text/markdown'] !== undefined) output.data['text/markdown'] = moveLinks(output.data['text/markdown']);
+    for (const output of cell.outputs ?? []) {
+      if (relink && output.data?.['text/markdown'] !== undefined) output.data['text/markdown'] = moveLinks(output.data['text/markdown']);
+      if (root !== undefined) withoutRoot(output, resolve(root));
+    }
     for (const output of cell.outputs ?? []) {
       const name = figureName(output);
       if (!name || !output.data) continue;
