@@ -355,6 +355,42 @@ test('the full-decode check runs once per file: verdicts cached by size and mtim
   assert.equal(changed.bad[0]!.file, fx.img('a.jpg'));
 });
 
+test('a file spoiled after its verdict was cached (same size and mtime): listed once however many epochs meet it, and decoded again by the next check', async () => {
+  const fx = fixture();
+  const good = await writeGood(fx);
+  const items = good.map((r) => ({ image: fx.img(r.name), depth: fx.map(r.name) }));
+  const cacheDir = join(fx.data, 'checks');
+  const cacheFile = join(cacheDir, 'fixture.json');
+  const victim = fx.img('a.jpg');
+  const stamp = new Date(Math.floor(Date.now() / 1000) * 1000); // whole seconds: restored exactly below
+  utimesSync(victim, stamp, stamp);
+  assert.equal((await checkFiles(items, { cacheFile, workers: 0 })).bad.length, 0);
+  // spoiled in place, its stamp restored: the cache alone would still call it good
+  const buf = readFileSync(victim);
+  buf.fill(0, 100);
+  writeFileSync(victim, buf);
+  utimesSync(victim, stamp, stamp);
+  assert.equal((await checkFiles(items, { cacheFile, workers: 0, skipBad: true })).bad.length, 0, 'the stale verdict is used');
+  const dir = join(tempDir('bad-cached'), 'run');
+  const before = process.env[SKIP_BAD_ENV];
+  try {
+    setSkipBad(true);
+    writeBadReport(dir, 'fixture', []);
+    const options = epochSkipOptions(dir, cacheDir);
+    for (let epoch = 0; epoch < 3; epoch++) options.onSkip!({ file: victim, problem: 'unreadable image (truncated)' });
+    const read = (): { count: number; inputs: BadEntry[] } => JSON.parse(readFileSync(join(dir, 'bad-inputs.json'), 'utf8')) as { count: number; inputs: BadEntry[] };
+    assert.deepEqual([read().count, read().inputs.map((e) => e.file)], [1, [victim]], 'one entry for three epochs');
+    // the next check decodes it again (its verdict was dropped) and finds it; the report lists it once, by the check
+    const next = await checkFiles(items, { cacheFile, workers: 0, skipBad: true });
+    assert.deepEqual([next.decoded, next.bad.map((b) => b.file)], [1, [victim]]);
+    writeBadReport(dir, 'fixture', next.bad.map((b) => ({ ...b, stage: 'files' as const })));
+    assert.deepEqual(read().inputs.map((e) => [e.file, e.stage]), [[victim, 'files']]);
+  } finally {
+    if (before === undefined) delete process.env[SKIP_BAD_ENV];
+    else process.env[SKIP_BAD_ENV] = before;
+  }
+});
+
 test('depth alignment: the same shape up to rounding is aligned, another shape is not', () => {
   assert.ok(depthAligned(1024, 768, 1024, 768));
   assert.ok(depthAligned(1024, 768, 512, 384));

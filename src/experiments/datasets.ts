@@ -49,9 +49,14 @@ export interface OpenOptions {
   log?: (line: string) => void;
 }
 
-/** The file-check verdicts of a dataset (data/cache/checks/<id>.json; DGIQA_CACHE moves data/cache). */
+/** The folder of the file-check verdicts (data/cache/checks; DGIQA_CACHE moves data/cache). */
+export function checkCacheDir(): string {
+  return join(process.env.DGIQA_CACHE ?? join(KIT_ROOT, 'data', 'cache'), 'checks');
+}
+
+/** The file-check verdicts of a dataset (`<id>.json` in checkCacheDir()). */
 export function checkCacheFile(id: string): string {
-  return join(process.env.DGIQA_CACHE ?? join(KIT_ROOT, 'data', 'cache'), 'checks', `${id}.json`);
+  return join(checkCacheDir(), `${id}.json`);
 }
 
 export interface PairItem {

@@ -12,6 +12,7 @@ import { computeMetrics, metricsByGroup, predictRecords } from '../eval/index.js
 import type { Engine, Metrics } from '../eval/index.js';
 import { loadModel, saveModel } from '../weights/index.js';
 import { seedFor } from '../util/rng.js';
+import { checkCacheDir } from './datasets.js';
 import type { BenchItem } from './datasets.js';
 import type { Profile } from './profiles.js';
 import { KIT_ROOT, paths } from './paths.js';
@@ -92,7 +93,7 @@ export async function trainAndTest(spec: RunSpec): Promise<RunResult> {
   try {
     const t0 = performance.now();
     const batches = (epoch: number): AsyncIterable<HostBatch> =>
-      new Prefetcher(spec.train, { mode: 'train', batchSize: config.batchSize, seed: seedFor(seed, epoch), size: p.cropSize, trainShortSide: p.trainShortSide, pool, ...epochSkipOptions(spec.dir) });
+      new Prefetcher(spec.train, { mode: 'train', batchSize: config.batchSize, seed: seedFor(seed, epoch), size: p.cropSize, trainShortSide: p.trainShortSide, pool, ...epochSkipOptions(spec.dir, checkCacheDir()) });
     const runDir = join(spec.dir, 'run');
     const val = spec.val ?? [];
     const evaluate = val.length > 0 ? selectBest(runDir, val, p, pool) : undefined;

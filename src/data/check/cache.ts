@@ -1,8 +1,8 @@
 // Verdicts of the full-decode check, kept in one JSON file per dataset under data/cache, keyed by
 // the image path and valid while the image's and the depth map's size and mtime are unchanged: a
 // dataset of 10k images is decoded once, not before every run.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 /** The files' identity: a change in any of these means the file has to be decoded again. */
 export interface FileStamp {
@@ -51,6 +51,19 @@ export class VerdictCache {
     return v;
   }
 
+  /** Drops the verdicts about `file` (an image, or the depth map of one); true when there were any. */
+  forget(file: string): boolean {
+    let any = false;
+    for (const [image, v] of this.verdicts) {
+      if (image === file || v.depth?.path === file) {
+        this.verdicts.delete(image);
+        any = true;
+      }
+    }
+    this.dirty ||= any;
+    return any;
+  }
+
   set(image: string, verdict: Verdict): void {
     this.verdicts.set(image, verdict);
     this.dirty = true;
@@ -70,5 +83,24 @@ export class VerdictCache {
     }
     this.dirty = false;
     return true;
+  }
+}
+
+/**
+ * Drops what every verdict file in `dir` says about `file`: a file that failed inside an epoch after
+ * a cached verdict called it good (changed in place, same size and mtime) is decoded again by the
+ * next check instead of being passed once more (issue 20). A cache that cannot be read or written is
+ * left as it is: the epoch has already left the file out.
+ */
+export function forgetVerdicts(dir: string, file: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const cache = new VerdictCache(join(dir, name));
+    if (cache.forget(file)) cache.save();
   }
 }

@@ -5,6 +5,6 @@ export type { CheckItem, CheckOptions, CheckResult } from './files.js';
 export { BAD_REPORT_FILE, appendBadInputs, badSummary, writeBadReport } from './report.js';
 export type { BadEntry, BadReport, BadStage } from './report.js';
 export { SKIP_BAD_ENV, epochSkipOptions, setSkipBad, skipBadDefault } from './policy.js';
-export { VerdictCache } from './cache.js';
+export { VerdictCache, forgetVerdicts } from './cache.js';
 export { badMessage } from '../records.js';
 export type { BadInput } from '../records.js';

@@ -46,18 +46,25 @@ function write(path: string, report: BadReport): void {
 export function writeBadReport(dir: string, dataset: string, inputs: BadEntry[]): string {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, BAD_REPORT_FILE);
-  const epochs = (read(path)?.inputs ?? []).filter((e) => e.stage === 'epoch');
+  // an epoch's find that the check now reports too is listed once, by the check (issue 20)
+  const checked = new Set(inputs.map((b) => b.file));
+  const epochs = (read(path)?.inputs ?? []).filter((e) => e.stage === 'epoch' && !checked.has(e.file));
   const all = [...inputs, ...epochs];
   write(path, { dataset, count: all.length, inputs: all });
   return path;
 }
 
-/** Adds inputs to `dir/bad-inputs.json` (made if absent); returns its path. */
+/**
+ * Adds inputs to `dir/bad-inputs.json` (made if absent); returns its path. A file already listed is
+ * not listed again: a bad image fails in every epoch, and is one input left out.
+ */
 export function appendBadInputs(dir: string, inputs: BadInput[], stage: BadStage): string {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, BAD_REPORT_FILE);
   const old = read(path);
-  const all = [...(old?.inputs ?? []), ...inputs.map((b) => ({ ...b, stage }))];
+  const listed = new Set((old?.inputs ?? []).map((e) => e.file));
+  const fresh = inputs.filter((b) => !listed.has(b.file) && listed.add(b.file));
+  const all = [...(old?.inputs ?? []), ...fresh.map((b) => ({ ...b, stage }))];
   write(path, { dataset: old?.dataset ?? '', count: all.length, inputs: all });
   return path;
 }
