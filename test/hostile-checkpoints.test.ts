@@ -16,12 +16,14 @@ import { CONFIG_METADATA_KEY, encodeSafetensors, exportFromModel, loadModel, par
 import { parameterNames } from '../src/weights/checkpoint.js';
 import type { RawTensor } from '../src/weights/index.js';
 import { PickleWriter } from './support/pickle.js';
+import sharp from 'sharp';
 
 const run = promisify(execFile);
 const MB = 1024 * 1024;
 /** the issue's bound on a refusal's peak: well above Node and the backend, far below any model built */
 const REFUSAL_PEAK = 500 * 1e6;
 const CHILD = fileURLToPath(new URL('./support/loadChild.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/dgiqa.js', import.meta.url));
 
 let dir = '';
 before(async () => {
@@ -179,5 +181,30 @@ describe('non-finite weights', () => {
       assert.equal(err.message, `${path}: tensor ${victim} holds NaN (element 0 of ${t.data.length}): refused`);
       return true;
     });
+  });
+  it('finite weights whose head overflows to NaN: dgiqa score fails naming the weights and the image, never prints null', async () => {
+    const model = new Dgiqa(configFrom('tiny'), 1);
+    const tensors = exportFromModel(model);
+    model.dispose();
+    // every value finite: large pooled features (the last BatchNorm's shift) times head weights of
+    // alternating sign near float32's maximum give +Inf and -Inf products, whose sum is NaN
+    const set = (name: string, f: (i: number) => number): void => (tensors.get(name) as RawTensor & { data: Float32Array }).data.forEach((_, i, d) => { d[i] = f(i); });
+    set('dilated_stack.4.bias', () => 1e6);
+    set('fc.weight', (i) => (i % 2 ? 3e38 : -3e38));
+    const weights = join(dir, 'overflow.safetensors');
+    writeFileSync(weights, encodeSafetensors(tensors, { [CONFIG_METADATA_KEY]: JSON.stringify(configFrom('tiny')) }));
+    const image = join(dir, 'scene.png');
+    const depth = join(dir, 'scene-depth.png');
+    const noise = (n: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => (i * 37) % 251));
+    await sharp(noise(96 * 96 * 3), { raw: { width: 96, height: 96, channels: 3 } }).png().toFile(image);
+    await sharp(noise(96 * 96), { raw: { width: 96, height: 96, channels: 1 } }).png().toFile(depth);
+    const failed = await run(process.execPath, [BIN, 'score', image, '--weights', weights, '--depth', depth, '--crops', '1', '--engine', 'tfjs'], { maxBuffer: MB }).then(
+      (ok) => assert.fail(`exit 0: ${ok.stdout}`),
+      (err: { code: number; stdout: string; stderr: string }) => err,
+    );
+    assert.equal(failed.code, 1);
+    assert.equal(failed.stdout.includes('null'), false, 'no score printed as null');
+    const line = failed.stderr.trimEnd().split('\n').pop() as string;
+    assert.equal(line, `dgiqa score: ${weights}: the score of ${image} is not finite (NaN); the weights or the inputs are broken`);
   });
 });
