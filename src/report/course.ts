@@ -62,7 +62,7 @@ export const COURSE_OUTPUTS: readonly CourseOutput[] = [
   tab('fig08-overlap', '08-natural.ipynb', 'The numbers behind Figs. 2 and 8: Gaussian fits and overlap %'),
   fig('fig09-examples', '08-natural.ipynb', 'Fig. 9: example images with their predicted scores'),
   fig('fig16-examples', '08-natural.ipynb', 'Fig. 16: more example images with their predicted scores'),
-  fig('fig05-gradcam', '09-explainability.ipynb', 'Fig. 5: Grad-CAM of the dilated stack, full model vs without Depth-CAR'),
+  fig('fig05-gradcam', '09-explainability.ipynb', 'Fig. 5: Grad-CAM of the dilated stack, full model vs without depth input'),
   fig('fig15-gradcam', '09-explainability.ipynb', 'Fig. 15: more Grad-CAM comparisons'),
   fig('fig07-tsne', '09-explainability.ipynb', 'Fig. 7: t-SNE of the features, coloured by quality (within the dataset)'),
   fig('fig14-tsne', '09-explainability.ipynb', 'Fig. 14: t-SNE of the features on the cross-dataset test set'),

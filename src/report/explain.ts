@@ -1,4 +1,4 @@
-// Notebook 09's pieces: Grad-CAM panels of the full model and of the model without Depth-CAR
+// Notebook 09's pieces: Grad-CAM panels of the full model and of the model without depth input
 // (Figs. 5 and 15), and the t-SNE of the features on the cross-dataset test set (Fig. 14; Fig. 7
 // is experiments.runTsne). Results are saved, so the figures redraw without the models.
 import { tf } from '../backend/index.js';
@@ -14,8 +14,11 @@ import { readResult, resultPath, writeResult } from '../experiments/results.js';
 import { heatmapOverlayFigure, pngBase64, tsne } from '../plots/index.js';
 import type { Figure, OverlayPanel } from '../plots/index.js';
 
-/** The model without depth guidance that the Grad-CAM figures compare against (trained by the ablations). */
-export const WITHOUT_DEPTH_VARIANT = { depthCar: false } as const;
+/**
+ * The model the Grad-CAM figures compare against: without depth input (and so without Depth-CAR), as
+ * in the paper's Figs. 5 and 15; the ablation study trains it as its RGB-only variant.
+ */
+export const WITHOUT_DEPTH_VARIANT = { useDepth: false, depthCar: false } as const;
 
 /** An ImageNet-normalised NHWC crop back to 8-bit RGB, as a base64 PNG. */
 export function cropPng(crop: Float32Array, size: number): string {
@@ -57,7 +60,7 @@ export interface GradCamPanel {
   /** the evaluation crop the maps were computed on */
   pngBase64: string;
   heatFull: number[][];
-  heatWithoutDepthCar: number[][];
+  heatWithoutDepth: number[][];
 }
 
 async function ablationTest(profile: Profile): Promise<BenchItem[]> {
@@ -83,12 +86,12 @@ export function pickVaried<T extends { relImage: string; refId?: string; distort
 }
 
 /**
- * Figs. 5 and 15: Grad-CAM from the dilated stack of the full model and of the model without
- * Depth-CAR (its RGB and depth maps concatenated: the ablation variant the kit trains; the paper
- * compares with a model without depth input at all). 3 images for Fig. 5, 6 for Fig. 15.
+ * Figs. 5 and 15: Grad-CAM from the dilated stack of the full model and of the model without depth
+ * input, as the paper compares them. 3 images for Fig. 5, 6 for Fig. 15.
  */
 export async function runGradCam(profile: Profile): Promise<GradCamPanel[]> {
-  const file = resultPath(profile, 'gradcam', 'summary.json');
+  // a file of its own: summary.json of an older kit compared with the model without Depth-CAR
+  const file = resultPath(profile, 'gradcam', 'without-depth.json');
   const saved = await readResult<{ panels: GradCamPanel[] }>(file);
   if (saved) return saved.panels;
   const items = pickVaried(await ablationTest(profile), 9);
@@ -101,24 +104,24 @@ export async function runGradCam(profile: Profile): Promise<GradCamPanel[]> {
       const b = await gradCamFor(without, item, profile);
       panels.push({
         figure: i < 3 ? 'fig05' : 'fig15', image: item.relImage, distortion: item.distortion ?? '-', level: item.level ?? null, mos: item.score01,
-        pngBase64: cropPng(a.crop, a.size), heatFull: shrinkHeat(a.heat), heatWithoutDepthCar: shrinkHeat(b.heat),
+        pngBase64: cropPng(a.crop, a.size), heatFull: shrinkHeat(a.heat), heatWithoutDepth: shrinkHeat(b.heat),
       });
     }
   } finally {
     full.dispose();
     without.dispose();
   }
-  await writeResult(file, 'gradcam', profile, `${profile.ablation.train} split 0 test`, { panels, compared: 'full model vs without Depth-CAR (depth concatenated)' });
+  await writeResult(file, 'gradcam', profile, `${profile.ablation.train} split 0 test`, { panels, compared: 'full model vs without depth input (RGB only)' });
   return panels;
 }
 
 /** The titles of Figs. 5 and 15, after the paper's captions. */
 export const GRADCAM_TITLES = {
-  fig05: 'Fig. 5: Grad-CAM of the dilated stack, full model vs without Depth-CAR',
-  fig15: 'Fig. 15: more Grad-CAM comparisons on further test images, full model vs without Depth-CAR',
+  fig05: 'Fig. 5: Grad-CAM of the dilated stack, full model vs without depth input',
+  fig15: 'Fig. 15: more Grad-CAM comparisons on further test images, full model vs without depth input',
 } as const;
 
-/** One row per image: the crop, the full model's map, the map without Depth-CAR. */
+/** One row per image: the crop, the full model's map, the map of the model without depth input. */
 export function gradCamFigure(panels: GradCamPanel[], figure: 'fig05' | 'fig15', title?: string): Figure {
   const mine = panels.filter((p) => p.figure === figure);
   if (mine.length === 0) throw new Error(`gradCamFigure: no panels for ${figure}`);
@@ -127,7 +130,7 @@ export function gradCamFigure(panels: GradCamPanel[], figure: 'fig05' | 'fig15',
     return [
       { title: `${what} (label ${p.mos.toFixed(2)})`, pngBase64: p.pngBase64 },
       { title: 'full model (Depth-CAR)', pngBase64: p.pngBase64, heat: p.heatFull },
-      { title: 'without Depth-CAR', pngBase64: p.pngBase64, heat: p.heatWithoutDepthCar },
+      { title: 'without depth (RGB only)', pngBase64: p.pngBase64, heat: p.heatWithoutDepth },
     ];
   });
   return heatmapOverlayFigure(overlay, {
