@@ -10,6 +10,7 @@ export * as onnx from './onnx/index.js';
 export * as plots from './plots/index.js';
 export * as experiments from './experiments/index.js';
 export * as report from './report/index.js';
+export * as settings from './settings/index.js';
 export { tf, initBackend, backendInfo } from './backend/index.js';
 export { Dgiqa, DgiqaFr, configFrom } from './model/index.js';
 export { describeEnvironment, environmentMarkdown } from './util/environment.js';

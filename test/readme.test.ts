@@ -7,6 +7,7 @@ import { copyFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KIT_ROOT } from '../src/experiments/paths.js';
+import { renderSettingsTable } from '../src/settings/index.js';
 import { COURSE_RUN_FILE, blocksIn, courseRunRecord, fillBlocks, readmeBlocks, updateReadme, writeCourseRun } from '../src/report/readme.js';
 
 const README = join(KIT_ROOT, 'README.md');
@@ -16,7 +17,7 @@ test('the committed README holds exactly what the committed figures render to', 
   const text = await readFile(README, 'utf8');
   const found = blocksIn(text);
   const rendered = await readmeBlocks(FIGURES);
-  for (const name of ['course-results', 'course-time', 'course-timings', 'protocol-row']) assert.ok(found.has(name), `README.md lacks the block ${name}`);
+  for (const name of ['course-results', 'course-time', 'course-timings', 'protocol-row', 'settings']) assert.ok(found.has(name), `README.md lacks the block ${name}`);
   assert.equal(fillBlocks(text, rendered, README), text, 'README.md is stale: run `npm run reproduce` (demo), which refills it from figures/');
 });
 
@@ -87,6 +88,14 @@ test('the committed README check fails on a stale number (it can fail)', async (
     const blocks = await readmeBlocks(dir);
     const stale = text.replace(/(<!-- dgiqa:course-time -->)[^<]*/, '$1 9 min 59 s');
     assert.notEqual(fillBlocks(stale, blocks, README), stale);
+    // the settings table too: a variable's row edited by hand, or one left out of the table
+    assert.equal(blocks.get('settings'), renderSettingsTable());
+    const edited = text.replace('| `DGIQA_PROFILE` |', '| `DGIQA_PROFILES` |');
+    assert.notEqual(edited, text);
+    assert.notEqual(fillBlocks(edited, blocks, README), edited);
+    const dropped = text.replace(/\n\| `DGIQA_ENGINE` \|[^\n]*/, '');
+    assert.notEqual(dropped, text);
+    assert.notEqual(fillBlocks(dropped, blocks, README), dropped);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

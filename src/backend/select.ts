@@ -1,5 +1,6 @@
 // Picks the compute backend: the GPU build of libtensorflow when it is installed, else wasm, else cpu.
 import { readFileSync } from 'node:fs';
+import { setting } from '../settings/index.js';
 import { createRequire } from 'node:module';
 import { tf } from './tf.js';
 import { registerGradientFixes, registerWasmGradKernels } from './wasmGrads.js';
@@ -16,11 +17,6 @@ export interface BackendInfo {
 }
 
 let current: BackendInfo | undefined;
-
-function parseBackend(value: string, source: string): BackendName {
-  if ((BACKENDS as readonly string[]).includes(value)) return value as BackendName;
-  throw new Error(`${source}: unknown backend "${value}" (expected one of ${BACKENDS.join(', ')})`);
-}
 
 /** CUDA shows up in the process's memory map once libtensorflow has opened a GPU device. */
 function cudaLoaded(): boolean {
@@ -50,8 +46,7 @@ async function tryTensorflow(): Promise<string | undefined> {
  * the GPU build is tried first, then wasm. Returns what is really in use, GPU or not.
  */
 export async function initBackend(requested?: BackendName): Promise<BackendInfo> {
-  const env = process.env.DGIQA_BACKEND;
-  const forced = requested ?? (env ? parseBackend(env, 'DGIQA_BACKEND') : undefined);
+  const forced = requested ?? setting('DGIQA_BACKEND');
   if (current && (!forced || forced === current.name)) return current;
 
   const notes: string[] = [];

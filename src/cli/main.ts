@@ -1,5 +1,6 @@
 // The `dgiqa` command line: one sub-command per file in this folder, dispatched here.
 import { forwardCommand } from './forward.js';
+import { settingOn } from '../settings/index.js';
 import { reproduceCommand } from './reproduce.js';
 import { siteCommand } from './site.js';
 import { kernelCommand } from './kernel.js';
@@ -54,8 +55,8 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     const code = await command.run(rest);
-    if (process.env.DGIQA_REPORT_RESOURCES) {
-      // read by `dgiqa bench`: peak memory of this whole process
+    if (settingOn('DGIQA_REPORT_RESOURCES')) {
+      // peak memory of this whole process, for whoever measures the CLI from outside
       process.stderr.write(`resources: ${JSON.stringify({ maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);
     }
     return code;

@@ -4,6 +4,7 @@
 // when a cell fails or an expected figure or table is missing. The library saves every result, so a
 // rerun only redoes what is not saved yet.
 import { spawn, spawnSync } from 'node:child_process';
+import { ENV, setting } from '../settings/index.js';
 import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -216,9 +217,9 @@ async function trainFirst(profile: Profile, env: NodeJS.ProcessEnv): Promise<Tra
   const backend = await initBackend();
   log(`[0] trainings: every training of the course first (${backend.message})`);
   // the library's progress notes go where the notebooks' go, relayed the same way
-  process.env.DGIQA_PROGRESS = env.DGIQA_PROGRESS;
+  process.env[ENV.DGIQA_PROGRESS] = env[ENV.DGIQA_PROGRESS];
   const start = performance.now();
-  const relay = progressRelay(env.DGIQA_PROGRESS as string, () => `trainings running for ${formatSeconds((performance.now() - start) / 1000)}`);
+  const relay = progressRelay(env[ENV.DGIQA_PROGRESS] as string, () => `trainings running for ${formatSeconds((performance.now() - start) / 1000)}`);
   const ticker = setInterval(relay, 5_000);
   try {
     const t = await trainCourse(profile, undefined, log);
@@ -245,7 +246,7 @@ export async function reproduceCommand(args: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const profile = profileFrom(values.profile ?? process.env.DGIQA_PROFILE);
+  const profile = profileFrom(values.profile ?? setting('DGIQA_PROFILE'));
   const root = KIT_ROOT;
   const notebooksDir = join(root, 'notebooks');
   const outDir = join(notebooksDir, 'executed', profile.name);
@@ -257,13 +258,13 @@ export async function reproduceCommand(args: string[]): Promise<number> {
   if (!existsSync(join(root, 'dist', 'src', 'index.js'))) throw new Error(`${join(root, 'dist')}: the kit is not built; run \`npm run build\``);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    DGIQA_PROFILE: profile.name,
+    [ENV.DGIQA_PROFILE]: profile.name,
     // the kit's kernelspec in the user's folder, even inside a virtualenv (jupyter_core prefers the env's there)
     JUPYTER_PREFER_ENV_PATH: '0',
     // the kernel's Python helpers stay quiet
     PYDEVD_DISABLE_FILE_VALIDATION: '1',
     // the library's progress notes (src/util/progress.ts), relayed below while a notebook runs
-    DGIQA_PROGRESS: join(outDir, 'progress.log'),
+    [ENV.DGIQA_PROGRESS]: join(outDir, 'progress.log'),
   };
   mkdirSync(outDir, { recursive: true });
   const python = ensureJupyter(env, root);
@@ -284,7 +285,7 @@ export async function reproduceCommand(args: string[]): Promise<number> {
     }
     log(`[${i + 1}/${files.length}] ${file} ...`);
     const start = performance.now();
-    const relay = progressRelay(env.DGIQA_PROGRESS as string, () => `${file} running for ${formatSeconds((performance.now() - start) / 1000)}`);
+    const relay = progressRelay(env[ENV.DGIQA_PROGRESS] as string, () => `${file} running for ${formatSeconds((performance.now() - start) / 1000)}`);
     const ticker = setInterval(relay, 5_000);
     const { code, stderr } = await executeNotebook(python, file, notebooksDir, outDir, env);
     clearInterval(ticker);

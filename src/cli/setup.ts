@@ -5,6 +5,7 @@
 // with the one command to type. `planSetup` decides from what was probed (tested with fakes);
 // `probeSetup` and `ensureSetup` touch the machine.
 import { spawnSync } from 'node:child_process';
+import { setting } from '../settings/index.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { findChromium } from '../plots/index.js';
@@ -100,7 +101,7 @@ export function jupyterPython(env: NodeJS.ProcessEnv): string[] {
 
 /** The Pythons worth asking for Jupyter's modules, in order. */
 export function pythonCandidates(env: NodeJS.ProcessEnv): string[] {
-  return [...new Set([env.DGIQA_PYTHON, ...jupyterPython(env), 'python3'].filter((p): p is string => !!p))];
+  return [...new Set([setting('DGIQA_PYTHON', env), ...jupyterPython(env), 'python3'].filter((p): p is string => !!p))];
 }
 
 const JUPYTER_MODULES = ['nbconvert', 'nbclient', 'jupyter_client', 'ipykernel'];

@@ -2,6 +2,7 @@
 // built from the executed copies that `dgiqa reproduce` wrote to notebooks/executed/<profile>/.
 // `reproduce` runs it after the notebooks; run it alone to rebuild the site from committed copies.
 import { existsSync, readdirSync } from 'node:fs';
+import { setting } from '../settings/index.js';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KIT_ROOT } from '../experiments/paths.js';
@@ -43,7 +44,7 @@ export async function siteCommand(args: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const profile = profileFrom(values.profile ?? process.env.DGIQA_PROFILE);
+  const profile = profileFrom(values.profile ?? setting('DGIQA_PROFILE'));
   const executedDir = values.executed ?? join(KIT_ROOT, 'notebooks', 'executed', profile.name);
   const site = buildCourseSite(profile.name, executedDir, values.out);
   process.stderr.write(`site: ${relative(process.cwd(), site.index) || site.index} (${site.pages.length} pages, ${site.images} images)\n`);

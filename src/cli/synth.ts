@@ -1,5 +1,6 @@
 // `dgiqa synth`: generate the embedded benchmark (both families) for the current profile.
 import { resolve } from 'node:path';
+import { setting } from '../settings/index.js';
 import { defaultSynthWorkers, generateBenchmark, SYNTH_DEFAULT_SEED, SYNTH_FAMILIES, SYNTH_PROFILES, type SynthFamily, type SynthProfileName, type SynthProgress } from '../data/synth/index.js';
 
 const USAGE = `usage: dgiqa synth [--out DIR] [--seed N] [--profile smoke|demo] [--families A,B] [--workers N] [--force]
@@ -17,8 +18,8 @@ levels, full-reference labels. Finished scenes are kept, so a stopped run resume
 interface SynthArgs { out: string | null; seed: number; profile: SynthProfileName; families: SynthFamily[]; workers: number | undefined; force: boolean; help: boolean }
 
 function profileFromEnv(): SynthProfileName {
-  const env = process.env.DGIQA_PROFILE;
-  return env === 'smoke' ? 'smoke' : 'demo';
+  // the benchmark has no paper size: paper uses demo's
+  return setting('DGIQA_PROFILE') === 'smoke' ? 'smoke' : 'demo';
 }
 
 function parseArgs(args: string[]): SynthArgs {

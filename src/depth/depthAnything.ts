@@ -6,6 +6,7 @@
 // normalization; the prediction resized bilinearly to the image, min-max scaled with a 1e-8 guard,
 // times 255, truncated to 8 bits.
 import { createHash } from 'node:crypto';
+import { setting, settingOn } from '../settings/index.js';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
@@ -150,8 +151,8 @@ export function depthAnythingToUint8(values: ArrayLike<number>): Uint8Array {
 }
 
 export async function openDepthAnything(opts: DepthAnythingOptions = {}): Promise<DepthProvider & { dispose(): Promise<void> }> {
-  const modelName = opts.model ?? process.env.DGIQA_DEPTH_MODEL ?? DEPTH_ANYTHING_DEFAULTS.model;
-  const offline = opts.offline ?? (process.env.HF_HUB_OFFLINE === '1' || process.env.DGIQA_OFFLINE === '1');
+  const modelName = opts.model ?? setting('DGIQA_DEPTH_MODEL') ?? DEPTH_ANYTHING_DEFAULTS.model;
+  const offline = opts.offline ?? (process.env.HF_HUB_OFFLINE === '1' || settingOn('DGIQA_OFFLINE'));
   const mapCache = resolve(opts.mapCache ?? DEPTH_ANYTHING_DEFAULTS.mapCache);
   const where = resolveModel(modelName, opts.dtype);
   const dtype = where.dtype;

@@ -1,6 +1,7 @@
 // Multi-crop scoring (the official inference protocol): each image's smaller side resized to 384,
 // N random 224 crops from a seed, the model's scores averaged over the crops.
 import { isMainThread } from 'node:worker_threads';
+import { setting } from '../settings/index.js';
 import { tf } from '../backend/index.js';
 import type { Dgiqa } from '../model/index.js';
 import { Prefetcher } from '../data/pipeline/index.js';
@@ -31,10 +32,7 @@ export async function resolveEngine(requested: Engine | 'auto' = 'auto', onFallb
 }
 
 function engineFromEnvironment(): Engine | 'auto' {
-  const v = process.env.DGIQA_ENGINE;
-  if (v === undefined || v === '' || v === 'auto') return 'auto';
-  if (v === 'onnx' || v === 'tfjs') return v;
-  throw new Error(`DGIQA_ENGINE must be auto, onnx or tfjs, got "${v}"`);
+  return setting('DGIQA_ENGINE') ?? 'auto';
 }
 
 export interface PredictOptions {

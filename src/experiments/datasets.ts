@@ -4,6 +4,7 @@
 // in full, once: the verdicts are cached), so that bad data stops a run before its first epoch, or
 // with skipBad (`--skip-bad`) is left out and listed in `bad`.
 import { existsSync } from 'node:fs';
+import { setting } from '../settings/index.js';
 import { join } from 'node:path';
 import { generateBenchmark, loadSynth, loadSynthPairs, SYNTH_PROFILES, SYNTH_DEFAULT_SEED } from '../data/synth/index.js';
 import type { SynthFamily } from '../data/synth/index.js';
@@ -51,7 +52,7 @@ export interface OpenOptions {
 
 /** The folder of the file-check verdicts (data/cache/checks; DGIQA_CACHE moves data/cache). */
 export function checkCacheDir(): string {
-  return join(process.env.DGIQA_CACHE ?? join(KIT_ROOT, 'data', 'cache'), 'checks');
+  return join(setting('DGIQA_CACHE') ?? join(KIT_ROOT, 'data', 'cache'), 'checks');
 }
 
 /** The file-check verdicts of a dataset (`<id>.json` in checkCacheDir()). */

@@ -3,6 +3,7 @@
 // machine trains two models in about the time of one. Each training is seeded and self-contained:
 // its result is the same as when run alone (tested).
 import { Worker } from 'node:worker_threads';
+import { setting } from '../settings/index.js';
 import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { tf } from '../backend/tf.js';
@@ -21,12 +22,8 @@ const WORKER_URL = new URL('./trainWorker.js', import.meta.url);
  * CPU backends, and one on the GPU (a single device serialises the work anyway).
  */
 export function trainingParallelism(): number {
-  const forced = process.env.DGIQA_TRAIN_PARALLEL;
-  if (forced !== undefined && forced !== '') {
-    const n = Number(forced);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`DGIQA_TRAIN_PARALLEL must be a positive integer, got "${forced}"`);
-    return n;
-  }
+  const forced = setting('DGIQA_TRAIN_PARALLEL');
+  if (forced !== undefined) return forced;
   if (tf.getBackend() === 'tensorflow') return 1;
   return Math.max(1, Math.min(availableParallelism(), Math.floor(totalmem() / MEMORY_PER_TRAINING)));
 }

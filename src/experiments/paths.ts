@@ -3,21 +3,22 @@
 // an environment variable.
 import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
+import { setting } from '../settings/index.js';
 
 /** dist/src/experiments -> the kit's root */
-export const KIT_ROOT = resolve(process.env.DGIQA_HOME ?? fileURLToPath(new URL('../../../', import.meta.url)));
+export const KIT_ROOT = resolve(setting('DGIQA_HOME') ?? fileURLToPath(new URL('../../../', import.meta.url)));
 
 export const paths = {
-  synth: resolve(process.env.DGIQA_SYNTH ?? join(KIT_ROOT, 'data', 'synth')),
+  synth: resolve(setting('DGIQA_SYNTH') ?? join(KIT_ROOT, 'data', 'synth')),
   /** the real datasets, one folder per id as unpacked from the official archives */
-  datasets: resolve(process.env.DGIQA_DATA ?? join(KIT_ROOT, 'data', 'datasets')),
+  datasets: resolve(setting('DGIQA_DATA') ?? join(KIT_ROOT, 'data', 'datasets')),
   /** precomputed depth maps, one folder per dataset mirroring its image tree */
-  depth: resolve(process.env.DGIQA_DEPTH ?? join(KIT_ROOT, 'data', 'depth')),
+  depth: resolve(setting('DGIQA_DEPTH') ?? join(KIT_ROOT, 'data', 'depth')),
   /** Depth Anything: hub downloads, and the maps made for single images (`dgiqa score`) */
-  models: resolve(process.env.DGIQA_MODELS ?? join(KIT_ROOT, 'data', 'cache', 'models')),
-  depthCache: resolve(process.env.DGIQA_DEPTH_CACHE ?? join(KIT_ROOT, 'data', 'cache', 'depth-anything')),
-  results: resolve(process.env.DGIQA_RESULTS ?? join(KIT_ROOT, 'results')),
-  figures: resolve(process.env.DGIQA_FIGURES ?? join(KIT_ROOT, 'figures')),
+  models: resolve(setting('DGIQA_MODELS') ?? join(KIT_ROOT, 'data', 'cache', 'models')),
+  depthCache: resolve(setting('DGIQA_DEPTH_CACHE') ?? join(KIT_ROOT, 'data', 'cache', 'depth-anything')),
+  results: resolve(setting('DGIQA_RESULTS') ?? join(KIT_ROOT, 'results')),
+  figures: resolve(setting('DGIQA_FIGURES') ?? join(KIT_ROOT, 'figures')),
   /** timm swin_tiny_patch4_window7_224 weights (safetensors or .pth) for the paper profile, if any */
-  pretrained: process.env.DGIQA_PRETRAINED ?? '',
+  pretrained: setting('DGIQA_PRETRAINED') ?? '',
 };

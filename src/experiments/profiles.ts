@@ -1,5 +1,7 @@
 // Run profiles (DGIQA_PROFILE): one place for every size that differs between a CI smoke run, the CPU
 // demo on the embedded benchmark, and the paper's protocol on the real datasets with a GPU.
+import { setting } from '../settings/index.js';
+
 export type ProfileName = 'smoke' | 'demo' | 'paper';
 export const PROFILE_NAMES: readonly ProfileName[] = ['smoke', 'demo', 'paper'];
 
@@ -82,7 +84,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
 });
 
 /** The profile named by DGIQA_PROFILE (default `demo`), or by the argument. */
-export function profileFrom(name: string | undefined = process.env.DGIQA_PROFILE): Profile {
+export function profileFrom(name: string | undefined = setting('DGIQA_PROFILE')): Profile {
   const n = name ?? 'demo';
   if (!(PROFILE_NAMES as readonly string[]).includes(n)) throw new Error(`unknown profile "${n}" (expected ${PROFILE_NAMES.join(', ')}; set by --profile or DGIQA_PROFILE)`);
   return PROFILES[n as ProfileName];

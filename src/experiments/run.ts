@@ -1,6 +1,7 @@
 // One experiment unit: train on some items, score others with the official multi-crop protocol,
 // save metrics and predictions. Reruns return the saved result; an interrupted training resumes.
 import { existsSync } from 'node:fs';
+import { settingOn } from '../settings/index.js';
 import { join, resolve } from 'node:path';
 import { configFrom, resolveConfig, PRESETS } from '../model/index.js';
 import type { Dgiqa } from '../model/index.js';
@@ -70,7 +71,7 @@ const BEST_FILE = 'best.safetensors';
 
 /** The backbone weights a run starts from: DGIQA_PRETRAINED, else the profile's own; '' from scratch. */
 export function pretrainedFor(profile: Profile, fromScratch = false): string {
-  if (fromScratch || process.env.DGIQA_FROM_SCRATCH === '1') return '';
+  if (fromScratch || settingOn('DGIQA_FROM_SCRATCH')) return '';
   if (paths.pretrained) return paths.pretrained;
   return profile.pretrained ? resolve(KIT_ROOT, profile.pretrained) : '';
 }

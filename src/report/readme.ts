@@ -9,6 +9,7 @@ import { parseCsv } from '../eval/csv.js';
 import type { CsvTable } from '../eval/csv.js';
 import { formatSeconds } from './report.js';
 import type { ReportInput } from './report.js';
+import { renderSettingsTable } from '../settings/index.js';
 
 /** The course run's timings, beside REPORT.md, so the README can be refilled without rerunning. */
 export const COURSE_RUN_FILE = 'course-run.json';
@@ -87,7 +88,7 @@ function findRow(t: Table, column: string, value: string): string[] | undefined 
 // ---------------------------------------------------------------------------------------------
 // The blocks
 
-/** Every block the README may hold, rendered from one course's saved results. */
+/** Every block the README may hold, rendered from one course's saved results (and the settings' declaration). */
 export async function readmeBlocks(figuresDir: string): Promise<Map<string, string>> {
   const blocks = new Map<string, string>();
   const run = await readCourseRun(figuresDir);
@@ -95,6 +96,8 @@ export async function readmeBlocks(figuresDir: string): Promise<Map<string, stri
   blocks.set('course-timings', courseTimings(run));
   blocks.set('course-results', await courseResults(figuresDir, run));
   blocks.set('protocol-row', await protocolRow(figuresDir));
+  // not from a run: the environment variables' table, from their declaration (src/settings)
+  blocks.set('settings', renderSettingsTable());
   return blocks;
 }
 

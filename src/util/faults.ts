@@ -1,7 +1,9 @@
 // A test hook for crash safety: DGIQA_FAULT="<point>:<n>" kills this process with SIGKILL the n-th
 // time it passes <point>, so a test can interrupt a run at an exact moment (inside a checkpoint
 // write, during evaluation) as a power cut or the OOM killer would. Unset, a call costs one lookup.
-const spec = process.env.DGIQA_FAULT ?? '';
+import { setting } from '../settings/index.js';
+
+const spec = setting('DGIQA_FAULT') ?? '';
 const passes = new Map<string, number>();
 
 /** The points the kit passes, for tests and for the README's list of what was tried. */

@@ -4,13 +4,13 @@
 import { forgetVerdicts } from './cache.js';
 import { appendBadInputs } from './report.js';
 import type { BadInput } from '../records.js';
+import { ENV, settingOn } from '../../settings/index.js';
 
 /** `1` (or `true`): leave bad inputs out and report them, as `--skip-bad` does. */
-export const SKIP_BAD_ENV = 'DGIQA_SKIP_BAD';
+export const SKIP_BAD_ENV = ENV.DGIQA_SKIP_BAD;
 
 export function skipBadDefault(): boolean {
-  const v = process.env[SKIP_BAD_ENV];
-  return v === '1' || v === 'true';
+  return settingOn(SKIP_BAD_ENV);
 }
 
 /** What `--skip-bad` does: sets SKIP_BAD_ENV for this process and the threads it starts. */
