@@ -1,7 +1,7 @@
 // Picks the compute backend: the GPU build of libtensorflow when it is installed, else wasm, else cpu.
 import { readFileSync } from 'node:fs';
-import { setting } from '../settings/index.js';
 import { createRequire } from 'node:module';
+import { setting } from '../settings/index.js';
 import { tf } from './tf.js';
 import { registerGradientFixes, registerWasmGradKernels } from './wasmGrads.js';
 

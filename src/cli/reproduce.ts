@@ -4,7 +4,6 @@
 // when a cell fails or an expected figure or table is missing. The library saves every result, so a
 // rerun only redoes what is not saved yet.
 import { spawn, spawnSync } from 'node:child_process';
-import { ENV, setting } from '../settings/index.js';
 import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +23,7 @@ import type { TrainingsRun } from '../report/index.js';
 import { addFigurePngs } from '../site/index.js';
 import { buildCourseSite } from './site.js';
 import { rmSync } from 'node:fs';
+import { ENV, setting } from '../settings/index.js';
 
 export { APT_LINE, APT_PACKAGES } from './setup.js';
 export { ensurePackageLink } from './kernel.js';

@@ -5,9 +5,9 @@
 // with the one command to type. `planSetup` decides from what was probed (tested with fakes);
 // `probeSetup` and `ensureSetup` touch the machine.
 import { spawnSync } from 'node:child_process';
-import { setting } from '../settings/index.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { setting } from '../settings/index.js';
 import { findChromium } from '../plots/index.js';
 
 /** One thing the course needs, the Debian package that provides it, and why. */

@@ -2,9 +2,9 @@
 // built from the executed copies that `dgiqa reproduce` wrote to notebooks/executed/<profile>/.
 // `reproduce` runs it after the notebooks; run it alone to rebuild the site from committed copies.
 import { existsSync, readdirSync } from 'node:fs';
-import { setting } from '../settings/index.js';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { setting } from '../settings/index.js';
 import { KIT_ROOT } from '../experiments/paths.js';
 import { profileFrom } from '../experiments/profiles.js';
 import { NOTEBOOKS, usesEmbeddedBenchmark } from '../report/index.js';

@@ -6,11 +6,11 @@
 // normalization; the prediction resized bilinearly to the image, min-max scaled with a 1e-8 guard,
 // times 255, truncated to 8 bits.
 import { createHash } from 'node:crypto';
-import { setting, settingOn } from '../settings/index.js';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
+import { setting, settingOn } from '../settings/index.js';
 import { decodeImage } from '../data/image.js';
 import { writeGreyPng8 } from '../data/synth/io.js';
 import { resizeBilinear, resizeCubic } from './resample.js';

@@ -4,8 +4,8 @@
 // in full, once: the verdicts are cached), so that bad data stops a run before its first epoch, or
 // with skipBad (`--skip-bad`) is left out and listed in `bad`.
 import { existsSync } from 'node:fs';
-import { setting } from '../settings/index.js';
 import { join } from 'node:path';
+import { setting } from '../settings/index.js';
 import { generateBenchmark, loadSynth, loadSynthPairs, SYNTH_PROFILES, SYNTH_DEFAULT_SEED } from '../data/synth/index.js';
 import type { SynthFamily } from '../data/synth/index.js';
 import { loadPairs, readDataset } from '../data/loaders/registry.js';

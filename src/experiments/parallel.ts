@@ -3,9 +3,9 @@
 // machine trains two models in about the time of one. Each training is seeded and self-contained:
 // its result is the same as when run alone (tested).
 import { Worker } from 'node:worker_threads';
-import { setting } from '../settings/index.js';
 import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { setting } from '../settings/index.js';
 import { tf } from '../backend/tf.js';
 import { readResult } from './results.js';
 import { trainAndTest, type RunResult, type RunSpec } from './run.js';

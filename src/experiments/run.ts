@@ -1,8 +1,8 @@
 // One experiment unit: train on some items, score others with the official multi-crop protocol,
 // save metrics and predictions. Reruns return the saved result; an interrupted training resumes.
 import { existsSync } from 'node:fs';
-import { settingOn } from '../settings/index.js';
 import { join, resolve } from 'node:path';
+import { settingOn } from '../settings/index.js';
 import { configFrom, resolveConfig, PRESETS } from '../model/index.js';
 import type { Dgiqa } from '../model/index.js';
 import { fit, readLog, resolveTrainConfig } from '../train/index.js';
