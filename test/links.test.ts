@@ -1,4 +1,4 @@
-// Every relative link in the committed figures/REPORT.md and README.md resolves to a file the
+// Every relative link in the committed figures/REPORT.md, README.md and CONTRIBUTING.md resolves to a file the
 // repository holds (on disk and not git-ignored, so a fresh clone has it too), and so does every
 // link of a REPORT.md that the report code writes for a run with executed copies and a site.
 import { test } from 'node:test';
@@ -44,7 +44,7 @@ test('relativeLinks: inline, image, reference and HTML links; URLs, anchors and 
   assert.deepEqual(relativeLinks(md), ['x/a.md', 'b.png', '../g.ipynb', 'h.svg']);
 });
 
-for (const doc of ['figures/REPORT.md', 'README.md']) {
+for (const doc of ['figures/REPORT.md', 'README.md', 'CONTRIBUTING.md']) {
   test(`${doc}: every relative link resolves to a file in the repository`, (t) => {
     const file = join(KIT_ROOT, doc);
     if (!existsSync(file)) {
