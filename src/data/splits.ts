@@ -74,7 +74,8 @@ function groupItems(items: readonly SplitItem[], unit: SplitUnit): Map<string, s
   return new Map([...groups.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
 }
 
-function partSizes(groups: number, testFraction: number, valFraction: number): { test: number; val: number } {
+/** Test and validation group counts of a split (also what `dgiqa plan` estimates a split's parts with). */
+export function partSizes(groups: number, testFraction: number, valFraction: number): { test: number; val: number } {
   if (groups < 2) throw new Error(`splits: need at least 2 groups (references or images) to split, found ${groups}`);
   const test = Math.min(groups - 1, Math.max(1, Math.round(testFraction * groups)));
   const train = groups - test;

@@ -17,3 +17,5 @@ export { runFullReference } from './fullReference.js';
 export { coursePlan, trainCourse } from './course.js';
 export type { CoursePlan, CourseTrainings } from './course.js';
 export type { FrRow } from './fullReference.js';
+export { planOf, planTotals } from './plan.js';
+export type { PlanEntry } from './plan.js';

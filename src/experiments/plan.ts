@@ -1,0 +1,159 @@
+// What a profile's course would train and evaluate, worked out from the profile's settings alone (no
+// dataset opened, no file read), so that the paper profile can be inspected on a machine without its
+// data or a GPU. The folders are those of protocol.ts and fullReference.ts (test/plan.test.ts holds
+// the two together through coursePlan); image counts are estimates from the datasets' sizes.
+import { relative } from 'node:path';
+import { partSizes, SPLIT_DEFAULTS } from '../data/splits.js';
+import { TABLE1_COUNTS } from '../data/loaders/types.js';
+import { distortionsOf, SYNTH_PROFILES } from '../data/synth/index.js';
+import { configFrom } from '../model/index.js';
+import { modelCost } from '../model/cost.js';
+import { resolveTrainConfig } from '../train/index.js';
+import { paths } from './paths.js';
+import type { Profile } from './profiles.js';
+import { FULL_CFG, VARIANTS } from './protocol.js';
+import { resultPath } from './results.js';
+import { runModelConfig } from './run.js';
+
+export interface PlanEntry {
+  /** the run's folder relative to the results root (an evaluation: its result file without .json) */
+  id: string;
+  kind: 'train' | 'evaluate';
+  /** table2, pretrained-vs-scratch, table4, table5, fig11, table3, table6 */
+  experiment: string;
+  model: string;
+  train: string;
+  split: number | 'all';
+  test: string[];
+  seed: number;
+  lr: number;
+  epochs: number;
+  lambda: number;
+  /** validation: the best validation epoch is tested; last: the last epoch */
+  selection: 'validation' | 'last';
+  /** ids whose trained model this entry needs */
+  depends: string[];
+  /** training images per epoch, estimated from the dataset's size (null: size unknown) */
+  trainImages: number | null;
+  /** training GFLOP from the cost model: images x epochs x training cost per image (null: unknown) */
+  trainGflop: number | null;
+}
+
+const DEPTH_FULL = 'DGIQA full';
+
+/** Image and group (reference or image) counts of a dataset, as far as the kit knows them without its files. */
+function datasetSize(profile: Profile, id: string): { images: number; groups: number } | null {
+  const family = id === 'synth-A' ? 'A' : id === 'synth-B' ? 'B' : undefined;
+  if (family && profile.synth) {
+    const s = SYNTH_PROFILES[profile.synth];
+    // the embedded benchmark splits by scene: every distorted version of a scene on one side
+    return { images: s.scenes * distortionsOf(family).length * s.levels.length, groups: s.scenes };
+  }
+  const images = (TABLE1_COUNTS as Readonly<Record<string, number>>)[id];
+  // real sets: counted by image (their reference counts need the files; the fractions are alike)
+  return images === undefined ? null : { images, groups: images };
+}
+
+/** The parts of a split as image counts, from the splitter's own group sizes. */
+function parts(profile: Profile, id: string): { train: number; val: number; test: number } | null {
+  const size = datasetSize(profile, id);
+  if (!size) return null;
+  const g = partSizes(size.groups, SPLIT_DEFAULTS.testFraction, SPLIT_DEFAULTS.valFraction);
+  const per = size.images / size.groups;
+  const test = Math.round(g.test * per);
+  const val = Math.round(g.val * per);
+  return { train: size.images - test - val, val, test };
+}
+
+/** a dataset of unknown size is large enough to spare a validation part (every real dataset is) */
+const UNKNOWN_VAL = 1;
+
+const splitDir = (k: number): string => `split-${String(k).padStart(2, '0')}`;
+
+/** Every training (and the evaluations of saved models) the profile's course runs, in the notebooks' order. */
+export function planOf(profile: Profile): PlanEntry[] {
+  const rel = (...p: string[]): string => relative(paths.results, resultPath(profile, ...p)).split('\\').join('/');
+  const base = resolveTrainConfig(profile.train);
+  const out: PlanEntry[] = [];
+  const seen = new Set<string>();
+  const cost = (overrides: Record<string, unknown>): number => modelCost(configFrom(runModelConfig(profile, overrides))).train.flops;
+  const add = (e: Omit<PlanEntry, 'lr' | 'epochs' | 'trainGflop' | 'lambda' | 'selection'> & { lambda?: number; val: number; flopsPerImage: number }): void => {
+    if (seen.has(e.id)) return; // a run another experiment shares is trained once
+    seen.add(e.id);
+    const { val, flopsPerImage, lambda, ...rest } = e;
+    const training = e.kind === 'train';
+    const gflop = training && e.trainImages !== null ? (e.trainImages * base.numEpochs * base.cropsPerImage * flopsPerImage) / 1e9 : null;
+    out.push({ ...rest, lr: base.lr, epochs: base.numEpochs, lambda: lambda ?? base.lambda, selection: val > 0 ? 'validation' : 'last', trainGflop: gflop });
+  };
+  const fullCost = cost({});
+  const splitRun = (experiment: string, model: string, id: string, dataset: string, k: number, flops: number, lambda?: number): void => {
+    const p = parts(profile, dataset);
+    add({ id, kind: 'train', experiment, model, train: dataset, split: k, test: [dataset], seed: k, depends: [], trainImages: p?.train ?? null, val: p?.val ?? UNKNOWN_VAL, flopsPerImage: flops, ...(lambda === undefined ? {} : { lambda }) });
+  };
+  const protocolDir = (dataset: string, k: number): string => rel('protocol', dataset, splitDir(k));
+
+  // Table 2: every split of every protocol dataset
+  for (const dataset of profile.protocol) for (let k = 0; k < profile.splits; k++) splitRun('table2', DEPTH_FULL, protocolDir(dataset, k), dataset, k, fullCost);
+  // notebook 04: split 0 again from seeded random backbones
+  const first = profile.protocol[0];
+  if (profile.pretrained && first !== undefined && profile.splits > 0) splitRun('pretrained-vs-scratch', `${DEPTH_FULL} (from scratch)`, rel('scratch', first, 'split-00'), first, 0, fullCost);
+
+  // Tables 4 and 5: each variant on the first splits of the ablation set; the full model's runs are
+  // the protocol's where the ablation set is a protocol dataset (as sharedDir in protocol.ts)
+  const { train: abl, cross } = profile.ablation;
+  const shared = (k: number, own: string): string => (profile.protocol.includes(abl) && k < profile.splits ? protocolDir(abl, k) : own);
+  const ablationDirs: { dir: string; name: string; flops: number }[] = [];
+  for (const v of VARIANTS) {
+    const flops = cost(v.model);
+    for (let k = 0; k < profile.ablationSplits; k++) {
+      const own = rel('ablation', `cfg${v.cfg}`, splitDir(k));
+      const dir = v.cfg === FULL_CFG ? shared(k, own) : own;
+      splitRun('table4', v.name, dir, abl, k, flops);
+      ablationDirs.push({ dir, name: v.name, flops });
+    }
+  }
+  for (const [i, a] of ablationDirs.entries()) {
+    const k = i % profile.ablationSplits;
+    add({ id: `${a.dir}/test-${cross}`, kind: 'evaluate', experiment: 'table5', model: a.name, train: abl, split: k, test: [cross], seed: k, depends: [a.dir], trainImages: null, val: parts(profile, abl)?.val ?? UNKNOWN_VAL, flopsPerImage: a.flops });
+  }
+
+  // Fig. 11: the consistency-loss weight; the default lambda's runs are the protocol's
+  for (const lambda of profile.lambdas) {
+    for (let k = 0; k < profile.ablationSplits; k++) {
+      const own = rel('lambda', `lambda-${lambda}`, splitDir(k));
+      splitRun('fig11', DEPTH_FULL, lambda === base.lambda ? shared(k, own) : own, abl, k, fullCost, lambda);
+    }
+  }
+
+  // Table 3: one model per training set (all of it but split 0's validation part), tested on each pair's set
+  const trainSets = [...new Set(profile.cross.map(([a]) => a))];
+  for (const a of trainSets) {
+    const tests = profile.cross.filter(([t]) => t === a).map(([, b]) => b);
+    const p = parts(profile, a);
+    const dir = rel('cross', `${a}__full`);
+    add({ id: dir, kind: 'train', experiment: 'table3', model: DEPTH_FULL, train: a, split: 'all', test: [tests[0]!], seed: 0, depends: [], trainImages: p ? p.train + p.test : null, val: p?.val ?? UNKNOWN_VAL, flopsPerImage: fullCost });
+    for (const b of tests.slice(1)) add({ id: `${dir}/test-${b}`, kind: 'evaluate', experiment: 'table3', model: DEPTH_FULL, train: a, split: 'all', test: [b], seed: 0, depends: [dir], trainImages: null, val: p?.val ?? UNKNOWN_VAL, flopsPerImage: fullCost });
+  }
+
+  // Table 6: DGIQA-FR on split 0 of each set with references (train and validation parts, last epoch);
+  // the trunk runs on the reference too, so twice the cost per image
+  for (const id of profile.fullReference) {
+    const p = parts(profile, id);
+    add({ id: rel('full-reference', id), kind: 'train', experiment: 'table6', model: 'DGIQA-FR', train: id, split: 0, test: [id], seed: 0, depends: [], trainImages: p ? p.train + p.val : null, val: 0, lambda: 0, flopsPerImage: 2 * fullCost });
+  }
+  return out;
+}
+
+/** Counts and the estimated training compute of a plan. */
+export function planTotals(plan: PlanEntry[]): { trainings: number; evaluations: number; byExperiment: Record<string, number>; gflop: number; unknown: number } {
+  const trainings = plan.filter((e) => e.kind === 'train');
+  const byExperiment: Record<string, number> = {};
+  for (const e of trainings) byExperiment[e.experiment] = (byExperiment[e.experiment] ?? 0) + 1;
+  return {
+    trainings: trainings.length,
+    evaluations: plan.length - trainings.length,
+    byExperiment,
+    gflop: trainings.reduce((s, e) => s + (e.trainGflop ?? 0), 0),
+    unknown: trainings.filter((e) => e.trainGflop === null).length,
+  };
+}
