@@ -175,6 +175,11 @@ describe('one run per folder', () => {
     };
     const before = tf.memory().numTensors;
     const first = fit({ runDir: dir, config, batches, imagesPerEpoch: 2, quiet: true });
+    // the second starts once the first holds the lock: started together, either may win the race
+    let settled = false;
+    void first.then(() => { settled = true; }, () => { settled = true; });
+    while (!existsSync(join(dir, LOCK_FILE)) && !settled) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(!settled, 'the first run still holds the folder');
     await assert.rejects(fit({ runDir: dir, config, batches, imagesPerEpoch: 2, quiet: true, resume: true }), /in use by another run/);
     const done = await first;
     done.model.dispose();
