@@ -11,7 +11,7 @@ import { modelCost } from '../model/cost.js';
 import { resolveTrainConfig } from '../train/index.js';
 import { paths } from './paths.js';
 import type { Profile } from './profiles.js';
-import { FULL_CFG, VARIANTS } from './protocol.js';
+import { FULL_CFG, VARIANTS, splitDir } from './protocol.js';
 import { resultPath } from './results.js';
 import { runModelConfig } from './run.js';
 
@@ -68,8 +68,6 @@ function parts(profile: Profile, id: string): { train: number; val: number; test
 /** a dataset of unknown size is large enough to spare a validation part (every real dataset is) */
 const UNKNOWN_VAL = 1;
 
-const splitDir = (k: number): string => `split-${String(k).padStart(2, '0')}`;
-
 /** Every training (and the evaluations of saved models) the profile's course runs, in the notebooks' order. */
 export function planOf(profile: Profile): PlanEntry[] {
   const rel = (...p: string[]): string => relative(paths.results, resultPath(profile, ...p)).split('\\').join('/');
@@ -96,7 +94,7 @@ export function planOf(profile: Profile): PlanEntry[] {
   for (const dataset of profile.protocol) for (let k = 0; k < profile.splits; k++) splitRun('table2', DEPTH_FULL, protocolDir(dataset, k), dataset, k, fullCost);
   // notebook 04: split 0 again from seeded random backbones
   const first = profile.protocol[0];
-  if (profile.pretrained && first !== undefined && profile.splits > 0) splitRun('pretrained-vs-scratch', `${DEPTH_FULL} (from scratch)`, rel('scratch', first, 'split-00'), first, 0, fullCost);
+  if (profile.pretrained && first !== undefined && profile.splits > 0) splitRun('pretrained-vs-scratch', `${DEPTH_FULL} (from scratch)`, rel('scratch', first, splitDir(0)), first, 0, fullCost);
 
   // Tables 4 and 5: each variant on the first splits of the ablation set; the full model's runs are
   // the protocol's where the ablation set is a protocol dataset (as sharedDir in protocol.ts)

@@ -39,12 +39,15 @@ export interface ProtocolSummary {
   seconds: number;
 }
 
+/** A split's run folder name (`split-00`, ...), shared by every experiment that trains one split and by the plan. */
+export const splitDir = (index: number): string => `split-${String(index).padStart(2, '0')}`;
+
 /** The protocol's trainings of one dataset, one per split. */
 export async function protocolSpecs(profile: Profile, dataset: string): Promise<{ b: Benchmark; specs: RunSpec[] }> {
   const b = await openBenchmark(dataset, profile);
   const specs = (await splitsFor(profile, b)).map((split): RunSpec => {
     const parts = applySplit(b.items, split);
-    return { profile, dir: resultPath(profile, 'protocol', dataset, `split-${String(split.index).padStart(2, '0')}`), train: parts.train, val: parts.val, test: parts.test, label: `${dataset} split ${split.index}`, data: dataLabel(b), seed: split.index };
+    return { profile, dir: resultPath(profile, 'protocol', dataset, splitDir(split.index)), train: parts.train, val: parts.val, test: parts.test, label: `${dataset} split ${split.index}`, data: dataLabel(b), seed: split.index };
   });
   return { b, specs };
 }
@@ -58,7 +61,7 @@ export async function scratchSpecs(profile: Profile): Promise<RunSpec[]> {
   if (!profile.pretrained || dataset === undefined) return [];
   const [first] = (await protocolSpecs(profile, dataset)).specs;
   if (!first) return [];
-  return [{ ...first, dir: resultPath(profile, 'scratch', dataset, 'split-00'), label: `${first.label} from scratch`, fromScratch: true }];
+  return [{ ...first, dir: resultPath(profile, 'scratch', dataset, splitDir(0)), label: `${first.label} from scratch`, fromScratch: true }];
 }
 
 /** The from-scratch run of scratchSpecs (trained once, then read back), or null without pretrained backbones. */
@@ -195,10 +198,8 @@ async function ablationSplits(profile: Profile): Promise<{ a: Benchmark; parts: 
  * the ablation set is a protocol dataset (the same split, seed, model and config: one training, not two).
  */
 function sharedDir(profile: Profile, a: Benchmark, index: number, own: string): string {
-  return profile.protocol.includes(a.id) && index < profile.splits ? resultPath(profile, 'protocol', a.id, `split-${String(index).padStart(2, '0')}`) : own;
+  return profile.protocol.includes(a.id) && index < profile.splits ? resultPath(profile, 'protocol', a.id, splitDir(index)) : own;
 }
-
-const splitDir = (index: number): string => `split-${String(index).padStart(2, '0')}`;
 
 /** The ablation variants' trainings, variant by variant, split by split (the full model's are the protocol's own). */
 export async function ablationSpecs(profile: Profile): Promise<RunSpec[]> {
