@@ -14,6 +14,8 @@ import { scoreCommand } from './score.js';
 import { exportCommand } from './export.js';
 import { pretrainCommand } from './pretrain.js';
 import { planCommand } from './plan.js';
+import { jobCommand } from './job.js';
+import { statusCommand } from './status.js';
 import { crossCommand, evalCommand, protocolCommand, trainCommand } from './experiments.js';
 
 type Command = (args: string[]) => Promise<number>;
@@ -28,6 +30,8 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   eval: { run: evalCommand, help: 'multi-crop metrics of a checkpoint on a dataset' },
   protocol: { run: protocolCommand, help: 'the 10-split protocol (Table 2): mean, median, std of SROCC and PLCC' },
   plan: { run: planCommand, help: 'every training and evaluation of a profile\'s course, from its settings alone (no data), with a compute estimate' },
+  job: { run: jobCommand, help: 'one entry of a cluster plan (dgiqa plan --slurm|--k8s), as a Slurm array task or Kubernetes index runs it' },
+  status: { run: statusCommand, help: 'a cluster plan\'s entries: done, running, failed (with their last lines), pending' },
   cross: { run: crossCommand, help: 'cross-dataset tests (Table 3): train on all of one set, test on another' },
   pretrain: { run: pretrainCommand, help: 'self-supervised depth pretraining of the demo Swin backbone on renders disjoint from the benchmark (resumable)' },
   synth: { run: synthCommand, help: 'generate the embedded synthetic benchmark (with true depth)' },

@@ -54,6 +54,11 @@ function datasetSize(profile: Profile, id: string): { images: number; groups: nu
   return images === undefined ? null : { images, groups: images };
 }
 
+/** A dataset's image count as the plan estimates it (null: unknown without its files). */
+export function datasetImages(profile: Profile, id: string): number | null {
+  return datasetSize(profile, id)?.images ?? null;
+}
+
 /** The parts of a split as image counts, from the splitter's own group sizes. */
 function parts(profile: Profile, id: string): { train: number; val: number; test: number } | null {
   const size = datasetSize(profile, id);

@@ -223,6 +223,20 @@ function sroccWhere(r: RunResult, dependent: boolean): number {
   return picked.length < 3 ? NaN : computeMetrics(picked.map((x) => x.pred), picked.map((x) => x.mos)).srocc;
 }
 
+/**
+ * Table 5's test of one trained ablation run on the cross-dataset set `b`, saved beside the run as
+ * test-<b>.json (read back when there); `within` is the run's own result. `dgiqa job` runs it alone.
+ */
+export async function ablationCrossTest(profile: Profile, spec: RunSpec, v: { name: string; model: Record<string, unknown> }, within: RunResult, a: Benchmark, b: Benchmark): Promise<RunResult> {
+  const file = join(spec.dir, `test-${b.id}.json`);
+  const saved = await readResult<RunResult>(file);
+  if (saved) return saved;
+  const m = await loadRunModel(spec.dir, profile, v.model);
+  const r = await testModel(m, { profile, test: b.items, label: `${v.name}: ${a.id} -> ${b.id}` });
+  m.dispose();
+  return writeResult(file, 'run', profile, `${dataLabel(a)} -> ${dataLabel(b)}`, { ...r, trainSeconds: within.trainSeconds, pretrained: within.pretrained, trainConfig: within.trainConfig });
+}
+
 /** Tables 4 and 5 (and the RGB-only model): each variant trained on the first splits of the ablation set, tested there and across datasets. */
 export async function runAblations(profile: Profile): Promise<AblationRow[]> {
   const file = resultPath(profile, 'ablation', 'summary.json');
@@ -240,14 +254,7 @@ export async function runAblations(profile: Profile): Promise<AblationRow[]> {
     for (let j = 0; j < perVariant; j++) {
       const spec = specs[k * perVariant + j]!;
       const within = trained[k * perVariant + j]!;
-      const file2 = join(spec.dir, `test-${cross}.json`);
-      let across = await readResult<RunResult>(file2);
-      if (!across) {
-        const m = await loadRunModel(spec.dir, profile, v.model);
-        const r = await testModel(m, { profile, test: b.items, label: `${v.name}: ${train} -> ${cross}` });
-        m.dispose();
-        across = await writeResult(file2, 'run', profile, `${dataLabel(a)} -> ${dataLabel(b)}`, { ...r, trainSeconds: within.trainSeconds, pretrained: within.pretrained, trainConfig: within.trainConfig });
-      }
+      const across = await ablationCrossTest(profile, spec, v, within, a, b);
       runs.push({ split: spec.seed ?? j, srocc: within.metrics.srocc, plcc: within.metrics.plcc, crossSrocc: across.metrics.srocc, crossPlcc: across.metrics.plcc, depthDependentSrocc: sroccWhere(within, true), depthIndependentSrocc: sroccWhere(within, false) });
     }
     runsOf.set(v.cfg, runs);

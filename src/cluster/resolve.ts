@@ -1,0 +1,72 @@
+// A plan entry back to the course's own unit of work: the RunSpec that coursePlan queues for the same
+// folder (the same items, seed, model and training overrides), DGIQA-FR's dataset job, or the code a
+// notebook calls for an evaluation (runCross, ablationCrossTest). Nothing here computes anything of
+// its own, so a task run by `dgiqa job` on a cluster node saves what the local course saves.
+// Only the datasets the entry needs are opened (coursePlan opens every one).
+import { join, relative } from 'node:path';
+import {
+  VARIANTS, ablationCrossTest, ablationSpecs, crossSpecs, frDataset, frResultFile, lambdaSpecs, openBenchmark, paths,
+  protocolSpecs, readResult, runCross, scratchSpecs, trainAndTest,
+} from '../experiments/index.js';
+import type { PlanEntry, Profile, RunResult, RunSpec } from '../experiments/index.js';
+
+export interface EntryUnit {
+  label: string;
+  /** the training's spec, for trainings of the protocol, ablations, lambdas and cross models */
+  spec?: RunSpec;
+  run: () => Promise<unknown>;
+}
+
+/** A folder as a plan id: relative to the results root, with forward slashes. */
+const idOf = (dir: string): string => relative(paths.results, dir).split('\\').join('/');
+
+/** The course's specs that could hold a training entry of this experiment. */
+async function candidates(profile: Profile, e: PlanEntry): Promise<RunSpec[]> {
+  switch (e.experiment) {
+    case 'table2': return (await protocolSpecs(profile, e.train)).specs;
+    case 'pretrained-vs-scratch': return scratchSpecs(profile);
+    case 'table4': return ablationSpecs(profile);
+    case 'fig11': return lambdaSpecs(profile);
+    // the first pair of the training set names the model's first test (crossSpecs keeps the first)
+    case 'table3': return crossSpecs(profile, profile.cross.filter(([a]) => a === e.train));
+    default: return [];
+  }
+}
+
+const notInCourse = (profile: Profile, e: PlanEntry): Error =>
+  new Error(`plan entry ${e.id}: not a ${e.kind === 'train' ? 'training' : 'evaluation'} of the ${profile.name} profile's course (a plan made by another version of the kit? make it again)`);
+
+/** The unit of work of one entry; throws one line when the course has no such entry. */
+export async function entryUnit(profile: Profile, e: PlanEntry): Promise<EntryUnit> {
+  if (e.kind === 'train') {
+    if (e.experiment === 'table6') {
+      if (idOf(join(frResultFile(profile, e.train), '..')) !== e.id) throw notInCourse(profile, e);
+      return { label: `${e.train} DGIQA-FR`, run: () => frDataset(profile, e.train) };
+    }
+    const spec = (await candidates(profile, e)).find((s) => idOf(s.dir) === e.id);
+    if (!spec) throw notInCourse(profile, e);
+    return { label: spec.label, spec, run: () => trainAndTest(spec) };
+  }
+  if (e.experiment === 'table5') {
+    // runAblations' loop: variant k's splits are specs k * ablationSplits ...
+    const { cross } = profile.ablation;
+    const specs = await ablationSpecs(profile);
+    const k = specs.findIndex((s) => `${idOf(s.dir)}/test-${cross}` === e.id);
+    const variant = VARIANTS[Math.floor(k / Math.max(1, profile.ablationSplits))];
+    if (k < 0 || !variant) throw notInCourse(profile, e);
+    const spec = specs[k]!;
+    return {
+      label: `${variant.name}: ${profile.ablation.train} -> ${cross}`,
+      run: async () => {
+        const within = await readResult<RunResult>(join(spec.dir, 'result.json'));
+        if (!within) throw new Error(`${join(spec.dir, 'result.json')}: missing; ${e.id} needs its training done first`);
+        return ablationCrossTest(profile, spec, variant, within, await openBenchmark(profile.ablation.train, profile), await openBenchmark(cross, profile));
+      },
+    };
+  }
+  const test = e.test[0];
+  if (e.experiment === 'table3' && test !== undefined && profile.cross.some(([a, b]) => a === e.train && b === test) && e.id === `${e.depends[0]}/test-${test}`) {
+    return { label: `${e.train} -> ${test}`, run: () => runCross(profile, e.train, test) };
+  }
+  throw notInCourse(profile, e);
+}
