@@ -5,3 +5,7 @@ export { registerWasmGradKernels, registerGradientFixes, WASM_GRAD_KERNELS } fro
 export { backendMemory } from './memory.js';
 export type { BackendMemory } from './memory.js';
 export { WASM_TRAIN_STATE_LIMIT, trainingMemoryProblem } from './limits.js';
+export { profileKernels, formatProfile } from './profile.js';
+export type { KernelProfile, KernelTime } from './profile.js';
+export { machinePeak } from './peak.js';
+export type { MachinePeak } from './peak.js';

@@ -6,19 +6,23 @@
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { initBackend, tf, trainingMemoryProblem } from '../backend/index.js';
+import { formatProfile, initBackend, machinePeak, profileKernels, tf, trainingMemoryProblem } from '../backend/index.js';
+import type { KernelProfile, MachinePeak } from '../backend/index.js';
 import type { BackendName } from '../backend/index.js';
 import { Dgiqa, modelCost } from '../model/index.js';
 import type { DgiqaConfig } from '../model/index.js';
-import { AdamW, trainStep } from '../train/index.js';
+import { AdamW, createStepEngine } from '../train/index.js';
+import type { StepEngine } from '../train/index.js';
 import { OnnxDgiqa } from '../onnx/index.js';
 import { readConfig } from './forward.js';
 
 const USAGE = `usage: dgiqa bench --config PRESET|config.json --batch B [--what forward|train|both] [--steps N] [--warmup N]
-                   [--engine tfjs|onnx] [--workers N] [--threads N] [--backend wasm|cpu|tensorflow]
-  --engine onnx  the forward on ONNX Runtime (the kit's export; --threads of its pool, default all cores);
-                 training steps always run on TensorFlow.js
-  --workers N    tfjs forward split over N worker threads, a backend each`;
+                   [--engine tfjs|onnx] [--workers N] [--threads N] [--backend wasm|cpu|tensorflow] [--profile]
+  --engine onnx  on ONNX Runtime (--threads of its pool, default all cores): the forward from the kit's
+                 export, the training step traced from TensorFlow.js's (src/train/onnxEngine.ts)
+  --workers N    tfjs forward split over N worker threads, a backend each
+  --profile      after the timed steps, one more of each kind with every tfjs kernel timed: the top
+                 kernels by time, kernel calls a step, time outside kernels (to stderr, and in the JSON)`;
 const DEFAULTS = { config: 'paper', batch: '8', what: 'both', steps: '5', warmup: '2', workers: '1', engine: 'tfjs' };
 /** the consistency-loss weight of the timed training step (> 0: the flipped forward and backward run) */
 const BENCH_LAMBDA = 1;
@@ -34,6 +38,8 @@ export interface BenchResult {
   backend: string;
   /** what ran the forward: TensorFlow.js on `backend`, or ONNX Runtime's CPU build */
   forward_engine: 'tfjs' | 'onnxruntime';
+  /** what ran the training step */
+  train_engine: 'tfjs' | 'onnxruntime' | null;
   /** ONNX Runtime's intra-op threads (null for tfjs) */
   threads: number | null;
   forward_ips: number | null;
@@ -54,6 +60,10 @@ export interface BenchResult {
   train_mb_per_image: number;
   forward_gflops: number | null;
   train_gflops: number | null;
+  /** the machine's float32 peak (src/backend/peak.ts), and the share of it the timed steps reach */
+  peak?: MachinePeak & { gflops: number; forward_share: number | null; train_share: number | null };
+  /** --profile: the tfjs kernels of one step of each kind */
+  profile?: Partial<Record<'forward' | 'train', KernelProfile>>;
   steps: number;
   warmup: number;
   machine: { cpu: string; cores: number; memory_gb: number; node: string };
@@ -72,6 +82,10 @@ export class BenchRunner {
   private readonly depth: tf.Tensor4D | undefined;
   private readonly labels: tf.Tensor1D;
   private optimizer: AdamW | undefined;
+  private engine: StepEngine | undefined;
+  /** 'onnx': training steps on ONNX Runtime (set before the first step) */
+  trainEngine: 'tfjs' | 'onnx' = 'tfjs';
+  trainThreads: number | undefined;
   private steps = 0;
   /** set by useOnnx(): the forward runs on ONNX Runtime with the same weights and inputs */
   private onnx: { engine: OnnxDgiqa; rgb: Float32Array; depth: Float32Array | undefined } | undefined;
@@ -104,11 +118,18 @@ export class BenchRunner {
       return;
     }
     this.optimizer ??= new AdamW(this.model.store.trainableByName());
-    trainStep(this.model, this.optimizer, { rgb: this.rgb, depth: this.depth, labels: this.labels }, { lr: BENCH_LR, lambda: BENCH_LAMBDA, seed: this.steps });
+    this.engine ??= await createStepEngine(this.trainEngine, this.model, this.optimizer, this.trainThreads);
+    await this.engine.step({ rgb: this.rgb, depth: this.depth, labels: this.labels }, { lr: BENCH_LR, lambda: BENCH_LAMBDA, seed: this.steps });
+  }
+
+  /** ONNX Runtime's threads for the training step, once it ran there */
+  get trainOnnxThreads(): number | null {
+    return this.engine?.threads ?? null;
   }
 
   async dispose(): Promise<void> {
     await this.onnx?.engine.dispose();
+    await this.engine?.dispose();
     this.optimizer?.dispose();
     this.model.dispose();
     tf.dispose([this.rgb, this.labels, ...(this.depth ? [this.depth] : [])]);
@@ -231,6 +252,7 @@ export async function benchCommand(args: string[]): Promise<number> {
       engine: { type: 'string', default: DEFAULTS.engine },
       threads: { type: 'string' },
       backend: { type: 'string' },
+      profile: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -251,6 +273,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   if (values.engine !== 'tfjs' && values.engine !== 'onnx') throw new Error(`--engine must be tfjs or onnx, got "${values.engine}"`);
   const onnx = values.engine === 'onnx';
   if (onnx && workers > 1) throw new Error('--workers splits a tfjs forward; ONNX Runtime uses threads: give --threads N instead');
+  if (values.profile && (onnx || workers > 1)) throw new Error('--profile times TensorFlow.js kernels: use it with --engine tfjs and one worker');
   if (!onnx && values.threads !== undefined) throw new Error('--threads is for --engine onnx (tfjs on wasm runs one thread per worker: see --workers)');
   const threads = values.threads === undefined ? undefined : positiveInt(values.threads, '--threads');
   let onnxThreads: number | null = null;
@@ -260,6 +283,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   const config = await readConfig(values.config);
   const cost = modelCost(config, batch);
   const out: Partial<Record<What, Timing>> = {};
+  const profiles: Partial<Record<What, KernelProfile>> = {};
   const trainSkipped = whats.includes('train') ? trainingMemoryProblem(backend.name, cost.params, values.config) : undefined;
   if (trainSkipped) {
     if (values.what === 'train') throw new Error(trainSkipped);
@@ -271,10 +295,20 @@ export async function benchCommand(args: string[]): Promise<number> {
     const runner = new BenchRunner(config, batch);
     try {
       if (onnx && whats.includes('forward')) onnxThreads = await runner.useOnnx(threads);
-      for (const what of whats) {
-        process.stderr.write(`${what}: ${warmup} warm-up + ${steps} timed steps, batch ${batch}\n`);
-        out[what] = await timeSteps(() => runner.step(what), warmup, steps);
+      if (onnx) {
+        runner.trainEngine = 'onnx';
+        runner.trainThreads = threads;
       }
+      for (const what of whats) {
+        process.stderr.write(`${what}: ${warmup} warm-up + ${steps} timed steps, batch ${batch}${onnx && what === 'train' ? ' (the first warm-up traces and compiles the step)' : ''}\n`);
+        out[what] = await timeSteps(() => runner.step(what), warmup, steps);
+        if (values.profile) {
+          const p = await profileKernels(() => runner.step(what));
+          profiles[what] = p;
+          process.stderr.write(`${what}, one step, tfjs kernels on ${backend.name}:\n${formatProfile(p)}\n`);
+        }
+      }
+      if (onnx && out.train) onnxThreads = runner.trainOnnxThreads;
     } finally {
       await runner.dispose();
     }
@@ -293,11 +327,22 @@ export async function benchCommand(args: string[]): Promise<number> {
   const ips = (t: Timing | undefined): number | null => (t ? round(batch / median(t.wall), 3) : null);
   const stepS = (xs: number[] | undefined): number | null => (xs ? round(median(xs), 3) : null);
   const gflops = (t: Timing | undefined, flops: number): number | null => (t ? round((batch * flops) / median(t.wall) / 1e9, 2) : null);
+  const machine = machinePeak();
+  // the peak of what the engine can use: every core's widest vectors on ONNX Runtime, one core's
+  // 128-bit SIMD a worker on wasm, the widest vectors of one core for tfjs's cpu backend (plain JS)
+  const peakGflops = machine === undefined ? undefined
+    : onnx ? machine.coreGflops * (onnxThreads ?? machine.cores)
+    : backend.name === 'wasm' ? machine.simd128CoreGflops * workers
+    : machine.coreGflops;
+  const share = (x: number | null): number | null => (x === null || peakGflops === undefined ? null : round(x / peakGflops, 3));
+  const forwardGflops = gflops(out.forward, cost.forward.flops);
+  const trainGflops = gflops(out.train, cost.train.flops);
   const result: BenchResult = {
     config: values.config,
     batch,
-    backend: onnxThreads !== null && !out.train ? 'onnxruntime-cpu' : backend.name,
-    forward_engine: onnxThreads !== null ? 'onnxruntime' : 'tfjs',
+    backend: onnx ? 'onnxruntime-cpu' : backend.name,
+    forward_engine: onnx && out.forward ? 'onnxruntime' : 'tfjs',
+    train_engine: out.train ? (onnx ? 'onnxruntime' : 'tfjs') : null,
     threads: onnxThreads,
     forward_ips: ips(out.forward),
     train_ips: ips(out.train),
@@ -311,8 +356,10 @@ export async function benchCommand(args: string[]): Promise<number> {
     forward_mb_per_image: round(cost.forward.bytes / MB, 1),
     train_gflop_per_image: round(cost.train.flops / 1e9, 3),
     train_mb_per_image: round(cost.train.bytes / MB, 1),
-    forward_gflops: gflops(out.forward, cost.forward.flops),
-    train_gflops: gflops(out.train, cost.train.flops),
+    forward_gflops: forwardGflops,
+    train_gflops: trainGflops,
+    ...(machine && peakGflops !== undefined ? { peak: { ...machine, gflops: round(peakGflops, 1), forward_share: share(forwardGflops), train_share: share(trainGflops) } } : {}),
+    ...(values.profile ? { profile: profiles } : {}),
     ...(trainSkipped ? { train_skipped: trainSkipped } : {}),
     steps,
     warmup,

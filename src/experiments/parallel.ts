@@ -10,7 +10,7 @@ import { tf } from '../backend/tf.js';
 import { readResult } from './results.js';
 import { trainAndTest, type RunResult, type RunSpec } from './run.js';
 import type { ProfileName } from './profiles.js';
-import { StoppedError, handleInterrupts, onStop } from '../train/index.js';
+import { StoppedError, handleInterrupts, onStop, trainsOnOnnx } from '../train/index.js';
 
 /** Memory per training, with room to spare: the demo course peaked at 5.0 GB for a kernel and two. */
 const MEMORY_PER_TRAINING = 3 * 2 ** 30;
@@ -18,13 +18,14 @@ const MEMORY_PER_TRAINING = 3 * 2 ** 30;
 const WORKER_URL = new URL('./trainWorker.js', import.meta.url);
 
 /**
- * How many trainings run at once: DGIQA_TRAIN_PARALLEL, else one per core as memory allows on the
- * CPU backends, and one on the GPU (a single device serialises the work anyway).
+ * How many trainings run at once: DGIQA_TRAIN_PARALLEL, else one when a training's steps run on ONNX
+ * Runtime (every core in one training, on the main thread), one on the GPU (a single device
+ * serialises the work anyway), and otherwise one per core as memory allows.
  */
 export function trainingParallelism(): number {
   const forced = setting('DGIQA_TRAIN_PARALLEL');
   if (forced !== undefined) return forced;
-  if (tf.getBackend() === 'tensorflow') return 1;
+  if (tf.getBackend() === 'tensorflow' || trainsOnOnnx()) return 1;
   return Math.max(1, Math.min(availableParallelism(), Math.floor(totalmem() / MEMORY_PER_TRAINING)));
 }
 

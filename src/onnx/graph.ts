@@ -5,10 +5,10 @@ import { AttributeValue, DataType, ModelSpec, NodeSpec, TensorSpec, ValueSpec, e
 /** ONNX opset: 17 is the first with LayerNormalization; ONNX Runtime 1.21 runs up to 22. */
 export const OPSET = 17;
 
-const int = (value: number): AttributeValue => ({ kind: 'int', value });
-const float = (value: number): AttributeValue => ({ kind: 'float', value });
-const ints = (value: readonly number[]): AttributeValue => ({ kind: 'ints', value });
-const str = (value: string): AttributeValue => ({ kind: 'string', value });
+export const int = (value: number): AttributeValue => ({ kind: 'int', value });
+export const float = (value: number): AttributeValue => ({ kind: 'float', value });
+export const ints = (value: readonly number[]): AttributeValue => ({ kind: 'ints', value });
+export const str = (value: string): AttributeValue => ({ kind: 'string', value });
 
 function bytesOf(a: Float32Array | BigInt64Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -63,6 +63,13 @@ export class OnnxGraph {
     const out = output ?? this.fresh(type);
     this.nodes.push({ op: type, inputs, outputs: [out], name: `${type}_${this.nodes.length}`, attributes });
     return out;
+  }
+
+  /** a node with several outputs (Split) */
+  opMulti(type: string, inputs: readonly string[], attributes: Record<string, AttributeValue>, count: number): string[] {
+    const outs = Array.from({ length: count }, () => this.fresh(type));
+    this.nodes.push({ op: type, inputs, outputs: outs, name: `${type}_${this.nodes.length}`, attributes });
+    return outs;
   }
 
   // --- operators ------------------------------------------------------------------------------

@@ -122,6 +122,12 @@ export const SETTINGS = {
     default: 'auto',
     readBy: ['eval/predict'],
   },
+  DGIQA_TRAIN_ENGINE: {
+    meaning: 'what runs a training step: ONNX Runtime (the step traced from TensorFlow.js, all cores in one training) or TensorFlow.js itself',
+    accepts: { kind: 'enum', values: ['auto', 'onnx', 'tfjs'] },
+    default: 'auto: onnx on the CPU backends for models without dropout, on the main thread; tfjs otherwise',
+    readBy: ['train/engine', 'experiments/parallel'],
+  },
   DGIQA_DEPTH_MODEL: {
     meaning: 'the Depth Anything model when `--model` is not given',
     accepts: { kind: 'text', format: 'an encoder (vits, vitb, vitl), a hub id (owner/name) or a folder' },

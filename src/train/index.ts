@@ -9,3 +9,6 @@ export { fit, readLog } from './trainer.js';
 export type { FitOptions, FitResult, HostBatch, RunState } from './trainer.js';
 export { Progress } from './progress.js';
 export { StoppedError, requestStop, stopRequested, onStop, handleInterrupts } from './stop.js';
+export { chooseTrainEngine, createStepEngine, onnxTrainingProblem, trainsOnOnnx } from './engine.js';
+export type { StepEngine, TrainEngineName } from './engine.js';
+export { OnnxTrainStep } from './onnxEngine.js';

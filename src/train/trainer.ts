@@ -13,7 +13,8 @@ import type { RawTensor } from '../weights/index.js';
 import { seedFor } from '../util/rng.js';
 import { AdamW } from './adamw.js';
 import { cosineLr } from './schedule.js';
-import { trainStep } from './step.js';
+import { chooseTrainEngine, createStepEngine } from './engine.js';
+import type { StepEngine } from './engine.js';
 import type { TrainConfig } from './config.js';
 import { Progress } from './progress.js';
 import { noteProgress } from '../util/progress.js';
@@ -205,16 +206,21 @@ async function fitLocked(o: FitOptions, c: TrainConfig, dir: string): Promise<Fi
     }
   }
   const optimizer = new AdamW(model.store.trainableByName(), { weightDecay: c.weightDecay });
-  if (started) {
-    try {
+  let engine: StepEngine;
+  try {
+    if (started) {
       const saved = await readSafetensors(join(dir, FILES.optimizer));
       restoreOptimizer(optimizer, saved.tensors, Number(saved.metadata.t), join(dir, FILES.optimizer));
-    } catch (err) {
-      optimizer.dispose();
-      model.dispose();
-      throw err;
+      if (!o.quiet) process.stderr.write(`resumed ${dir} after ${state.partial ? `step ${state.step} (inside epoch ${state.epoch + 1})` : `epoch ${state.epoch} (step ${state.step})`}\n`);
     }
-    if (!o.quiet) process.stderr.write(`resumed ${dir} after ${state.partial ? `step ${state.step} (inside epoch ${state.epoch + 1})` : `epoch ${state.epoch} (step ${state.step})`}\n`);
+    // after the resume: the engine starts from the model's and optimizer's state
+    const choice = chooseTrainEngine(modelConfig);
+    engine = await createStepEngine(choice.name, model, optimizer);
+    if (!o.quiet) process.stderr.write(`training step: ${engine.name === 'onnx' ? `ONNX Runtime, ${engine.threads} threads` : `TensorFlow.js (${info.name})`} (${choice.why})\n`);
+  } catch (err) {
+    optimizer.dispose();
+    model.dispose();
+    throw err;
   }
 
   /**
@@ -223,6 +229,7 @@ async function fitLocked(o: FitOptions, c: TrainConfig, dir: string): Promise<Fi
    * (recover() drops the rest), a kill after it leaves this one.
    */
   const checkpoint = async (next: RunState, logLine?: Record<string, unknown>): Promise<void> => {
+    engine.sync();
     const stepMeta = { step: String(next.step), epoch: String(next.epoch) };
     await writeSafetensors(join(dir, NEXT(FILES.optimizer)), optimizerTensors(optimizer), { t: String(optimizer.t), ...stepMeta });
     faultPoint('checkpoint');
@@ -266,7 +273,7 @@ async function fitLocked(o: FitOptions, c: TrainConfig, dir: string): Promise<Fi
           labels: tf.tensor1d(hb.labels),
           ...(hb.ref ? { ref: { rgb: tf.tensor4d(hb.ref.rgb, [hb.n, hb.size, hb.size, 3]), depth: hb.ref.depth ? tf.tensor4d(hb.ref.depth, [hb.n, hb.size, hb.size, 3]) : undefined } } : {}),
         }));
-        const r = trainStep(model, optimizer, batch, { lr, lambda: c.lambda, seed: seedFor(c.seed, epoch, step) });
+        const r = await engine.step(batch, { lr, lambda: c.lambda, seed: seedFor(c.seed, epoch, step) });
         const owned: tf.Tensor[] = [batch.rgb, batch.labels];
         for (const t of [batch.depth, batch.ref?.rgb, batch.ref?.depth]) if (t) owned.push(t);
         tf.dispose(owned);
@@ -288,18 +295,21 @@ async function fitLocked(o: FitOptions, c: TrainConfig, dir: string): Promise<Fi
       }
       const seconds = (performance.now() - t0) / 1000;
       faultPoint('evaluate');
+      engine.sync();
       const metrics = o.evaluate ? await o.evaluate(model, epoch) : {};
       const record = { epoch: epoch + 1, step, lr, loss: sum / Math.max(seen, 1), images: seen, seconds, imagesPerSecond: seen / seconds, ...metrics };
       epochs.push(record);
-      await checkpoint({ epoch: epoch + 1, step, pretrained: state.pretrained, finished: epoch + 1 === c.numEpochs }, { kind: 'epoch', ...record });
+      await checkpoint({ epoch: epoch + 1, step, pretrained: state.pretrained, finished: epoch + 1 === c.numEpochs }, { kind: 'epoch', engine: engine.name, ...record });
       noteProgress(`${runName}: epoch ${epoch + 1}/${c.numEpochs}, loss ${record.loss.toFixed(4)}, ${record.imagesPerSecond.toFixed(1)} img/s`);
       if (stopRequested() && epoch + 1 < c.numEpochs) throw new StoppedError(`${dir}: stopped on request after epoch ${epoch + 1}; saved, continue with --resume`);
     }
   } catch (err) {
+    await engine.dispose();
     optimizer.dispose();
     model.dispose();
     throw err;
   }
+  await engine.dispose();
   optimizer.dispose();
   return { model, state, epochs };
 }

@@ -1,0 +1,63 @@
+// What runs a training step: TensorFlow.js (trainStep, any backend) or ONNX Runtime (onnxEngine.ts,
+// the same step traced and compiled). Chosen once per training; the trainer and `bench` see one
+// interface. On the CPU the ONNX engine is the default where it can run: about 3x the wasm backend's
+// step on this project's machine, and one training uses every core (README, "Measured here").
+import { isMainThread } from 'node:worker_threads';
+import { tf } from '../backend/index.js';
+import type { Dgiqa, DgiqaConfig } from '../model/index.js';
+import { setting } from '../settings/index.js';
+import type { AdamW } from './adamw.js';
+import { OnnxTrainStep } from './onnxEngine.js';
+import { trainStep } from './step.js';
+import type { Batch, StepResult } from './step.js';
+
+export type TrainEngineName = 'onnx' | 'tfjs';
+
+export interface StepEngine {
+  readonly name: TrainEngineName;
+  /** ONNX Runtime's threads; null for TensorFlow.js */
+  readonly threads: number | null;
+  step(batch: Batch, opts: { lr: number; lambda: number; seed: number }): Promise<StepResult>;
+  /** brings the model's and optimizer's tensors up to date (before a checkpoint or an evaluation) */
+  sync(): void;
+  dispose(): Promise<void>;
+}
+
+/** Why a model cannot train on ONNX Runtime here, or undefined when it can. */
+export function onnxTrainingProblem(config: DgiqaConfig): string | undefined {
+  if (tf.getBackend() === 'tensorflow') return 'the GPU backend trains on TensorFlow.js';
+  if (!isMainThread) return 'ONNX Runtime runs on the main thread only, and this is a worker thread';
+  if (config.dropout > 0 || config.dropPathRate > 0 || config.tcbDropout > 0) return 'the model draws dropout masks, which a traced graph would freeze';
+  return undefined;
+}
+
+/** The engine DGIQA_TRAIN_ENGINE asks for (auto: ONNX Runtime where it can run), and why. */
+export function chooseTrainEngine(config: DgiqaConfig): { name: TrainEngineName; why: string } {
+  const asked = setting('DGIQA_TRAIN_ENGINE') ?? 'auto';
+  if (asked === 'tfjs') return { name: 'tfjs', why: 'DGIQA_TRAIN_ENGINE=tfjs' };
+  const problem = onnxTrainingProblem(config);
+  if (problem && asked === 'onnx') throw new Error(`DGIQA_TRAIN_ENGINE=onnx: ${problem}`);
+  return problem ? { name: 'tfjs', why: problem } : { name: 'onnx', why: asked === 'onnx' ? 'DGIQA_TRAIN_ENGINE=onnx' : 'auto: ONNX Runtime on the CPU' };
+}
+
+/** True when trainings are meant to run one at a time on the main thread, each with every core. */
+export function trainsOnOnnx(): boolean {
+  return (setting('DGIQA_TRAIN_ENGINE') ?? 'auto') !== 'tfjs' && tf.getBackend() !== 'tensorflow';
+}
+
+class TfjsEngine implements StepEngine {
+  readonly name = 'tfjs';
+  readonly threads = null;
+  constructor(private readonly model: Dgiqa, private readonly optimizer: AdamW) {}
+  async step(batch: Batch, opts: { lr: number; lambda: number; seed: number }): Promise<StepResult> {
+    return trainStep(this.model, this.optimizer, batch, opts);
+  }
+  sync(): void {}
+  async dispose(): Promise<void> {}
+}
+
+/** The step engine `name` for a model and its optimizer (their current state is where it starts). */
+export async function createStepEngine(name: TrainEngineName, model: Dgiqa, optimizer: AdamW, threads?: number): Promise<StepEngine> {
+  if (name === 'tfjs') return new TfjsEngine(model, optimizer);
+  return OnnxTrainStep.create(model, optimizer, threads === undefined ? {} : { threads });
+}

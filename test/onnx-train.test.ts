@@ -1,0 +1,127 @@
+// The training step on ONNX Runtime (src/train/onnxEngine.ts): the traced graph computes the
+// TensorFlow.js step's loss and gradients, its AdamW is the kit's, runs are deterministic, the model
+// variants and loss paths the course trains all translate, nothing leaks, and what it cannot do it
+// refuses by name.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { initBackend, tf } from '../src/backend/index.js';
+import { Dgiqa, resolveConfig, PRESETS } from '../src/model/index.js';
+import type { DgiqaConfig } from '../src/model/index.js';
+import { OnnxGraph, translate, traceKernels, valueKey } from '../src/onnx/index.js';
+import { AdamW, OnnxTrainStep, trainStep } from '../src/train/index.js';
+import type { Batch } from '../src/train/index.js';
+
+const DEMO = resolveConfig(PRESETS.demo);
+
+function batchOf(c: DgiqaConfig, n: number, seed: number, ref = false): Batch {
+  const s = c.imgSize;
+  const img = (k: number): tf.Tensor4D => tf.randomNormal([n, s, s, 3], 0, 1, 'float32', seed + k);
+  return {
+    rgb: img(0),
+    depth: c.useDepth ? img(1) : undefined,
+    labels: tf.randomUniform([n], 0, 1, 'float32', seed + 2),
+    ...(ref ? { ref: { rgb: img(3), depth: c.useDepth ? img(4) : undefined } } : {}),
+  };
+}
+
+function disposeBatch(b: Batch): void {
+  tf.dispose([b.rgb, b.labels, ...[b.depth, b.ref?.rgb, b.ref?.depth].filter((t): t is tf.Tensor4D => t !== undefined)]);
+}
+
+function params(m: Dgiqa): Map<string, Float32Array> {
+  return new Map([...m.store.vars].map(([k, v]) => [k, v.dataSync() as Float32Array]));
+}
+
+describe('training steps on ONNX Runtime', () => {
+  before(async () => {
+    await initBackend('wasm');
+  });
+
+  it('computes the TensorFlow.js step: loss, gradients, AdamW, BatchNorm statistics; deterministic; leaks nothing', async () => {
+    const before = tf.memory().numTensors;
+    const batch = batchOf(DEMO, 2, 11);
+    const lr = 1e-4;
+    const ref = new Dgiqa(DEMO, 3);
+    const refOpt = new AdamW(ref.store.trainableByName());
+    const runs = [0, 1].map(() => {
+      const model = new Dgiqa(DEMO, 3);
+      return { model, optimizer: new AdamW(model.store.trainableByName()) };
+    });
+    const engines = await Promise.all(runs.map((r) => OnnxTrainStep.create(r.model, r.optimizer, { threads: 2 })));
+    for (let step = 0; step < 3; step++) {
+      const want = trainStep(ref, refOpt, batch, { lr, lambda: 0.5, seed: step });
+      for (const e of engines) {
+        const got = await e.step(batch, { lr, lambda: 0.5, seed: step });
+        assert.ok(got.gradsFinite);
+        assert.ok(Math.abs(got.loss - want.loss) <= 1e-4 * Math.max(1, want.loss), `step ${step}: loss ${got.loss} vs ${want.loss}`);
+        assert.ok(Math.abs(got.consistency - want.consistency) <= 1e-4, `step ${step}: consistency ${got.consistency} vs ${want.consistency}`);
+      }
+    }
+    // the graph's own check against the traced step: gradients within 1e-4 of the largest
+    const check = engines[0]!.built[0]!.check;
+    assert.ok(check.grad <= 1e-4, `gradient gap ${check.grad}`);
+    for (const e of engines) e.sync();
+    assert.equal(runs[0]!.optimizer.t, 3);
+    const a = params(runs[0]!.model);
+    const b = params(runs[1]!.model);
+    const want = params(ref);
+    for (const [name, values] of a) {
+      assert.deepEqual(values, b.get(name), `${name}: two runs are bit-identical`);
+      const w = want.get(name) as Float32Array;
+      let gap = 0;
+      for (let i = 0; i < w.length; i++) gap = Math.max(gap, Math.abs(values[i]! - w[i]!));
+      // Adam moves a weight by about lr a step whatever its gradient's size, so float noise in a
+      // near-zero gradient can flip one step's sign: at most 2 lr a step apart
+      assert.ok(gap <= 2 * lr * 3 + 1e-6, `${name}: ${gap} from the TensorFlow.js run`);
+    }
+    for (const [k, m] of [...runs[0]!.optimizer.m].slice(0, 5)) assert.deepEqual(m.dataSync(), runs[1]!.optimizer.m.get(k)!.dataSync());
+    for (const e of engines) await e.dispose();
+    for (const r of runs) {
+      r.optimizer.dispose();
+      r.model.dispose();
+    }
+    refOpt.dispose();
+    ref.dispose();
+    disposeBatch(batch);
+    assert.equal(tf.memory().numTensors, before, 'no tensors leaked');
+  });
+
+  const variants: Array<[string, Partial<DgiqaConfig>, { lambda: number; ref?: boolean }]> = [
+    ['without TCB', { tcb: false }, { lambda: 0.5 }],
+    ['without Depth-CAR, lambda 0', { depthCar: false }, { lambda: 0 }],
+    ['without dilation', { dilation: false }, { lambda: 0.5 }],
+    ['RGB only', { useDepth: false, depthCar: false }, { lambda: 0.5 }],
+    ['DGIQA-FR (reference and distorted)', {}, { lambda: 0, ref: true }],
+  ];
+  for (const [label, change, o] of variants) {
+    it(`translates the ${label} step (the engine checks it against TensorFlow.js)`, async () => {
+      const c = resolveConfig({ ...PRESETS.demo, ...change });
+      const model = new Dgiqa(c, 5);
+      const optimizer = new AdamW(model.store.trainableByName());
+      const batch = batchOf(c, 2, 21, o.ref);
+      const engine = await OnnxTrainStep.create(model, optimizer, { threads: 1 });
+      const r = await engine.step(batch, { lr: 1e-4, lambda: o.lambda, seed: 1 });
+      assert.ok(Number.isFinite(r.loss) && r.gradsFinite);
+      assert.ok(engine.built[0]!.check.grad <= 1e-3, `${label}: gradient gap ${engine.built[0]!.check.grad}`);
+      await engine.dispose();
+      optimizer.dispose();
+      model.dispose();
+      disposeBatch(batch);
+    });
+  }
+
+  it('refuses a model that draws dropout masks, and a kernel it has no translation for, by name', async () => {
+    const c = resolveConfig({ ...PRESETS.demo, dropout: 0.1 });
+    const model = new Dgiqa(c, 1);
+    const optimizer = new AdamW(model.store.trainableByName());
+    await assert.rejects(OnnxTrainStep.create(model, optimizer), /draws dropout masks/);
+    optimizer.dispose();
+    model.dispose();
+    const x = tf.tensor1d([1, -2, 3]);
+    const traced = traceKernels(() => tf.tidy(() => tf.cumsum(x).dataSync()), new Set([valueKey(x)]));
+    const call = traced.calls.find((k) => k.name === 'Cumsum');
+    assert.ok(call, 'the trace recorded the kernel');
+    assert.throws(() => translate({ g: new OnnxGraph(), call, x: ['x'] }), /the kernel Cumsum has no ONNX translation/);
+    x.dispose();
+  });
+});
