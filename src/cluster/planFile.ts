@@ -43,7 +43,7 @@ const FOLDERS: readonly [SettingName, () => string][] = [
 ];
 
 /** Settings that change what a run computes or how it reads its data: passed on where set. */
-const CHOICES: readonly SettingName[] = [ENV.DGIQA_CACHE, ENV.DGIQA_PRETRAINED, ENV.DGIQA_FROM_SCRATCH, ENV.DGIQA_SKIP_BAD, ENV.DGIQA_BACKEND, ENV.DGIQA_ENGINE];
+const CHOICES: readonly SettingName[] = [ENV.DGIQA_CACHE, ENV.DGIQA_PRETRAINED, ENV.DGIQA_FROM_SCRATCH, ENV.DGIQA_SKIP_BAD, ENV.DGIQA_BACKEND, ENV.DGIQA_ENGINE, ENV.DGIQA_TRAIN_ENGINE];
 
 /** The settings of this process that a plan pins (folders made absolute). */
 export function currentEnv(): Partial<Record<SettingName, string>> {
