@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { initBackend } from '../src/backend/index.js';
 import { PROFILES, coursePlan, paths, planOf } from '../src/experiments/index.js';
 import type { RunResult } from '../src/experiments/index.js';
-import { clusterPlan, entryUnit, k8sEnv, k8sFiles, slurmFiles, stateFileOf } from '../src/cluster/index.js';
+import { RESOURCE_DEFAULTS, clusterPlan, entryUnit, k8sEnv, k8sFiles, slurmFiles, stateFileOf } from '../src/cluster/index.js';
 import type { ClusterPlan, JobState } from '../src/cluster/index.js';
 import { validate } from './support/jsonSchema.js';
 import type { Schema } from './support/jsonSchema.js';
@@ -225,4 +225,21 @@ test('dgiqa job runs an entry as the course does, never twice; an evaluation wai
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('the README\'s cluster section gives the paper plan\'s current totals', () => {
+  const readme = readFileSync(join(KIT, 'README.md'), 'utf8');
+  const start = readme.indexOf('## Run the paper\'s protocol on a cluster');
+  assert.ok(start >= 0, 'the section is there');
+  const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
+  const plan = clusterPlan(PROFILES.paper, { env: {} });
+  const trainings = plan.runs.filter((e) => e.stage === 'train');
+  const hours = plan.runs.reduce((s, e) => s + e.resources.hours, 0);
+  const longest = Math.max(...trainings.map((e) => e.resources.minutes));
+  for (const want of [
+    `${trainings.length} trainings and ${plan.runs.length - trainings.length} evaluations`,
+    `${hours.toFixed(1)} GPU hours`,
+    `${RESOURCE_DEFAULTS.gpuTflops} TFLOP/s`,
+    `${Math.floor(longest / 60)} h ${longest % 60} min`,
+  ]) assert.ok(section.includes(want), `README says "${want}"`);
 });

@@ -164,7 +164,7 @@ test('the smoke plan on a real Slurm: the same results as a local run, a scancel
     const folders = { DGIQA_RESULTS: join(dir, 'results'), DGIQA_SYNTH: join(dir, 'synth') };
     const out = join(dir, 'cluster');
     const made = await run(process.execPath, [BIN, 'plan', '--profile', 'smoke', '--slurm', out, '--only', [TRAIN_FAIL, TRAIN_OK, EVALUATION].join(',')], { env: { ...process.env, ...folders } });
-    assert.match(made.stdout, /3 trainings, 1 evaluations/);
+    assert.match(made.stdout, /3 trainings, 1 evaluation;/);
     const plan = JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8')) as ClusterPlan;
     const index = (id: string): number => plan.runs.findIndex((e) => e.id === id);
     assert.deepEqual(plan.runs.map((e) => e.id), [TRAIN_FAIL, TRAIN_OK, TRAIN_KILLED, EVALUATION]);

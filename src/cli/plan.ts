@@ -76,7 +76,8 @@ async function writeFiles(dir: string, files: Record<string, string>): Promise<v
 function clusterSummary(profile: Profile, plan: ClusterPlan): string {
   const trainings = plan.runs.filter((e) => e.stage === 'train');
   const hours = plan.runs.reduce((s, e) => s + e.resources.hours, 0);
-  return `${trainings.length} trainings, ${plan.runs.length - trainings.length} evaluations; estimated ${hours.toFixed(1)} ${usesGpu(profile) ? 'GPU' : 'CPU-core'} hours (cost model at an assumed throughput, not a measurement)`;
+  const n = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
+  return `${n(trainings.length, 'training')}, ${n(plan.runs.length - trainings.length, 'evaluation')}; estimated ${hours.toFixed(1)} ${usesGpu(profile) ? 'GPU' : 'CPU-core'} hours (cost model at an assumed throughput, not a measurement)`;
 }
 
 export async function planCommand(args: string[]): Promise<number> {
