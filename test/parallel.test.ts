@@ -12,6 +12,10 @@ import { generateBenchmark, loadSynth, SYNTH_DEFAULT_SEED } from '../src/data/sy
 import { openSyntheticDepth } from '../src/depth/index.js';
 import { PROFILES, trainAndTestAll, trainingParallelism, type BenchItem, type Profile, type RunSpec } from '../src/experiments/index.js';
 
+// Worker threads train on TensorFlow.js (ONNX Runtime runs on the main thread only): the comparison
+// with one-after-another is between tfjs trainings on both sides.
+process.env.DGIQA_TRAIN_ENGINE = 'tfjs';
+
 let root = '';
 let items: BenchItem[] = [];
 // The smoke profile made smaller still: one epoch over 6 images, one evaluation crop.

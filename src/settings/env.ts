@@ -126,7 +126,7 @@ export const SETTINGS = {
     meaning: 'what runs a training step: ONNX Runtime (the step traced from TensorFlow.js, all cores in one training) or TensorFlow.js itself',
     accepts: { kind: 'enum', values: ['auto', 'onnx', 'tfjs'] },
     default: 'auto: onnx on the CPU backends for models without dropout, on the main thread; tfjs otherwise',
-    readBy: ['train/engine', 'experiments/parallel', 'cluster/planFile'],
+    readBy: ['train/engine', 'cluster/planFile'],
   },
   DGIQA_DEPTH_MODEL: {
     meaning: 'the Depth Anything model when `--model` is not given',
