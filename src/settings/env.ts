@@ -128,6 +128,12 @@ export const SETTINGS = {
     default: 'auto: onnx on the CPU backends for models without dropout, on the main thread; tfjs otherwise',
     readBy: ['train/engine', 'cluster/planFile'],
   },
+  DGIQA_TRAIN_THREADS: {
+    meaning: 'ONNX Runtime threads of a training step; a run gives the same bits again with the same count (other counts sum in other orders)',
+    accepts: { kind: 'positive-integer' },
+    default: 'every core',
+    readBy: ['train/engine'],
+  },
   DGIQA_DEPTH_MODEL: {
     meaning: 'the Depth Anything model when `--model` is not given',
     accepts: { kind: 'text', format: 'an encoder (vits, vitb, vitl), a hub id (owner/name) or a folder' },

@@ -59,5 +59,6 @@ class TfjsEngine implements StepEngine {
 /** The step engine `name` for a model and its optimizer (their current state is where it starts). */
 export async function createStepEngine(name: TrainEngineName, model: Dgiqa, optimizer: AdamW, threads?: number): Promise<StepEngine> {
   if (name === 'tfjs') return new TfjsEngine(model, optimizer);
-  return OnnxTrainStep.create(model, optimizer, threads === undefined ? {} : { threads });
+  const count = threads ?? setting('DGIQA_TRAIN_THREADS');
+  return OnnxTrainStep.create(model, optimizer, count === undefined ? {} : { threads: count });
 }

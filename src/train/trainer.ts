@@ -299,7 +299,7 @@ async function fitLocked(o: FitOptions, c: TrainConfig, dir: string): Promise<Fi
       const metrics = o.evaluate ? await o.evaluate(model, epoch) : {};
       const record = { epoch: epoch + 1, step, lr, loss: sum / Math.max(seen, 1), images: seen, seconds, imagesPerSecond: seen / seconds, ...metrics };
       epochs.push(record);
-      await checkpoint({ epoch: epoch + 1, step, pretrained: state.pretrained, finished: epoch + 1 === c.numEpochs }, { kind: 'epoch', engine: engine.name, ...record });
+      await checkpoint({ epoch: epoch + 1, step, pretrained: state.pretrained, finished: epoch + 1 === c.numEpochs }, { kind: 'epoch', engine: engine.name, ...(engine.threads === null ? {} : { threads: engine.threads }), ...record });
       noteProgress(`${runName}: epoch ${epoch + 1}/${c.numEpochs}, loss ${record.loss.toFixed(4)}, ${record.imagesPerSecond.toFixed(1)} img/s`);
       if (stopRequested() && epoch + 1 < c.numEpochs) throw new StoppedError(`${dir}: stopped on request after epoch ${epoch + 1}; saved, continue with --resume`);
     }
