@@ -52,4 +52,30 @@ describe('dgiqa bench', () => {
     await assert.rejects(bench(['--config', 'demo', '--threads', '2']), /--threads is for --engine onnx/);
     await assert.rejects(bench(['--config', 'demo', '--engine', 'torch']), /--engine must be tfjs or onnx/);
   });
+
+  it('times the training step on ONNX Runtime with --engine onnx, against the machine peak', async () => {
+    const r = await bench(['--config', 'demo', '--batch', '2', '--what', 'train', '--engine', 'onnx', '--threads', '1', '--steps', '1', '--warmup', '1']);
+    assert.equal(r.train_engine, 'onnxruntime');
+    assert.equal(r.threads, 1);
+    positive(r, 'train_ips');
+    positive(r, 'train_gflops');
+    const peak = r.peak as Record<string, unknown> | undefined;
+    if (peak) {
+      // one thread: the peak is one core's widest vectors, and the share is what the step reached of it
+      assert.equal(peak.gflops, peak.coreGflops);
+      assert.ok(Math.abs((peak.train_share as number) - (r.train_gflops as number) / (peak.gflops as number)) < 1e-3);
+    }
+  });
+
+  it('--profile: the tfjs kernels of a step, whose self times add up to the time inside kernels', async () => {
+    const r = await bench(['--config', 'demo', '--batch', '2', '--what', 'train', '--steps', '1', '--warmup', '1', '--profile']);
+    const p = (r.profile as Record<string, { wallMs: number; kernelMs: number; outsideMs: number; calls: number; kernels: { kernel: string; calls: number; selfMs: number; totalMs: number }[] }>).train!;
+    assert.ok(p.calls > 1000, `${p.calls} kernel calls`);
+    const sum = p.kernels.reduce((a, k) => a + k.selfMs, 0);
+    assert.ok(Math.abs(sum - p.kernelMs) < 1e-6 * Math.max(1, sum));
+    assert.ok(Math.abs(p.kernelMs + p.outsideMs - p.wallMs) < 1e-6 * p.wallMs);
+    for (const k of p.kernels) assert.ok(k.totalMs >= k.selfMs - 1e-9, `${k.kernel}: a kernel's time includes its own`);
+    assert.ok(p.kernels.some((k) => k.kernel === 'BatchMatMul' && k.totalMs > k.selfMs), 'the kit\'s BatchMatMul calls other kernels: their time is not its own');
+    await assert.rejects(bench(['--config', 'demo', '--engine', 'onnx', '--profile']), /--profile times TensorFlow.js kernels/);
+  });
 });

@@ -99,9 +99,9 @@ export const SETTINGS = {
     readBy: ['experiments/run', 'cluster/planFile'],
   },
   DGIQA_TRAIN_PARALLEL: {
-    meaning: 'how many trainings run at once in worker threads',
+    meaning: 'how many trainings run at once in worker threads (above 1, their steps run on TensorFlow.js)',
     accepts: { kind: 'positive-integer' },
-    default: 'one per core as memory allows; 1 on the GPU',
+    default: '1 where steps run on ONNX Runtime (the CPU default) or the GPU; else one per core as memory allows',
     readBy: ['experiments/parallel'],
   },
   DGIQA_SKIP_BAD: {
