@@ -50,7 +50,8 @@ const BATCH_INPUTS: Array<{ input: string; pick: (b: Batch) => tf.Tensor | undef
   { input: 'ref_depth', pick: (b) => b.ref?.depth },
 ];
 
-function flatLayout(model: Dgiqa, optimizer: AdamW): FlatParam[] {
+/** AdamW's parameters end to end in one vector, in the optimizer's order. */
+function flatLayout(optimizer: AdamW): FlatParam[] {
   const out: FlatParam[] = [];
   let offset = 0;
   for (const [name, variable] of optimizer.params) {
@@ -58,7 +59,6 @@ function flatLayout(model: Dgiqa, optimizer: AdamW): FlatParam[] {
     offset += variable.size;
   }
   if (out.length === 0) throw new Error('ONNX training engine: the model has no trainable parameters');
-  void model;
   return out;
 }
 
@@ -209,7 +209,7 @@ export class OnnxTrainStep {
   private state: { params: Float32Array; m: Float32Array; v: Float32Array };
   private stale = false;
   /** graphs built so far, with their node counts and the seconds the trace and compilation took */
-  readonly built: Array<{ batch: number; nodes: number; seconds: number; check: { loss: number; grad: number } }> = [];
+  readonly built: Array<{ batch: number; nodes: number; seconds: number; check: { loss: number; grad: number; bn: number } }> = [];
 
   private constructor(
     private readonly model: Dgiqa,
@@ -218,7 +218,7 @@ export class OnnxTrainStep {
     readonly threads: number,
   ) {
     if (model.dropoutDraws() > 0) throw new Error('ONNX training engine: the model draws dropout masks (dropout, drop path or TCB dropout above 0), which a traced graph would freeze; train it on TensorFlow.js');
-    this.flat = flatLayout(model, optimizer);
+    this.flat = flatLayout(optimizer);
     this.state = this.readState();
   }
 
@@ -275,7 +275,7 @@ export class OnnxTrainStep {
       });
       graph = { built, session, checked: false };
       this.graphs.set(key, graph);
-      this.built.push({ batch: batch.rgb.shape[0], nodes: built.nodes, seconds: (performance.now() - t0) / 1000, check: { loss: NaN, grad: NaN } });
+      this.built.push({ batch: batch.rgb.shape[0], nodes: built.nodes, seconds: (performance.now() - t0) / 1000, check: { loss: NaN, grad: NaN, bn: NaN } });
     }
     const { built, session } = graph;
     const T = this.ort.Tensor;
@@ -307,7 +307,9 @@ export class OnnxTrainStep {
       // the graph's first step against the traced tfjs step on the same batch and weights
       const lossGap = Math.abs(loss - built.traced.loss) / Math.max(1, Math.abs(built.traced.loss));
       const gradGap = relativeGap(read('grads'), built.traced.grads);
-      this.built[this.built.length - 1].check = { loss: lossGap, grad: gradGap };
+      const bnGap = Math.max(0, ...built.bn.flatMap((u, i) => [relativeGap(read(u.mean), built.traced.bn[2 * i]), relativeGap(read(u.variance), built.traced.bn[2 * i + 1])]));
+      this.built[this.built.length - 1].check = { loss: lossGap, grad: gradGap, bn: bnGap };
+      if (!(bnGap <= CHECK.loss)) throw new Error(`ONNX training engine: the compiled step's BatchNorm statistics disagree with TensorFlow.js's (largest difference ${bnGap.toExponential(2)} relative); train on TensorFlow.js`);
       if (!(lossGap <= CHECK.loss && gradGap <= CHECK.grad)) {
         throw new Error(`ONNX training engine: the compiled step disagrees with TensorFlow.js's (loss ${loss} vs ${built.traced.loss}, largest gradient difference ${gradGap.toExponential(2)} of the largest gradient; allowed ${CHECK.grad}); train on TensorFlow.js`);
       }
