@@ -9,3 +9,4 @@ export { profileKernels, formatProfile } from './profile.js';
 export type { KernelProfile, KernelTime } from './profile.js';
 export { machinePeak } from './peak.js';
 export type { MachinePeak } from './peak.js';
+export { withKernelsWrapped } from './hooks.js';

@@ -3,7 +3,7 @@
 // from tfjs ops) subtracted, so the "self" times add up to the time spent inside kernels, and the rest
 // of the wall clock is JavaScript outside them (the engine's tape, tidy, allocation, disposal).
 // tf.profile reports nested kernels twice and no time outside kernels, hence this.
-import { tf } from './tf.js';
+import { withKernelsWrapped } from './hooks.js';
 
 export interface KernelTime {
   kernel: string;
@@ -30,37 +30,29 @@ export interface KernelProfile {
 export async function profileKernels(fn: () => unknown, runs = 1): Promise<KernelProfile> {
   const stats = new Map<string, { calls: number; self: number; total: number }>();
   const children: number[] = [];
-  const saved: Array<[tf.KernelConfig, tf.KernelFunc]> = [];
-  for (const k of tf.getKernelsForBackend(tf.getBackend())) {
-    const original = k.kernelFunc;
-    saved.push([k, original]);
-    (k as { kernelFunc: tf.KernelFunc }).kernelFunc = (args) => {
-      const t0 = performance.now();
-      children.push(0);
-      try {
-        return original(args);
-      } finally {
-        const dt = performance.now() - t0;
-        const inner = children.pop() ?? 0;
-        if (children.length) children[children.length - 1] += dt;
-        const s = stats.get(k.kernelName) ?? { calls: 0, self: 0, total: 0 };
-        s.calls += 1;
-        s.self += dt - inner;
-        s.total += dt;
-        stats.set(k.kernelName, s);
-      }
-    };
-  }
   let wall = 0;
-  try {
+  await withKernelsWrapped((kernelName, original) => (args) => {
+    const t0 = performance.now();
+    children.push(0);
+    try {
+      return original(args);
+    } finally {
+      const dt = performance.now() - t0;
+      const inner = children.pop() ?? 0;
+      if (children.length) children[children.length - 1] += dt;
+      const s = stats.get(kernelName) ?? { calls: 0, self: 0, total: 0 };
+      s.calls += 1;
+      s.self += dt - inner;
+      s.total += dt;
+      stats.set(kernelName, s);
+    }
+  }, async () => {
     for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
       await fn();
       wall += performance.now() - t0;
     }
-  } finally {
-    for (const [k, original] of saved) (k as { kernelFunc: tf.KernelFunc }).kernelFunc = original;
-  }
+  });
   const per = (x: number): number => x / runs;
   const kernels = [...stats].map(([kernel, s]) => ({ kernel, calls: per(s.calls), selfMs: per(s.self), totalMs: per(s.total) })).sort((a, b) => b.selfMs - a.selfMs);
   const kernelMs = kernels.reduce((a, k) => a + k.selfMs, 0);

@@ -1,9 +1,9 @@
 // Records the kernels a TensorFlow.js computation runs, outermost calls only, while it runs for real.
-// What the training graph (trainGraph.ts) is made from: one training step of the kit's own model code,
+// What the training graph (src/train/onnxEngine.ts) is made from: one training step of the kit's own model code,
 // its forward, tfjs's gradients and the kit's backward kernels, as a list of kernel calls with their
 // inputs, outputs and attributes. Kernels that other kernels call (the kit's wasm kernels are built
 // from tfjs ops) are not recorded: their caller stands for them.
-import { tf } from '../backend/index.js';
+import { tf, withKernelsWrapped } from '../backend/index.js';
 
 export interface KernelCall {
   name: string;
@@ -42,54 +42,35 @@ export function readValues(info: tf.TensorInfo): Float32Array {
   return Float32Array.from({ length: size }, (_, i) => raw[i]);
 }
 
-/**
- * Runs `fn` with every kernel of the active backend wrapped, and returns what it returned with the
- * outermost kernel calls in order. The kernels are restored afterwards, also when `fn` throws.
- */
+/** Runs `fn` and returns what it returned with its outermost kernel calls, in order. */
 export function traceKernels<T>(fn: () => T, external: ReadonlySet<string>): Trace<T> {
-  const backend = tf.getBackend();
   const calls: KernelCall[] = [];
   const constants = new Map<string, Float32Array>();
   const made = new Set<string>();
-  const saved: Array<[tf.KernelConfig, tf.KernelFunc]> = [];
   let depth = 0;
-  for (const k of tf.getKernelsForBackend(backend)) {
-    const original = k.kernelFunc;
-    saved.push([k, original]);
-    // the registry hands out its own config objects: swapping kernelFunc is seen by the engine
-    (k as { kernelFunc: tf.KernelFunc }).kernelFunc = (args) => {
-      if (depth === 0) {
-        // read now: a constant made inside fn is usually disposed before fn returns
-        for (const info of Object.values(args.inputs)) {
-          if (!info) continue;
-          const key = valueKey(info);
-          if (!made.has(key) && !external.has(key) && !constants.has(key)) constants.set(key, readValues(info));
-        }
+  const result = withKernelsWrapped((kernelName, original) => (args) => {
+    if (depth === 0) {
+      // read now: a constant made inside fn is usually disposed before fn returns
+      for (const info of Object.values(args.inputs)) {
+        if (!info) continue;
+        const key = valueKey(info);
+        if (!made.has(key) && !external.has(key) && !constants.has(key)) constants.set(key, readValues(info));
       }
-      depth += 1;
-      let out: tf.TensorInfo | tf.TensorInfo[];
-      try {
-        out = original(args);
-      } finally {
-        depth -= 1;
-      }
-      if (depth === 0) {
-        const named = Object.entries(args.inputs).filter((e): e is [string, tf.TensorInfo] => e[1] !== undefined && e[1] !== null);
-        for (const o of Array.isArray(out) ? out : [out]) made.add(valueKey(o));
-        calls.push({
-          name: k.kernelName,
-          inputs: named.map((e) => e[1]),
-          inputNames: named.map((e) => e[0]),
-          outputs: Array.isArray(out) ? out : [out],
-          attrs: { ...(args.attrs ?? {}) },
-        });
-      }
-      return out;
-    };
-  }
-  try {
-    return { result: fn(), calls, constants };
-  } finally {
-    for (const [k, original] of saved) (k as { kernelFunc: tf.KernelFunc }).kernelFunc = original;
-  }
+    }
+    depth += 1;
+    let out: tf.TensorInfo | tf.TensorInfo[];
+    try {
+      out = original(args);
+    } finally {
+      depth -= 1;
+    }
+    if (depth === 0) {
+      const named = Object.entries(args.inputs).filter((e): e is [string, tf.TensorInfo] => e[1] !== undefined && e[1] !== null);
+      const outputs = Array.isArray(out) ? out : [out];
+      for (const o of outputs) made.add(valueKey(o));
+      calls.push({ name: kernelName, inputs: named.map((e) => e[1]), inputNames: named.map((e) => e[0]), outputs, attrs: { ...(args.attrs ?? {}) } });
+    }
+    return out;
+  }, fn);
+  return { result, calls, constants };
 }

@@ -4,7 +4,7 @@
 // step on this project's machine, and one training uses every core (README, "Measured here").
 import { isMainThread } from 'node:worker_threads';
 import { tf } from '../backend/index.js';
-import type { Dgiqa, DgiqaConfig } from '../model/index.js';
+import type { Dgiqa } from '../model/index.js';
 import { setting } from '../settings/index.js';
 import type { AdamW } from './adamw.js';
 import { OnnxTrainStep } from './onnxEngine.js';
@@ -24,18 +24,18 @@ export interface StepEngine {
 }
 
 /** Why a model cannot train on ONNX Runtime here, or undefined when it can. */
-export function onnxTrainingProblem(config: DgiqaConfig): string | undefined {
+export function onnxTrainingProblem(model: Dgiqa): string | undefined {
   if (tf.getBackend() === 'tensorflow') return 'the GPU backend trains on TensorFlow.js';
   if (!isMainThread) return 'ONNX Runtime runs on the main thread only, and this is a worker thread';
-  if (config.dropout > 0 || config.dropPathRate > 0 || config.tcbDropout > 0) return 'the model draws dropout masks, which a traced graph would freeze';
+  if (model.dropoutDraws() > 0) return 'the model draws dropout masks, which a traced graph would freeze';
   return undefined;
 }
 
 /** The engine DGIQA_TRAIN_ENGINE asks for (auto: ONNX Runtime where it can run), and why. */
-export function chooseTrainEngine(config: DgiqaConfig): { name: TrainEngineName; why: string } {
+export function chooseTrainEngine(model: Dgiqa): { name: TrainEngineName; why: string } {
   const asked = setting('DGIQA_TRAIN_ENGINE') ?? 'auto';
   if (asked === 'tfjs') return { name: 'tfjs', why: 'DGIQA_TRAIN_ENGINE=tfjs' };
-  const problem = onnxTrainingProblem(config);
+  const problem = onnxTrainingProblem(model);
   if (problem && asked === 'onnx') throw new Error(`DGIQA_TRAIN_ENGINE=onnx: ${problem}`);
   return problem ? { name: 'tfjs', why: problem } : { name: 'onnx', why: asked === 'onnx' ? 'DGIQA_TRAIN_ENGINE=onnx' : 'auto: ONNX Runtime on the CPU' };
 }

@@ -214,7 +214,7 @@ async function fitLocked(o: FitOptions, c: TrainConfig, dir: string): Promise<Fi
       if (!o.quiet) process.stderr.write(`resumed ${dir} after ${state.partial ? `step ${state.step} (inside epoch ${state.epoch + 1})` : `epoch ${state.epoch} (step ${state.step})`}\n`);
     }
     // after the resume: the engine starts from the model's and optimizer's state
-    const choice = chooseTrainEngine(modelConfig);
+    const choice = chooseTrainEngine(model);
     engine = await createStepEngine(choice.name, model, optimizer);
     if (!o.quiet) process.stderr.write(`training step: ${engine.name === 'onnx' ? `ONNX Runtime, ${engine.threads} threads` : `TensorFlow.js (${info.name})`} (${choice.why})\n`);
   } catch (err) {
