@@ -23,7 +23,7 @@ import type { BenchItem } from '../src/experiments/datasets.js';
 import { trainAndTest } from '../src/experiments/run.js';
 import { paths } from '../src/experiments/paths.js';
 import { PROFILES } from '../src/experiments/profiles.js';
-import { cellOfStrings, encodeMat, tempDir, writeFile } from './helpers/data-fixtures.js';
+import { cellOfStrings, encodeMat, tempDir, writeFile } from './support/dataFixtures.js';
 
 const run = promisify(execFile);
 /** dist/test -> the worktree's root (bin/dgiqa.js runs the dist/ beside it) */

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import sharp from 'sharp';
 import { decodeBmp } from '../src/data/bmp.js';
 import { decodeImage } from '../src/data/image.js';
-import { encodeBmp, pattern, tempDir, writeFile } from './helpers/data-fixtures.js';
+import { encodeBmp, pattern, tempDir, writeFile } from './support/dataFixtures.js';
 
 test('the 2x2 example of the BMP format description decodes as documented', () => {
   // Wikipedia "BMP file format", example 1: bottom row red, white; top row blue, green.

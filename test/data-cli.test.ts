@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { buildCsiq, buildLive, buildLivec, buildTid2013, tempDir, writeImage } from './helpers/data-fixtures.js';
+import { buildCsiq, buildLive, buildLivec, buildTid2013, tempDir, writeImage } from './support/dataFixtures.js';
 
 const run = promisify(execFile);
 const CLI = pathToFileURL(join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'data.js')).href;

@@ -14,7 +14,7 @@ import { parseCsv } from '../src/data/loaders/table.js';
 import {
   LIVE_TEST_REFS, buildCsiq, buildKadid10k, buildKoniq10k, buildLive, buildLivec, buildLivefb, buildTid2013, encodeMat,
   tempDir, writeFile,
-} from './helpers/data-fixtures.js';
+} from './support/dataFixtures.js';
 
 function best(records: ImageRecord[]): ImageRecord {
   return records.reduce((a, b) => (b.score01 > a.score01 ? b : a));

@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { matNumbers, matStrings, matVariable, parseMat } from '../src/data/mat.js';
-import { encodeMat } from './helpers/data-fixtures.js';
-import type { MatIn } from './helpers/data-fixtures.js';
+import { encodeMat } from './support/dataFixtures.js';
+import type { MatIn } from './support/dataFixtures.js';
 
 const VARS: Record<string, MatIn> = {
   dmos: { kind: 'double', data: [12.5, -1, 99.75, 0, 1e-3] },

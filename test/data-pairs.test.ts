@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadFlare7k, loadFolderPairs, loadGopro, loadIhaze, loadLol, loadPairs, pairKey, summarizePairs } from '../src/data/loaders/index.js';
-import { tempDir, writeImage } from './helpers/data-fixtures.js';
+import { tempDir, writeImage } from './support/dataFixtures.js';
 
 test('pairKey strips the role word and the extension, up to case', () => {
   assert.equal(pairKey('01_indoor_GT.jpg'), '01_indoor');

@@ -1,4 +1,4 @@
-// Depth providers and `dgiqa depth`: exact synthetic depth, precomputed folders (Depth Anything: depthAnything.test.ts).
+// Depth providers and `dgiqa depth`: exact synthetic depth, precomputed folders (Depth Anything: depth-anything.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';

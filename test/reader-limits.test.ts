@@ -10,7 +10,7 @@ import { decodeBmp } from '../src/data/bmp.js';
 import { decodeImageBytes } from '../src/data/image.js';
 import { parseMat } from '../src/data/mat.js';
 import { encodeSafetensors, parsePth, parseSafetensors } from '../src/weights/formats.js';
-import { encodeBmp, encodeMat, pattern } from './helpers/data-fixtures.js';
+import { encodeBmp, encodeMat, pattern } from './support/dataFixtures.js';
 import { concat, findAll } from './support/mutate.js';
 import { PickleWriter, zipPth } from './support/pickle.js';
 

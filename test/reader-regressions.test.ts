@@ -8,7 +8,7 @@ import * as XLSX from 'xlsx';
 import { csvTable, parseNumber, readWorkbook } from '../src/data/loaders/table.js';
 import { parseMat } from '../src/data/mat.js';
 import { parsePth, parseSafetensors } from '../src/weights/formats.js';
-import { encodeMat } from './helpers/data-fixtures.js';
+import { encodeMat } from './support/dataFixtures.js';
 import { findAll } from './support/mutate.js';
 import { assertRefused } from './support/assert.js';
 import { PickleWriter, toZip64, zipPth } from './support/pickle.js';

@@ -7,7 +7,7 @@ import { crc32 } from 'node:zlib';
 import { unzipSync, zipSync, type Zippable } from 'fflate';
 import sharp from 'sharp';
 import * as XLSX from 'xlsx';
-import { cellOfStrings, encodeBmp, encodeMat, pattern, type MatIn } from '../helpers/data-fixtures.js';
+import { cellOfStrings, encodeBmp, encodeMat, pattern, type MatIn } from './dataFixtures.js';
 import type { FuzzInput } from './fuzz.js';
 import { INTERESTING_U32, Mutator, concat, findAll } from './mutate.js';
 

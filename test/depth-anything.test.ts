@@ -12,7 +12,7 @@ import { depthCommand } from '../src/cli/depth.js';
 import { scoreCommand } from '../src/cli/score.js';
 import { depthAnythingInput, depthAnythingInputSize, depthAnythingToUint8, openDepthProvider } from '../src/depth/index.js';
 import { resizeBilinear, resizeCubic } from '../src/depth/resample.js';
-import { encodeBmp } from './helpers/data-fixtures.js';
+import { encodeBmp } from './support/dataFixtures.js';
 import { captured } from './support/capture.js';
 import { FIXTURES, TINY } from './support/fixtures.js';
 import { writeDepthModelFolder } from './support/onnxDepthModel.js';
