@@ -10,7 +10,7 @@ import {
   loadLivefb, loadRecords, loadTid2013, readDataset, summarizeDataset, toDataFrame, toScore01,
 } from '../src/data/loaders/index.js';
 import type { ImageRecord } from '../src/data/loaders/index.js';
-import { parseCsv } from '../src/data/loaders/table.js';
+import { csvTable } from '../src/data/loaders/table.js';
 import {
   LIVE_TEST_REFS, buildCsiq, buildKadid10k, buildKoniq10k, buildLive, buildLivec, buildLivefb, buildTid2013, encodeMat,
   tempDir, writeFile,
@@ -75,9 +75,14 @@ test('LIVE: dmos_realigned.mat (dmos_new) on request', async () => {
 });
 
 test('CSV parsing: quotes, doubled quotes, CRLF, BOM, blank lines', () => {
-  const rows = parseCsv('\uFEFFname,"mos"\r\n"a,b.jpg","1.5"\r\n\r\n"say ""hi""",2\n');
-  assert.deepEqual(rows.map((r) => r.fields), [['name', 'mos'], ['a,b.jpg', '1.5'], ['say "hi"', '2']]);
-  assert.deepEqual(rows.map((r) => r.line), [1, 2, 4]);
+  const table = csvTable('t.csv', '\uFEFFname,"mos"\r\n"a,b.jpg","1.5"\r\n\r\n  \n"say ""hi""",2\n');
+  assert.deepEqual(table.columns, ['name', 'mos']);
+  assert.deepEqual(table.rows, [['a,b.jpg', '1.5'], ['say "hi"', '2']]);
+  assert.deepEqual(table.lines, [2, 5]);
+  // quoting mistakes: one-line DataErrors naming the file and the line
+  assert.throws(() => csvTable('q.csv', 'name,mos\n"a.jpg,1\n'), /^DataError: q\.csv: line 2: a quoted field is never closed$/);
+  assert.throws(() => csvTable('u.csv', 'name,mos\na"b.jpg,1\n'), /^DataError: u\.csv: line 2: unexpected quote inside a field$/);
+  assert.throws(() => csvTable('e.csv', '\n  \n'), /^DataError: e\.csv: empty \(expected a header line and data lines\)$/);
 });
 
 test('LIVE: missing and malformed files get one-line errors naming the file', async () => {

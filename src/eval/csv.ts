@@ -1,7 +1,8 @@
-// A small CSV reader for score files (a few columns, up to tens of thousands of rows): a header
-// line, comma-separated fields, RFC 4180 quoting ("a, b" and "" for a quote), LF or CRLF, an
-// optional UTF-8 BOM. Every error is one line that starts with the file name.
+// Score files as CSV tables (a few columns, up to tens of thousands of rows): a header line, then
+// rows exactly as wide, split by the kit's CSV tokenizer (src/util/csv.ts). Every error is one
+// line that starts with the file name.
 import { readFile } from 'node:fs/promises';
+import { csvRecords } from '../util/csv.js';
 
 export interface CsvTable {
   /** The file name used in error messages. */
@@ -14,58 +15,7 @@ export interface CsvTable {
 
 /** Parses CSV text; `file` only names the source in error messages. */
 export function parseCsv(text: string, file: string): CsvTable {
-  const records: { fields: string[]; line: number }[] = [];
-  let fields: string[] = [];
-  let field = '';
-  let quoted = false; // inside a quoted field
-  let wasQuoted = false; // the current field had quotes (so it is a field even if empty)
-  let line = 1;
-  let recordLine = 1;
-  const endField = (): void => {
-    fields.push(field);
-    field = '';
-    wasQuoted = false;
-  };
-  const endRecord = (): void => {
-    endField();
-    // A blank line (one empty, unquoted field) is no record.
-    if (!(fields.length === 1 && fields[0] === '')) records.push({ fields, line: recordLine });
-    fields = [];
-  };
-  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  for (; i < text.length; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else {
-        if (ch === '\n') line++;
-        field += ch;
-      }
-    } else if (ch === '"') {
-      if (field !== '' || wasQuoted) {
-        throw new Error(`${file}: line ${line}: unexpected quote inside a field`);
-      }
-      quoted = true;
-      wasQuoted = true;
-    } else if (ch === ',') {
-      endField();
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      endRecord();
-      line++;
-      recordLine = line;
-    } else {
-      if (wasQuoted) throw new Error(`${file}: line ${line}: text after a closing quote`);
-      field += ch;
-    }
-  }
-  if (quoted) throw new Error(`${file}: line ${recordLine}: a quoted field is never closed`);
-  if (field !== '' || wasQuoted || fields.length > 0) endRecord();
-
+  const records = csvRecords(text, (problem) => new Error(`${file}: ${problem}`));
   const first = records.shift();
   if (!first) throw new Error(`${file}: empty file, expected a header line`);
   const header = first.fields.map((h) => h.trim());

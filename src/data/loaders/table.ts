@@ -1,6 +1,7 @@
 // Label tables (CSV files and spreadsheet sheets) as header + rows of strings, with lookups that
 // fail on one line naming the file and what was expected.
 import * as XLSX from 'xlsx';
+import { csvRecords } from '../../util/csv.js';
 import { DataError } from './files.js';
 
 export interface Table {
@@ -15,66 +16,22 @@ export interface Table {
 
 /**
  * Text from a label file as an error message shows it: one line (control characters escaped, as a
- * quoted field may hold newlines) and short (a broken quote can swallow the rest of the file).
+ * quoted field may hold newlines) and short (a cell or a column name can be of any length).
  */
 function shown(text: string, max = 60): string {
   const clipped = text.length > max ? `${text.slice(0, max - 3)}...` : text;
   return JSON.stringify(clipped).slice(1, -1);
 }
 
-/** Splits CSV text (RFC 4180: quoted fields, doubled quotes, CRLF or LF) into records. */
-export function parseCsv(text: string): { fields: string[]; line: number }[] {
-  const records: { fields: string[]; line: number }[] = [];
-  let fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  let line = 1;
-  let recordLine = 1;
-  let i = 0;
-  const src = text.replace(/^\uFEFF/, '');
-  const endRecord = (): void => {
-    fields.push(field);
-    // A blank line is no record (trailing newlines, spacer lines).
-    if (!(fields.length === 1 && fields[0]!.trim() === '')) records.push({ fields, line: recordLine });
-    fields = [];
-    field = '';
-  };
-  while (i < src.length) {
-    const c = src[i]!;
-    if (quoted) {
-      if (c === '"') {
-        if (src[i + 1] === '"') {
-          field += '"';
-          i += 1;
-        } else {
-          quoted = false;
-        }
-      } else {
-        if (c === '\n') line += 1;
-        field += c;
-      }
-    } else if (c === '"' && field === '') {
-      quoted = true;
-    } else if (c === ',') {
-      fields.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && src[i + 1] === '\n') i += 1;
-      endRecord();
-      line += 1;
-      recordLine = line;
-    } else {
-      field += c;
-    }
-    i += 1;
-  }
-  if (field !== '' || fields.length > 0) endRecord();
-  return records;
-}
-
-/** A CSV file's text as a table whose first record is the header. */
+/**
+ * A CSV file's text as a table whose first record is the header. Label files are read a little
+ * more loosely than score files: a line of only spaces (or only "") is skipped as blank, and a
+ * short row is padded with ''. Quoting mistakes are refused on one line naming the file and line.
+ */
 export function csvTable(file: string, text: string): Table {
-  const records = parseCsv(text);
+  const records = csvRecords(text, (problem) => new DataError(file, problem)).filter(
+    (r) => !(r.fields.length === 1 && r.fields[0]!.trim() === ''),
+  );
   const header = records[0];
   if (!header) throw new DataError(file, 'empty (expected a header line and data lines)');
   const columns = header.fields.map((c) => c.trim());
