@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { densitySeparation, erfc, fitGaussian, gaussianOverlapPct, normalCdf, normalPdf, type Gaussian } from '../src/eval/density.js';
 import { densityCommand } from '../src/cli/density.js';
+import { capturedAll } from './support/capture.js';
 
 function close(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Number.isFinite(actual), `${what}: got ${actual}`);
@@ -110,27 +111,12 @@ test('densitySeparation: ML fits, pooled std and separation by hand', () => {
   assert.throws(() => densitySeparation([0.5, 0.6], []), /distorted is empty/);
 });
 
-async function capture(run: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const saved = { out: process.stdout.write, err: process.stderr.write };
-  process.stdout.write = ((s: string | Uint8Array) => (out.push(String(s)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
-  try {
-    const code = await run();
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    process.stdout.write = saved.out;
-    process.stderr.write = saved.err;
-  }
-}
-
 test('dgiqa density prints one JSON line; bad files give one line naming the file', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'dgiqa-density-'));
   try {
     const good = join(dir, 'scores.csv');
     await writeFile(good, 'image,score,group\na.png,0.7,clean\nb.png,0.2,distorted\nc.png,0.8,clean\n"d,1.png",0.4,distorted\ne.png,0.9,clean\nf.png,0.6,distorted\ng.png,0.8,clean\n');
-    const r = await capture(() => densityCommand([good]));
+    const r = await capturedAll(() => densityCommand([good]));
     assert.equal(r.code, 0, r.err);
     assert.equal(r.out.split('\n').length, 2, 'exactly one line');
     const json = JSON.parse(r.out) as Record<string, number>;
@@ -148,7 +134,7 @@ test('dgiqa density prints one JSON line; bad files give one line naming the fil
     for (const [name, text, pattern] of cases) {
       const file = join(dir, name);
       await writeFile(file, text);
-      const b = await capture(() => densityCommand([file]));
+      const b = await capturedAll(() => densityCommand([file]));
       assert.notEqual(b.code, 0, name);
       assert.equal(b.out, '');
       assert.match(b.err, pattern);

@@ -20,6 +20,7 @@ import {
 } from '../src/eval/metrics.js';
 import { parseCsv, numericColumn } from '../src/eval/csv.js';
 import { metricsCommand } from '../src/cli/metrics.js';
+import { capturedAll } from './support/capture.js';
 
 function close(actual: number, expected: number, tol: number, what: string): void {
   assert.ok(Number.isFinite(actual), `${what}: got ${actual}`);
@@ -202,29 +203,13 @@ test('CSV parsing: quotes, CRLF, BOM, and errors that name the file', () => {
   assert.deepEqual(parseCsv('a,b\n\n1,""\n', 'g.csv').rows, [['1', '']]);
 });
 
-// Runs a command with stdout and stderr captured.
-async function capture(run: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const saved = { out: process.stdout.write, err: process.stderr.write };
-  process.stdout.write = ((s: string | Uint8Array) => (out.push(String(s)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
-  try {
-    const code = await run();
-    return { code, out: out.join(''), err: err.join('') };
-  } finally {
-    process.stdout.write = saved.out;
-    process.stderr.write = saved.err;
-  }
-}
-
 test('dgiqa metrics prints one JSON line; bad files give one line naming the file', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'dgiqa-metrics-'));
   try {
     const good = join(dir, 'scores.csv');
     const lines = ['image,pred,mos', ...TIES_PRED.map((p, i) => `img${i}.png,${p},${TIES_MOS[i]}`)];
     await writeFile(good, lines.join('\n') + '\n');
-    const r = await capture(() => metricsCommand([good]));
+    const r = await capturedAll(() => metricsCommand([good]));
     assert.equal(r.code, 0, r.err);
     assert.equal(r.out.split('\n').length, 2, 'exactly one line');
     const json = JSON.parse(r.out) as Record<string, number>;
@@ -241,7 +226,7 @@ test('dgiqa metrics prints one JSON line; bad files give one line naming the fil
     for (const [name, text, pattern] of cases) {
       const file = join(dir, name);
       await writeFile(file, text);
-      const b = await capture(() => metricsCommand([file]));
+      const b = await capturedAll(() => metricsCommand([file]));
       assert.notEqual(b.code, 0, name);
       assert.equal(b.out, '');
       assert.match(b.err, pattern);
@@ -251,14 +236,14 @@ test('dgiqa metrics prints one JSON line; bad files give one line naming the fil
     // Fewer than 5 rows: no logistic fit, printed as null.
     const small = join(dir, 'small.csv');
     await writeFile(small, 'pred,mos\n0.1,0.2\n0.5,0.4\n0.9,0.95\n');
-    const s = await capture(() => metricsCommand([small]));
+    const s = await capturedAll(() => metricsCommand([small]));
     assert.equal(s.code, 0, s.err);
     assert.equal((JSON.parse(s.out) as Record<string, unknown>)['plcc_logistic'], null);
 
-    const missing = await capture(() => metricsCommand([join(dir, 'nope.csv')]));
+    const missing = await capturedAll(() => metricsCommand([join(dir, 'nope.csv')]));
     assert.notEqual(missing.code, 0);
     assert.match(missing.err, /nope\.csv: cannot read \(ENOENT\)/);
-    assert.notEqual((await capture(() => metricsCommand([]))).code, 0);
+    assert.notEqual((await capturedAll(() => metricsCommand([]))).code, 0);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -19,3 +19,22 @@ export async function captured(run: () => Promise<number>): Promise<{ code: numb
     process.stdout.write = original;
   }
 }
+
+/**
+ * Runs a CLI command with all of stdout and stderr held back, for tests of what a user sees (one
+ * JSON line, or one error line naming the file). Nothing the command prints reaches the test log.
+ */
+export async function capturedAll(run: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const saved = { out: process.stdout.write, err: process.stderr.write };
+  process.stdout.write = ((s: string | Uint8Array) => (out.push(String(s)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
+  try {
+    const code = await run();
+    return { code, out: out.join(''), err: err.join('') };
+  } finally {
+    process.stdout.write = saved.out;
+    process.stderr.write = saved.err;
+  }
+}
