@@ -1,16 +1,14 @@
 // The training loss's stacked forward (a batch and its flip as two lanes of one forward) against
 // the two forwards in a row it replaces: the same loss, gradients, BatchNorm updates and dropout
 // draws, on wasm and cpu, with no leaked tensors.
-import { before, describe, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../src/backend/tf.js';
-import { initBackend } from '../src/backend/select.js';
 import { Dgiqa, configFrom } from '../src/model/index.js';
 import type { Ctx, DgiqaConfig } from '../src/model/index.js';
 import { hflip, lossTerms } from '../src/train/index.js';
 import { Rng } from '../src/util/rng.js';
-
-type Backend = 'wasm' | 'cpu';
+import { forEachBackend } from './support/backends.js';
 
 interface Outcome {
   values: Map<string, Float32Array>;
@@ -47,62 +45,55 @@ function assertNear(actual: Float32Array, expected: Float32Array, label: string)
   else assert.ok(diff / norm(expected) < 1e-3, `${label}: relative difference ${diff / norm(expected)}`);
 }
 
-before(async () => {
-  await initBackend('wasm');
-});
-
 const configs: Array<[string, DgiqaConfig]> = [
   ['demo at 64 px (every dropout on)', { ...configFrom('demo'), imgSize: 64, dropPathRate: 0.1, dropout: 0.1, tcbDropout: 0.1 }],
   ['without Depth-CAR, no drop path', { ...configFrom('demo'), imgSize: 64, depthCar: false, dropPathRate: 0, dropout: 0.1, tcbDropout: 0.1 }],
 ];
 
-for (const backend of ['wasm', 'cpu'] as Backend[]) {
-  describe(`stacked lanes vs two forwards (${backend})`, () => {
-    for (const [label, config] of configs) {
-      test(label, async () => {
-        await tf.setBackend(backend);
-        const model = new Dgiqa(config, 5);
-        const r = new Rng(9);
-        const shape: [number, number, number, number] = [3, config.imgSize, config.imgSize, 3];
-        const rgb = tf.tensor4d(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => r.normal()), shape);
-        const depth = tf.tensor4d(Float32Array.from({ length: rgb.size }, () => r.normal()), shape);
-        const labels = tf.tensor1d([0.2, 0.7, 0.5]);
-        const lambda = 0.7;
-        const stacked = run(model, 21, (ctx) => lossTerms(model, { rgb, depth, labels }, lambda, ctx));
-        // what lossTerms did before the lanes: two forwards sharing one ctx
-        const sequential = run(model, 21, (ctx) => {
-          const scores = model.forward(rgb, depth, ctx).scores;
-          const flipped = model.forward(hflip(rgb), hflip(depth), ctx).scores;
-          const mse = tf.losses.meanSquaredError(labels, scores) as tf.Scalar;
-          const consistency = tf.losses.meanSquaredError(scores, flipped) as tf.Scalar;
-          return { loss: tf.add(mse, tf.mul(consistency, lambda)) as tf.Scalar, mse, consistency };
-        });
-        // a different seed gives different dropout masks: the comparison below can tell them apart
-        const reseeded = run(model, 22, (ctx) => lossTerms(model, { rgb, depth, labels }, lambda, ctx));
-        assert.ok(Math.abs(reseeded.values.get('loss')![0]! - sequential.values.get('loss')![0]!) > 1e-5, 'dropout masks matter');
-
-        assert.ok(stacked.rng.sameState(sequential.rng), 'ctx.rng left where two forwards leave it');
-        assert.equal(stacked.values.size, sequential.values.size);
-        for (const [name, want] of sequential.values) assertNear(stacked.values.get(name)!, want, name);
-        // per BatchNorm layer, the same updates in the same order (the order across layers may differ)
-        const byLayer = (o: Outcome) => {
-          const m = new Map<string, Outcome['bn']>();
-          for (const u of o.bn) m.set(u.name, [...(m.get(u.name) ?? []), u]);
-          return m;
-        };
-        const got = byLayer(stacked);
-        for (const [name, want] of byLayer(sequential)) {
-          const have = got.get(name) ?? [];
-          assert.equal(have.length, want.length, `${name}: updates`);
-          want.forEach((u, i) => {
-            assertNear(have[i]!.mean, u.mean, `${name} mean ${i}`);
-            assertNear(have[i]!.variance, u.variance, `${name} variance ${i}`);
-          });
-        }
-        assert.equal(stacked.bn.length, sequential.bn.length);
-        tf.dispose([rgb, depth, labels]);
-        model.dispose();
+forEachBackend((backend) => `stacked lanes vs two forwards (${backend})`, () => {
+  for (const [label, config] of configs) {
+    test(label, async () => {
+      const model = new Dgiqa(config, 5);
+      const r = new Rng(9);
+      const shape: [number, number, number, number] = [3, config.imgSize, config.imgSize, 3];
+      const rgb = tf.tensor4d(Float32Array.from({ length: shape.reduce((a, b) => a * b) }, () => r.normal()), shape);
+      const depth = tf.tensor4d(Float32Array.from({ length: rgb.size }, () => r.normal()), shape);
+      const labels = tf.tensor1d([0.2, 0.7, 0.5]);
+      const lambda = 0.7;
+      const stacked = run(model, 21, (ctx) => lossTerms(model, { rgb, depth, labels }, lambda, ctx));
+      // what lossTerms did before the lanes: two forwards sharing one ctx
+      const sequential = run(model, 21, (ctx) => {
+        const scores = model.forward(rgb, depth, ctx).scores;
+        const flipped = model.forward(hflip(rgb), hflip(depth), ctx).scores;
+        const mse = tf.losses.meanSquaredError(labels, scores) as tf.Scalar;
+        const consistency = tf.losses.meanSquaredError(scores, flipped) as tf.Scalar;
+        return { loss: tf.add(mse, tf.mul(consistency, lambda)) as tf.Scalar, mse, consistency };
       });
-    }
-  });
-}
+      // a different seed gives different dropout masks: the comparison below can tell them apart
+      const reseeded = run(model, 22, (ctx) => lossTerms(model, { rgb, depth, labels }, lambda, ctx));
+      assert.ok(Math.abs(reseeded.values.get('loss')![0]! - sequential.values.get('loss')![0]!) > 1e-5, 'dropout masks matter');
+
+      assert.ok(stacked.rng.sameState(sequential.rng), 'ctx.rng left where two forwards leave it');
+      assert.equal(stacked.values.size, sequential.values.size);
+      for (const [name, want] of sequential.values) assertNear(stacked.values.get(name)!, want, name);
+      // per BatchNorm layer, the same updates in the same order (the order across layers may differ)
+      const byLayer = (o: Outcome) => {
+        const m = new Map<string, Outcome['bn']>();
+        for (const u of o.bn) m.set(u.name, [...(m.get(u.name) ?? []), u]);
+        return m;
+      };
+      const got = byLayer(stacked);
+      for (const [name, want] of byLayer(sequential)) {
+        const have = got.get(name) ?? [];
+        assert.equal(have.length, want.length, `${name}: updates`);
+        want.forEach((u, i) => {
+          assertNear(have[i]!.mean, u.mean, `${name} mean ${i}`);
+          assertNear(have[i]!.variance, u.variance, `${name} variance ${i}`);
+        });
+      }
+      assert.equal(stacked.bn.length, sequential.bn.length);
+      tf.dispose([rgb, depth, labels]);
+      model.dispose();
+    });
+  }
+});
