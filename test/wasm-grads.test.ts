@@ -11,6 +11,7 @@ import {
   WASM_MISSING_KERNELS,
   checkWasmInternals,
   installedWasmVersion,
+  planMatMul,
   registerGradientFixes,
   registerWasmGradKernels,
 } from '../src/backend/wasm/index.js';
@@ -378,6 +379,20 @@ describe('stridedSlice gradient (tfjs-core has none), against scattering dy by h
       }
     });
   }
+});
+
+describe('the BatchMatMul planner: which way each product runs', () => {
+  test('2-D, folded, looped (from 2^21 multiply-adds a matrix), depthwise (from a batch of 16), else stock', () => {
+    assert.equal(planMatMul([5, 7], [7, 6], false, false), 'stock');
+    assert.equal(planMatMul([7, 5], [7, 6], true, false), 'transpose');
+    assert.equal(planMatMul([1, 5, 7], [6, 7], false, true), 'transpose');
+    assert.equal(planMatMul([3, 5, 7], [7, 6], false, false), 'fold');
+    assert.equal(planMatMul([2, 128, 128], [2, 128, 128], true, false), 'loop');
+    assert.equal(planMatMul([2, 128, 128], [2, 128, 127], false, false), 'stock');
+    assert.equal(planMatMul([16, 49, 8], [16, 49, 8], false, true), 'depthwise');
+    assert.equal(planMatMul([15, 49, 8], [15, 49, 8], false, true), 'stock');
+    assert.equal(planMatMul([2, 3, 5, 7], [3, 7, 6], false, false), 'stock');
+  });
 });
 
 describe('matMul forward and gradients (the wasm BatchMatMul wrapper), wasm vs cpu', () => {
