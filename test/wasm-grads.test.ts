@@ -7,10 +7,14 @@ import { initBackend } from '../src/backend/select.js';
 import {
   ADDED_GRADIENTS,
   WASM_GRAD_KERNELS,
+  WASM_BACKEND_VERSION,
   WASM_MISSING_KERNELS,
+  checkWasmInternals,
+  installedWasmVersion,
+  planMatMul,
   registerGradientFixes,
   registerWasmGradKernels,
-} from '../src/backend/wasmGrads.js';
+} from '../src/backend/wasm/index.js';
 import { Dgiqa, configFrom } from '../src/model/index.js';
 import type { Ctx } from '../src/model/index.js';
 import { lossTerms } from '../src/train/index.js';
@@ -110,6 +114,51 @@ describe('registration', () => {
     const attrs = { strides: 1, pad: 'valid', dataFormat: 'NCHW', filterShape: [1, 1, 2, 2] };
     assert.throws(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs), /only NHWC/);
     tf.dispose([x, dy]);
+  });
+});
+
+describe('start-up check of the wasm backend version and internals', () => {
+  /** The check's error for these inputs, asserted to be one line. */
+  function checkError(version: string, backend: object | null): string {
+    let message = '';
+    assert.throws(() => checkWasmInternals(version, backend), (err: Error) => {
+      message = err.message;
+      return true;
+    });
+    assert.ok(!message.includes('\n'), `one line: ${message}`);
+    return message;
+  }
+  const method = (): void => undefined;
+
+  test('the installed backend is the version the kernels were written against, and passes', () => {
+    assert.equal(WASM_BACKEND_VERSION, '4.22.0');
+    assert.equal(installedWasmVersion(), WASM_BACKEND_VERSION);
+    checkWasmInternals(installedWasmVersion(), tf.findBackend('wasm'));
+  });
+
+  test('another version is refused, naming it and the expected one', () => {
+    const message = checkError('4.23.0', tf.findBackend('wasm'));
+    assert.match(message, /@tensorflow\/tfjs-backend-wasm 4\.23\.0 is installed/);
+    assert.match(message, /4\.22\.0/);
+  });
+
+  test('a backend lacking an internal is refused, naming the internal and the version', () => {
+    const noHeapView = { makeOutput: method, incRef: method, refCount: method };
+    assert.match(checkError('4.22.0', noHeapView), /tfjs-backend-wasm 4\.22\.0: the backend lacks typedArrayFromHeap\(\) \(found undefined\)/);
+    const notAMethod = { makeOutput: 1, typedArrayFromHeap: method, incRef: method, refCount: method };
+    assert.match(checkError('4.22.0', notAMethod), /lacks makeOutput\(\) \(found number\)/);
+  });
+
+  test("tfjs-core's placeholder reference counts (which throw) do not pass for the backend's own", () => {
+    const placeholders: object = Object.assign(Object.create(tf.KernelBackend.prototype) as object, {
+      makeOutput: method,
+      typedArrayFromHeap: method,
+    });
+    assert.match(checkError('4.22.0', placeholders), /lacks incRef\(\) \(only tfjs-core's placeholder\)/);
+  });
+
+  test('no wasm backend: refused before anything is registered', () => {
+    assert.match(checkError('4.22.0', null), /not initialised/);
   });
 });
 
@@ -330,6 +379,20 @@ describe('stridedSlice gradient (tfjs-core has none), against scattering dy by h
       }
     });
   }
+});
+
+describe('the BatchMatMul planner: which way each product runs', () => {
+  test('2-D, folded, looped (from 2^21 multiply-adds a matrix), depthwise (from a batch of 16), else stock', () => {
+    assert.equal(planMatMul([5, 7], [7, 6], false, false), 'stock');
+    assert.equal(planMatMul([7, 5], [7, 6], true, false), 'transpose');
+    assert.equal(planMatMul([1, 5, 7], [6, 7], false, true), 'transpose');
+    assert.equal(planMatMul([3, 5, 7], [7, 6], false, false), 'fold');
+    assert.equal(planMatMul([2, 128, 128], [2, 128, 128], true, false), 'loop');
+    assert.equal(planMatMul([2, 128, 128], [2, 128, 127], false, false), 'stock');
+    assert.equal(planMatMul([16, 49, 8], [16, 49, 8], false, true), 'depthwise');
+    assert.equal(planMatMul([15, 49, 8], [15, 49, 8], false, true), 'stock');
+    assert.equal(planMatMul([2, 3, 5, 7], [3, 7, 6], false, false), 'stock');
+  });
 });
 
 describe('matMul forward and gradients (the wasm BatchMatMul wrapper), wasm vs cpu', () => {

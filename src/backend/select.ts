@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { setting } from '../settings/index.js';
 import { tf } from './tf.js';
-import { registerGradientFixes, registerWasmGradKernels } from './wasmGrads.js';
+import { registerGradientFixes, registerWasmGradKernels } from './wasm/index.js';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKENDS: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
