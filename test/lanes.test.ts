@@ -1,6 +1,7 @@
 // The training loss's stacked forward (a batch and its flip as two lanes of one forward) against
 // the two forwards in a row it replaces: the same loss, gradients, BatchNorm updates and dropout
-// draws, on wasm and cpu, with no leaked tensors.
+// draws, on wasm and cpu, with no leaked tensors. The lanes rest on the dropout layers' declared
+// draws (Dgiqa.dropoutDraws): those are held to what a training forward draws.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../src/backend/tf.js';
@@ -97,3 +98,32 @@ forEachBackend((backend) => `stacked lanes vs two forwards (${backend})`, () => 
     });
   }
 });
+
+// the count is the model's, not the backend's: one backend is enough
+forEachBackend((backend) => `declared dropout draws (${backend})`, () => {
+  const demo = { ...configFrom('demo'), imgSize: 64 };
+  const variants: Array<[string, DgiqaConfig]> = [
+    ['every dropout on', { ...demo, dropPathRate: 0.1, dropout: 0.1, tcbDropout: 0.1 }],
+    ['drop path only', { ...demo, dropPathRate: 0.1, dropout: 0, tcbDropout: 0 }],
+    ['Depth-CAR dropout only', { ...demo, dropPathRate: 0, dropout: 0.1, tcbDropout: 0 }],
+    ['TCB dropout only, RGB only', { ...demo, useDepth: false, depthCar: false, dropPathRate: 0, dropout: 0, tcbDropout: 0.1 }],
+    ['without TCBs', { ...demo, tcb: false, dropPathRate: 0.1, dropout: 0.1, tcbDropout: 0.1 }],
+    ['every dropout off', { ...demo, dropPathRate: 0, dropout: 0, tcbDropout: 0 }],
+  ];
+  for (const [label, config] of variants) {
+    test(`${label}: dropoutDraws is what one training forward draws from ctx.rng`, () => {
+      const model = new Dgiqa(config, 5);
+      const draws = model.dropoutDraws();
+      const off = config.dropPathRate === 0 && config.dropout === 0 && config.tcbDropout === 0;
+      assert.ok(off ? draws === 0 : draws > 0, `dropoutDraws() = ${draws}`);
+      const ctx: Ctx = { training: true, rng: new Rng(31), bnUpdates: [] };
+      const shape: [number, number, number, number] = [2, config.imgSize, config.imgSize, 3];
+      tf.tidy(() => {
+        model.forward(tf.randomNormal(shape, 0, 1, 'float32', 1) as tf.Tensor4D, config.useDepth ? (tf.randomNormal(shape, 0, 1, 'float32', 2) as tf.Tensor4D) : undefined, ctx);
+      });
+      assert.ok(ctx.rng.sameState(new Rng(31).ahead(draws)), `the forward drew other than the ${draws} declared seeds`);
+      tf.dispose(ctx.bnUpdates.flatMap((u) => [u.mean, u.variance]));
+      model.dispose();
+    });
+  }
+}, ['wasm']);

@@ -7,10 +7,11 @@
 import { tf } from '../backend/index.js';
 import { DgiqaConfig, fusedChannels, fusedSide, stageSides } from './config.js';
 import { ParamStore } from './params.js';
-import { BatchNorm2d, Conv2d, Ctx, Linear, evalCtx } from './layers.js';
+import { BatchNorm2d, Ctx, Linear, evalCtx } from './layers.js';
 import { SwinBackbone } from './swin.js';
 import { Tcb } from './tcb.js';
 import { DepthCar } from './depthCar.js';
+import { DilatedStack } from './dilation.js';
 import { Taps } from './taps.js';
 
 /** Intermediate maps (NHWC), for parity checks, Grad-CAM and t-SNE. */
@@ -28,30 +29,6 @@ export interface DgiqaOutput {
   /** [B] in [0, 1], 1 best */
   scores: tf.Tensor1D;
   features: DgiqaFeatures;
-}
-
-/** The dilated convolution stack (paper Sec. 3.4): two 3x3 convs, BN, ReLU; dilation 1 in the ablation. */
-class DilatedStack {
-  readonly conv1: Conv2d;
-  readonly bn1: BatchNorm2d;
-  readonly conv2: Conv2d;
-  readonly bn2: BatchNorm2d;
-  constructor(store: ParamStore, inC: number, outC: number, dilations: number[]) {
-    const [d1, d2] = dilations;
-    this.conv1 = new Conv2d(store, 'dilated_stack.0', inC, outC, 3, { dilation: d1, padding: d1 });
-    this.bn1 = new BatchNorm2d(store, 'dilated_stack.1', outC);
-    this.conv2 = new Conv2d(store, 'dilated_stack.3', outC, outC, 3, { dilation: d2, padding: d2 });
-    this.bn2 = new BatchNorm2d(store, 'dilated_stack.4', outC);
-  }
-  apply(x: tf.Tensor4D, ctx: Ctx): tf.Tensor4D {
-    return tf.tidy(() => {
-      const y = tf.relu(this.bn1.apply(this.conv1.apply(x), ctx));
-      ctx.taps?.keep('dilated_stack.conv1', y);
-      const z = tf.relu(this.bn2.apply(this.conv2.apply(y), ctx)) as tf.Tensor4D;
-      ctx.taps?.keep('dilated_stack', z);
-      return z;
-    });
-  }
 }
 
 /** Resize every map to side x side (bilinear, align_corners false) and concatenate channels. */
@@ -189,18 +166,11 @@ export class Dgiqa {
   }
 
   /**
-   * How many dropout seeds one training forward draws from ctx.rng: 2 per Swin block with a drop-path
-   * rate (attention and MLP branches), 1 per TCB with a dropout rate, 3 per Depth-CAR block (attention
-   * weights, attention output, MLP output). Stacked lanes start the second lane this far ahead.
+   * How many dropout seeds one training forward draws from ctx.rng, as the dropout layers declared
+   * them when built (ParamStore.draws). Stacked lanes start the second lane this far ahead.
    */
   dropoutDraws(): number {
-    let draws = 0;
-    for (const backbone of [this.backbone, this.depthBackbone]) {
-      for (const stage of backbone?.stages ?? []) for (const block of stage.blocks) if (block.dropRate > 0) draws += 2;
-    }
-    for (const tcb of [...this.tcbs, ...this.tcbsDepth]) if (tcb.dropRate > 0) draws += 1;
-    for (const block of this.depthCar ? [this.depthCar.cross, this.depthCar.refine] : []) if (block.dropRate > 0) draws += 3;
-    return draws;
+    return this.store.drawsPerForward();
   }
 
   /** BatchNorm layers, by name, for committing training-time running-statistic updates. */

@@ -216,15 +216,40 @@ const geluOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   };
 });
 
-/** Dropout in training only; noiseShape [B,1,1,C] gives Dropout2d (whole channels). */
-export function dropout(x: tf.Tensor, rate: number, ctx: Ctx, noiseShape?: number[]): tf.Tensor {
+/**
+ * Dropout in training only; `channels`: whole channels of an NHWC map (Dropout2d). One seed from
+ * ctx.rng a training forward, declared to the store when built (rate 0 draws nothing, declares nothing).
+ */
+export class Dropout {
+  constructor(store: ParamStore, name: string, readonly rate: number, readonly channels = false) {
+    if (rate > 0) store.addDraws(name, 1);
+  }
+  apply(x: tf.Tensor, ctx: Ctx): tf.Tensor {
+    // Dropout2d: one mask value per sample and channel, shared across the spatial axes
+    const noiseShape = this.channels ? x.shape.map((n, i) => (i === 0 || i === x.rank - 1 ? n : 1)) : undefined;
+    return dropout(x, this.rate, ctx, noiseShape);
+  }
+}
+
+/** Stochastic depth (timm's DropPath): one seed a training forward, declared to the store like Dropout's. */
+export class DropPath {
+  constructor(store: ParamStore, name: string, readonly rate: number) {
+    if (rate > 0) store.addDraws(name, 1);
+  }
+  apply(x: tf.Tensor, ctx: Ctx): tf.Tensor {
+    return dropPath(x, this.rate, ctx);
+  }
+}
+
+// Module-private: a draw from ctx.rng outside the layers above would go uncounted (Dgiqa.dropoutDraws).
+function dropout(x: tf.Tensor, rate: number, ctx: Ctx, noiseShape?: number[]): tf.Tensor {
   if (!ctx.training || rate === 0) return x;
   if (ctx.lanes && ctx.lanes.length > 1) return laneDropout(x, rate, ctx.lanes, noiseShape ?? x.shape);
   return tf.dropout(x, rate, noiseShape, ctx.rng.seed());
 }
 
-/** Stochastic depth: drop a residual branch for whole samples, rescaling the survivors (timm's DropPath). */
-export function dropPath(x: tf.Tensor, rate: number, ctx: Ctx): tf.Tensor {
+/** Drop a residual branch for whole samples, rescaling the survivors. */
+function dropPath(x: tf.Tensor, rate: number, ctx: Ctx): tf.Tensor {
   if (!ctx.training || rate === 0) return x;
   const shape = [x.shape[0], ...x.shape.slice(1).map(() => 1)];
   if (ctx.lanes && ctx.lanes.length > 1) return laneDropout(x, rate, ctx.lanes, shape);

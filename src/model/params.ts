@@ -1,5 +1,7 @@
 // Parameters live in one store, keyed by the official PyTorch state-dict names, held in the kit's
 // NHWC layouts. Names are the contract with checkpoints: load and save are a rename-free walk.
+// The store also takes each dropout layer's random draws, declared as the layer is built, so the
+// model knows what one training forward draws without anyone counting by hand.
 import { tf } from '../backend/index.js';
 import { Rng } from '../util/rng.js';
 
@@ -58,6 +60,8 @@ export class ParamStore {
   private readonly tag = `m${storesMade++}`;
   readonly specs = new Map<string, ParamSpec>();
   readonly vars = new Map<string, tf.Variable>();
+  /** dropout seeds one training forward draws from ctx.rng, by layer name (only layers with a rate above 0) */
+  readonly draws = new Map<string, number>();
   private readonly rng: Rng | undefined;
 
   /** seed: random initialisation from it; undefined: zeros (fast, for weights loaded next) */
@@ -76,6 +80,19 @@ export class ParamStore {
     this.specs.set(spec.name, spec);
     this.vars.set(spec.name, v);
     return v;
+  }
+
+  /** A dropout layer's seeds per training forward; a layer that never draws declares nothing. */
+  addDraws(name: string, seeds: number): void {
+    if (this.draws.has(name)) throw new Error(`dropout layer "${name}" declared twice`);
+    this.draws.set(name, seeds);
+  }
+
+  /** Seeds one training forward draws: stacked lanes start the second lane this far ahead. */
+  drawsPerForward(): number {
+    let n = 0;
+    for (const seeds of this.draws.values()) n += seeds;
+    return n;
   }
 
   get(name: string): tf.Variable {

@@ -3,7 +3,7 @@
 // four stage outputs in NHWC without the final norm. Parameter names follow timm's features_only keys.
 import { tf } from '../backend/index.js';
 import type { ParamStore } from './params.js';
-import { Ctx, LayerNorm, Linear, dropPath, gelu } from './layers.js';
+import { Ctx, DropPath, LayerNorm, Linear, gelu } from './layers.js';
 
 export interface SwinOptions {
   imgSize: number;
@@ -124,12 +124,17 @@ class SwinBlock {
   readonly norm2: LayerNorm;
   readonly fc1: Linear;
   readonly fc2: Linear;
-  constructor(store: ParamStore, name: string, dim: number, heads: number, window: number, mlpRatio: number, readonly consts: WindowConstants, readonly dropRate: number) {
+  /** stochastic depth on the attention and the MLP branch (timm's drop_path1, drop_path2) */
+  readonly dropPath1: DropPath;
+  readonly dropPath2: DropPath;
+  constructor(store: ParamStore, name: string, dim: number, heads: number, window: number, mlpRatio: number, readonly consts: WindowConstants, dropRate: number) {
     this.norm1 = new LayerNorm(store, `${name}.norm1`, dim);
     this.attn = new WindowAttention(store, `${name}.attn`, dim, heads, window);
     this.norm2 = new LayerNorm(store, `${name}.norm2`, dim);
     this.fc1 = new Linear(store, `${name}.mlp.fc1`, dim, dim * mlpRatio, { std: INIT_STD });
     this.fc2 = new Linear(store, `${name}.mlp.fc2`, dim * mlpRatio, dim, { std: INIT_STD });
+    this.dropPath1 = new DropPath(store, `${name}.drop_path1`, dropRate);
+    this.dropPath2 = new DropPath(store, `${name}.drop_path2`, dropRate);
   }
 
   apply(x: tf.Tensor4D, ctx: Ctx): tf.Tensor4D {
@@ -147,9 +152,9 @@ class SwinBlock {
     const attended = this.attn.apply(windows, this.consts, b);
     y = attended.reshape([b, h / ws, w / ws, ws, ws, c]).transpose([0, 1, 3, 2, 4, 5]).reshape([b, h, w, c]);
     if (shift) y = roll(y, shift);
-    const x1 = tf.add(x, dropPath(y, this.dropRate, ctx)) as tf.Tensor4D;
+    const x1 = tf.add(x, this.dropPath1.apply(y, ctx)) as tf.Tensor4D;
     const m = this.fc2.apply(gelu(this.fc1.apply(this.norm2.apply(x1))));
-    return tf.add(x1, dropPath(m, this.dropRate, ctx)) as tf.Tensor4D;
+    return tf.add(x1, this.dropPath2.apply(m, ctx)) as tf.Tensor4D;
   }
 }
 

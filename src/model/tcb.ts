@@ -3,7 +3,7 @@
 // a 3x3 convolution for local structure, BatchNorm, ReLU, Dropout2d.
 import { tf } from '../backend/index.js';
 import type { ParamStore } from './params.js';
-import { BatchNorm2d, Conv2d, Ctx, dropout } from './layers.js';
+import { BatchNorm2d, Conv2d, Ctx, Dropout } from './layers.js';
 
 export class Tcb {
   readonly conv1: Conv2d;
@@ -11,12 +11,14 @@ export class Tcb {
   readonly excite: Conv2d;
   readonly conv2: Conv2d;
   readonly norm: BatchNorm2d;
-  constructor(store: ParamStore, readonly name: string, inC: number, outC: number, reduction: number, readonly dropRate: number) {
+  readonly dropout: Dropout;
+  constructor(store: ParamStore, readonly name: string, inC: number, outC: number, reduction: number, dropRate: number) {
     this.conv1 = new Conv2d(store, `${name}.conv1`, inC, outC, 1);
     this.squeeze = new Conv2d(store, `${name}.attention.0`, outC, outC / reduction, 1);
     this.excite = new Conv2d(store, `${name}.attention.2`, outC / reduction, outC, 1);
     this.conv2 = new Conv2d(store, `${name}.conv2`, outC, outC, 3, { padding: 1 });
     this.norm = new BatchNorm2d(store, `${name}.norm`, outC);
+    this.dropout = new Dropout(store, `${name}.dropout`, dropRate, true);
   }
 
   apply(x: tf.Tensor4D, ctx: Ctx): tf.Tensor4D {
@@ -28,7 +30,7 @@ export class Tcb {
     const gate = this.excite.apply(this.squeeze.apply(out, 'relu'), 'sigmoid');
     ctx.taps?.keep(`${this.name}.gate`, gate);
     const y = tf.relu(this.norm.apply(this.conv2.apply(tf.mul(out, gate) as tf.Tensor4D), ctx));
-    const z = dropout(y, this.dropRate, ctx, [y.shape[0], 1, 1, y.shape[3]]) as tf.Tensor4D;
+    const z = this.dropout.apply(y, ctx) as tf.Tensor4D;
     ctx.taps?.keep(this.name, z);
     return z;
   }

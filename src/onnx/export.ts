@@ -223,7 +223,7 @@ class Exporter {
     const weights = g.softmax(g.matMul(q, g.transpose(k, [0, 1, 3, 2])));
     const attended = this.linear(g.reshape(g.transpose(g.matMul(weights, v), [0, 2, 1, 3]), [-1, l, c]), m.out);
     const x = this.layerNorm(g.add(query, attended), a.norm1);
-    const f = this.linear(this.gelu(this.linear(x, a.fc0)), a.fc2);
+    const f = this.linear(this.gelu(this.linear(x, a.mlpIn)), a.mlpOut);
     return this.layerNorm(g.add(x, f), a.norm2);
   }
 

@@ -93,7 +93,7 @@ function withFlipped(model: Dgiqa, rgb: tf.Tensor4D, depth: tf.Tensor4D | undefi
   const stack = (x: tf.Tensor4D): tf.Tensor4D => tf.concat([x, hflip(x)], 0);
   const both = model.forward(stack(rgb), depth ? stack(depth) : undefined, { ...ctx, lanes: [ctx.rng, second] }).scores;
   if (!ctx.rng.sameState(secondStart) || !second.sameState(end)) {
-    throw new Error(`lossTerms: the model drew a different number of dropout seeds than Dgiqa.dropoutDraws() says (${draws})`);
+    throw new Error(`lossTerms: the model drew a different number of dropout seeds than its dropout layers declared (${draws}, Dgiqa.dropoutDraws()): a draw from ctx.rng outside a Dropout or DropPath layer, or a layer applied twice in one forward`);
   }
   for (let i = 0; i < draws; i++) ctx.rng.nextU32(); // leave ctx.rng where two forwards would have
   const b = rgb.shape[0];
