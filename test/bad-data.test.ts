@@ -16,7 +16,7 @@ import { SKIP_BAD_ENV, checkFiles, depthAligned, epochSkipOptions, setSkipBad, w
 import type { BadEntry } from '../src/data/check/index.js';
 import { loadKoniq10k, loadLivec } from '../src/data/loaders/index.js';
 import { DecodePool, Prefetcher } from '../src/data/pipeline/index.js';
-import type { Batch, SampleRecord } from '../src/data/pipeline/index.js';
+import type { CropBatch, SampleRecord } from '../src/data/pipeline/index.js';
 import { initBackend, tf } from '../src/backend/index.js';
 import { openBenchmark } from '../src/experiments/datasets.js';
 import type { BenchItem } from '../src/experiments/datasets.js';
@@ -300,8 +300,8 @@ test('with skipBad every bad case is left out and listed; grayscale, 16-bit and 
   }
 });
 
-async function collect(loader: Prefetcher): Promise<Batch[]> {
-  const out: Batch[] = [];
+async function collect(loader: Prefetcher): Promise<CropBatch[]> {
+  const out: CropBatch[] = [];
   for await (const b of loader) out.push(b);
   return out;
 }

@@ -9,11 +9,11 @@ import { Dgiqa, resolveConfig, PRESETS } from '../src/model/index.js';
 import type { DgiqaConfig } from '../src/model/index.js';
 import { OnnxGraph, translate, traceKernels, valueKey } from '../src/onnx/index.js';
 import { AdamW, OnnxTrainStep, trainStep } from '../src/train/index.js';
-import type { Batch } from '../src/train/index.js';
+import type { StepBatch } from '../src/train/index.js';
 
 const DEMO = resolveConfig(PRESETS.demo);
 
-function batchOf(c: DgiqaConfig, n: number, seed: number, ref = false): Batch {
+function batchOf(c: DgiqaConfig, n: number, seed: number, ref = false): StepBatch {
   const s = c.imgSize;
   const img = (k: number): tf.Tensor4D => tf.randomNormal([n, s, s, 3], 0, 1, 'float32', seed + k);
   return {
@@ -24,7 +24,7 @@ function batchOf(c: DgiqaConfig, n: number, seed: number, ref = false): Batch {
   };
 }
 
-function disposeBatch(b: Batch): void {
+function disposeBatch(b: StepBatch): void {
   tf.dispose([b.rgb, b.labels, ...[b.depth, b.ref?.rgb, b.ref?.depth].filter((t): t is tf.Tensor4D => t !== undefined)]);
 }
 

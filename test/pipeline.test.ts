@@ -12,7 +12,7 @@ import sharp from 'sharp';
 import {
   IMAGENET_MEAN, IMAGENET_STD, Prefetcher, evalCrops, normalizeValue, resizeBilinear, shortSideSize, trainCrop,
 } from '../src/data/pipeline/index.js';
-import type { Batch, CropInfo, LoaderOptions, SampleRecord } from '../src/data/pipeline/index.js';
+import type { CropBatch, CropInfo, LoaderOptions, SampleRecord } from '../src/data/pipeline/index.js';
 import type { HostBatch } from '../src/train/trainer.js';
 
 const W = 300;
@@ -71,8 +71,8 @@ function sourceOf(c: CropInfo, i: number, j: number): [number, number] {
 /** RGB value 0..255 back from a normalized value. */
 const denorm = (v: number, c: 0 | 1 | 2): number => Math.round((v * IMAGENET_STD[c] + IMAGENET_MEAN[c]) * 255);
 
-async function collect(records: readonly SampleRecord[], opts: LoaderOptions): Promise<Batch[]> {
-  const out: Batch[] = [];
+async function collect(records: readonly SampleRecord[], opts: LoaderOptions): Promise<CropBatch[]> {
+  const out: CropBatch[] = [];
   for await (const b of new Prefetcher(records, opts)) out.push(b);
   return out;
 }

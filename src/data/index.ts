@@ -5,5 +5,5 @@ export * from './splits.js';
 export {
   Prefetcher, DecodePool, InlineExecutor, evalCrops, trainCrop, epochOrder, IMAGENET_MEAN, IMAGENET_STD, CROP_SIZE, EVAL_SHORT_SIDE, EVAL_CROPS,
 } from './pipeline/index.js';
-export type { Batch, LoaderOptions, SampleRecord, SampleResult } from './pipeline/index.js';
+export type { CropBatch, LoaderOptions, SampleRecord, SampleResult } from './pipeline/index.js';
 export { decodeImage } from './image.js';

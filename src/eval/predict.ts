@@ -5,7 +5,7 @@ import { setting } from '../settings/index.js';
 import { tf } from '../backend/index.js';
 import type { Dgiqa } from '../model/index.js';
 import { Prefetcher } from '../data/pipeline/index.js';
-import type { Batch, DecodePool, SampleRecord } from '../data/pipeline/index.js';
+import type { CropBatch, DecodePool, SampleRecord } from '../data/pipeline/index.js';
 import { OnnxDgiqa, loadOnnxRuntime } from '../onnx/index.js';
 
 /** What runs the forward: TensorFlow.js on the kit's backend, or ONNX Runtime on the kit's export of the model. */
@@ -107,7 +107,7 @@ function meanOfCrops(crops: Float32Array, perImage: number): Float32Array {
   return out;
 }
 
-function tfjsMeans(model: Dgiqa, b: Batch): Float32Array {
+function tfjsMeans(model: Dgiqa, b: CropBatch): Float32Array {
   const perImage = tf.tidy(() => {
     const rgb = tf.tensor4d(b.rgb, [b.n, b.size, b.size, 3]);
     const depth = model.config.useDepth ? tf.tensor4d(b.depth, [b.n, b.size, b.size, 3]) : undefined;

@@ -7,7 +7,7 @@ import { DgiqaFr } from '../model/index.js';
 import type { Dgiqa } from '../model/index.js';
 import { applySplit } from '../data/splits.js';
 import { DecodePool, Prefetcher, defaultWorkers } from '../data/pipeline/index.js';
-import type { Batch, LoaderOptions, SampleRecord } from '../data/pipeline/index.js';
+import type { CropBatch, LoaderOptions, SampleRecord } from '../data/pipeline/index.js';
 import { computeMetrics } from '../eval/index.js';
 import type { Metrics } from '../eval/index.js';
 import { fit, resolveTrainConfig } from '../train/index.js';
@@ -33,7 +33,7 @@ export interface FrRow {
 const refsOf = (items: BenchItem[]): SampleRecord[] => items.map((i) => ({ image: (i.reference as { image: string }).image, depth: (i.reference as { depth: string }).depth, score01: i.score01 }));
 
 /** Distorted and reference batches of one loader configuration, in lockstep. */
-async function* aligned(items: BenchItem[], opts: LoaderOptions): AsyncGenerator<{ dist: Batch; ref: Batch }> {
+async function* aligned(items: BenchItem[], opts: LoaderOptions): AsyncGenerator<{ dist: CropBatch; ref: CropBatch }> {
   const dist = new Prefetcher(items, opts)[Symbol.asyncIterator]();
   const ref = new Prefetcher(refsOf(items), opts)[Symbol.asyncIterator]();
   try {

@@ -16,7 +16,7 @@ import type { KernelCall } from '../onnx/index.js';
 import { Rng } from '../util/rng.js';
 import type { AdamW } from './adamw.js';
 import { lossTerms } from './step.js';
-import type { Batch, StepResult } from './step.js';
+import type { StepBatch, StepResult } from './step.js';
 
 type Ort = Awaited<ReturnType<typeof loadOnnxRuntime>>;
 type Session = Awaited<ReturnType<Ort['InferenceSession']['create']>>;
@@ -37,12 +37,12 @@ interface BuiltGraph {
   nodes: number;
   /** variables the step reads that AdamW does not update (fed from the model each step) */
   fed: Array<{ input: string; variable: tf.Variable }>;
-  batchInputs: Array<{ input: string; pick: (b: Batch) => tf.Tensor | undefined }>;
+  batchInputs: Array<{ input: string; pick: (b: StepBatch) => tf.Tensor | undefined }>;
   bn: Array<{ name: string; mean: string; variance: string }>;
   traced: { loss: number; mse: number; consistency: number; grads: Float32Array; bn: Float32Array[] };
 }
 
-const BATCH_INPUTS: Array<{ input: string; pick: (b: Batch) => tf.Tensor | undefined }> = [
+const BATCH_INPUTS: Array<{ input: string; pick: (b: StepBatch) => tf.Tensor | undefined }> = [
   { input: 'rgb', pick: (b) => b.rgb },
   { input: 'depth', pick: (b) => b.depth },
   { input: 'labels', pick: (b) => b.labels },
@@ -63,7 +63,7 @@ function flatLayout(optimizer: AdamW): FlatParam[] {
 }
 
 /** Traces one step of `model` on `batch` and writes it, with AdamW, as an ONNX graph. */
-function buildGraph(model: Dgiqa, optimizer: AdamW, flat: FlatParam[], batch: Batch, lambda: number, seed: number): BuiltGraph {
+function buildGraph(model: Dgiqa, optimizer: AdamW, flat: FlatParam[], batch: StepBatch, lambda: number, seed: number): BuiltGraph {
   const total = flat.reduce((a, p) => a + p.size, 0);
   const byKey = new Map<string, FlatParam>(flat.map((p) => [valueKey(p.variable), p]));
   const others = new Map<string, tf.Variable>();
@@ -263,7 +263,7 @@ export class OnnxTrainStep {
     this.stale = false;
   }
 
-  async step(batch: Batch, opts: { lr: number; lambda: number; seed: number }): Promise<StepResult> {
+  async step(batch: StepBatch, opts: { lr: number; lambda: number; seed: number }): Promise<StepResult> {
     const key = `${batch.rgb.shape[0]}:${opts.lambda}`;
     let graph = this.graphs.get(key);
     if (!graph) {

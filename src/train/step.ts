@@ -7,7 +7,7 @@ import type { Ctx } from '../model/index.js';
 import { Rng } from '../util/rng.js';
 import type { AdamW } from './adamw.js';
 
-export interface Batch {
+export interface StepBatch {
   rgb: tf.Tensor4D;
   depth: tf.Tensor4D | undefined;
   /** [B] labels in [0, 1] */
@@ -59,7 +59,7 @@ export function hflip(x: tf.Tensor4D): tf.Tensor4D {
 }
 
 /** The training loss for a batch (scalar tensors), in training mode. */
-export function lossTerms(model: Dgiqa, batch: Batch, lambda: number, ctx: Ctx): { loss: tf.Scalar; mse: tf.Scalar; consistency: tf.Scalar } {
+export function lossTerms(model: Dgiqa, batch: StepBatch, lambda: number, ctx: Ctx): { loss: tf.Scalar; mse: tf.Scalar; consistency: tf.Scalar } {
   if (batch.ref) {
     // DGIQA-FR (appendix C.3): MSE of sigmoid(W (F_ref - F_dist) + b) to the label
     const fr = new DgiqaFr(model).forward(batch.ref, { rgb: batch.rgb, depth: batch.depth }, ctx);
@@ -101,7 +101,7 @@ function withFlipped(model: Dgiqa, rgb: tf.Tensor4D, depth: tf.Tensor4D | undefi
 }
 
 /** Compute gradients, update with AdamW at `lr`, commit BatchNorm statistics. Leaks nothing. */
-export function trainStep(model: Dgiqa, optimizer: AdamW, batch: Batch, opts: { lr: number; lambda: number; seed: number }): StepResult {
+export function trainStep(model: Dgiqa, optimizer: AdamW, batch: StepBatch, opts: { lr: number; lambda: number; seed: number }): StepResult {
   const ctx: Ctx = { training: true, rng: new Rng(opts.seed), bnUpdates: [] };
   const trainable = model.store.trainable();
   let parts: { mse: number; consistency: number } = { mse: NaN, consistency: NaN };

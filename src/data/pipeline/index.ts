@@ -16,5 +16,5 @@ export type { CropInfo, SampleJob, SampleRecord, SampleResult, View } from './sa
 export { DecodePool, InlineExecutor, defaultWorkers } from './pool.js';
 export type { SampleExecutor } from './pool.js';
 export { Prefetcher, epochOrder } from './prefetch.js';
-export type { Batch, LoaderOptions } from './prefetch.js';
+export type { CropBatch, LoaderOptions } from './prefetch.js';
 export { evalCrops, trainCrop } from './single.js';

@@ -64,8 +64,11 @@ const OPTION_KEYS: readonly (keyof LoaderOptions)[] = [
   'trainShortSide', 'workers', 'pool', 'queueSize', 'allowMissingDepth', 'skipBad', 'onSkip',
 ];
 
-/** A batch of crops, NHWC float32, ready for `tf.tensor4d(rgb, [n, size, size, 3])`. */
-export interface Batch {
+/**
+ * A batch of crops, NHWC float32, ready for `tf.tensor4d(rgb, [n, size, size, 3])`, with where each
+ * crop came from; the trainer takes it as it is (its HostBatch holds the arrays only).
+ */
+export interface CropBatch {
   /** ImageNet-normalized RGB crops, n * size * size * 3. */
   rgb: Float32Array;
   /** The depth crops: min-max to 0..255, repeated to 3 channels, ImageNet-normalized. */
@@ -185,7 +188,7 @@ export function epochOrder(n: number, seed: number, shuffle: boolean): number[] 
 }
 
 /** One pass over the records (an epoch, or an evaluation). Iterate it once. */
-export class Prefetcher implements AsyncIterable<Batch> {
+export class Prefetcher implements AsyncIterable<CropBatch> {
   readonly records: readonly SampleRecord[];
   readonly options: Readonly<Resolved>;
   /** Record indices in iteration order. */
@@ -244,7 +247,7 @@ export class Prefetcher implements AsyncIterable<Batch> {
     return this.executor instanceof DecodePool ? this.executor.threadIds : [];
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<Batch, void, undefined> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<CropBatch, void, undefined> {
     if (this.started) throw new Error('Prefetcher: a loader is iterated once; make a new one per epoch');
     this.started = true;
     try {
@@ -348,7 +351,7 @@ export class Prefetcher implements AsyncIterable<Batch> {
     return bad;
   }
 
-  private assemble(b: number, done: { p: number; result: SampleResult }[], skipped: BadInput[]): Batch {
+  private assemble(b: number, done: { p: number; result: SampleResult }[], skipped: BadInput[]): CropBatch {
     const { size } = this.options;
     const results = done.map((d) => d.result);
     const indices = done.map((d) => this.order[d.p]!);
