@@ -17,7 +17,7 @@ import { SwinBackbone } from '../model/swin.js';
 import { gradsAreFinite } from '../train/step.js';
 import type { AdamW } from '../train/index.js';
 import { Rng } from '../util/rng.js';
-import { pearson, type HostBatch } from './scenes.js';
+import { pearson, type PretrainBatch } from './scenes.js';
 
 /** Name prefix of the backbone: the quality model's RGB backbone's, so the names carry over as they are. */
 export const BACKBONE_PREFIX = 'backbone';
@@ -84,7 +84,7 @@ export class DepthPretrainModel {
   }
 }
 
-function batchTensors(batch: HostBatch): { rgb: tf.Tensor4D; target: tf.Tensor2D } {
+function batchTensors(batch: PretrainBatch): { rgb: tf.Tensor4D; target: tf.Tensor2D } {
   return {
     rgb: tf.tensor4d(batch.rgb, [batch.count, batch.cropSize, batch.cropSize, 3]),
     target: tf.tensor2d(batch.target, [batch.count, batch.grid * batch.grid]),
@@ -98,7 +98,7 @@ export interface PretrainStepResult {
 }
 
 /** One AdamW step on the MSE between predicted and true cell depths. Leaks nothing. */
-export function pretrainStep(model: DepthPretrainModel, optimizer: AdamW, batch: HostBatch, opts: { lr: number; seed: number }): PretrainStepResult {
+export function pretrainStep(model: DepthPretrainModel, optimizer: AdamW, batch: PretrainBatch, opts: { lr: number; seed: number }): PretrainStepResult {
   const ctx: Ctx = { training: true, rng: new Rng(opts.seed), bnUpdates: [] };
   const { rgb, target } = batchTensors(batch);
   try {
@@ -128,7 +128,7 @@ export interface HeldOutScore {
 }
 
 /** MSE and mean per-image correlation over batches, given each batch's predictions [count * g * g]. */
-function scoreCells(batches: readonly HostBatch[], predict: (batch: HostBatch) => Float32Array): HeldOutScore {
+function scoreCells(batches: readonly PretrainBatch[], predict: (batch: PretrainBatch) => Float32Array): HeldOutScore {
   let squared = 0;
   let cells = 0;
   let correlation = 0;
@@ -149,7 +149,7 @@ function scoreCells(batches: readonly HostBatch[], predict: (batch: HostBatch) =
 }
 
 /** Loss and per-image correlation of the model on held-out batches (inference mode). Leaks nothing. */
-export function evaluateDepth(model: DepthPretrainModel, batches: readonly HostBatch[]): HeldOutScore {
+export function evaluateDepth(model: DepthPretrainModel, batches: readonly PretrainBatch[]): HeldOutScore {
   return scoreCells(batches, (batch) => tf.tidy(() => {
     const rgb = tf.tensor4d(batch.rgb, [batch.count, batch.cropSize, batch.cropSize, 3]);
     return model.predict(rgb, evalCtx()).dataSync() as Float32Array;
@@ -157,7 +157,7 @@ export function evaluateDepth(model: DepthPretrainModel, batches: readonly HostB
 }
 
 /** The mean target of each cell over `batches`: the layout all scenes share, an image-blind prediction. */
-export function cellPrior(batches: readonly HostBatch[]): Float32Array {
+export function cellPrior(batches: readonly PretrainBatch[]): Float32Array {
   const first = batches[0];
   if (!first) throw new Error('pretrain: no batch to average');
   const n = first.grid * first.grid;
@@ -171,7 +171,7 @@ export function cellPrior(batches: readonly HostBatch[]): Float32Array {
 }
 
 /** The score of predicting `prior` for every image: the baseline the model must beat to have seen anything. */
-export function evaluatePrior(prior: Float32Array, batches: readonly HostBatch[]): HeldOutScore {
+export function evaluatePrior(prior: Float32Array, batches: readonly PretrainBatch[]): HeldOutScore {
   return scoreCells(batches, (batch) => {
     const out = new Float32Array(batch.count * prior.length);
     for (let b = 0; b < batch.count; b++) out.set(prior, b * prior.length);

@@ -4,7 +4,7 @@
 export { PRETRAIN_DEFAULTS, resolvePretrainConfig, heldOutCount } from './config.js';
 export type { PretrainConfig } from './config.js';
 export { sceneSlot, pretrainSceneSeed, renderPretrainScene, renderPretrainScenes, epochCrops, centreCrops, makeBatch, pearson } from './scenes.js';
-export type { PretrainScene, Crop, HostBatch as PretrainBatch } from './scenes.js';
+export type { PretrainScene, Crop, PretrainBatch } from './scenes.js';
 export { DepthPretrainModel, BACKBONE_PREFIX, targetGrid, pretrainStep, evaluateDepth, cellPrior, evaluatePrior } from './depthTask.js';
 export type { PretrainStepResult, HeldOutScore } from './depthTask.js';
 export { backboneToTimm, kitToTimmSwinName } from './export.js';

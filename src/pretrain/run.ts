@@ -27,7 +27,7 @@ import { BACKBONE_PREFIX, DepthPretrainModel, cellPrior, evaluateDepth, evaluate
 import type { HeldOutScore } from './depthTask.js';
 import { backboneToTimm } from './export.js';
 import { centreCrops, epochCrops, makeBatch, renderPretrainScenes } from './scenes.js';
-import type { HostBatch, PretrainScene } from './scenes.js';
+import type { PretrainBatch, PretrainScene } from './scenes.js';
 
 export interface PretrainOptions {
   config: PretrainConfig;
@@ -206,7 +206,7 @@ async function pretrainLocked(o: PretrainOptions): Promise<PretrainResult> {
       log(`pretrain: resumed ${dir} after epoch ${state.epoch} (step ${state.step})`);
     }
     const grid = model.grid;
-    const heldOutBatches: HostBatch[] = batchesOf(centreCrops(heldOutIds, c.renderSize, mc.imgSize), c.batchSize).map((b) => makeBatch(scenes, b, mc.imgSize, grid));
+    const heldOutBatches: PretrainBatch[] = batchesOf(centreCrops(heldOutIds, c.renderSize, mc.imgSize), c.batchSize).map((b) => makeBatch(scenes, b, mc.imgSize, grid));
     const layout = cellPrior(batchesOf(epochCrops(trainIds, c.renderSize, mc.imgSize, c.seed, 0), c.batchSize).map((b) => makeBatch(scenes, b, mc.imgSize, grid)));
     const prior = evaluatePrior(layout, heldOutBatches);
     // the head starts from the image-blind answer (its cell bias at lr 1e-3 would take hundreds of steps to get there)

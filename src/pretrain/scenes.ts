@@ -28,7 +28,7 @@ export interface Crop {
 }
 
 /** A batch on the host: normalised NHWC RGB and the standardised cell targets, [count, grid * grid]. */
-export interface HostBatch {
+export interface PretrainBatch {
   count: number;
   cropSize: number;
   grid: number;
@@ -102,7 +102,7 @@ export function centreCrops(sceneIds: readonly number[], size: number, cropSize:
  * normalizeValue, so the features meet the inputs the quality model will give them) and computes
  * their targets on a grid x grid of cells.
  */
-export function makeBatch(scenes: readonly PretrainScene[], crops: readonly Crop[], cropSize: number, grid: number): HostBatch {
+export function makeBatch(scenes: readonly PretrainScene[], crops: readonly Crop[], cropSize: number, grid: number): PretrainBatch {
   if (cropSize % grid !== 0) throw new Error(`pretrain: crop ${cropSize} px does not split into ${grid}x${grid} cells`);
   const count = crops.length;
   const rgb = new Float32Array(count * cropSize * cropSize * 3);
