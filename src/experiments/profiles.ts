@@ -123,7 +123,7 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     // Fig. 6 (appendix A): trained on KADID-10k, tested on LIVE: Table 3's kadid10k model
     cropsModel: { train: 'kadid10k', test: 'live' },
     // Table 6 (appendix C.3): "repeated _ times", "only _ epochs", "an initial learning rate of _", all
-    // lost. Kit assumption: 10 splits, as the NR protocol's "repeated 10 times"; 10 epochs, half the NR
+    // lost. Kit assumption: 10 splits, as the NR protocol's (`splits`); 10 epochs, half the NR
     // length, as the paper says DGIQA-FR converges faster; 1e-4, since the FR head learns a new mapping
     // of a feature difference and the shorter schedule needs a larger step than NR's 2e-5
     fullReferenceSplits: 10, fullReferenceTrain: { lr: 1e-4, numEpochs: 10 },
