@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { initBackend } from '../src/backend/index.js';
 import { PROFILES, coursePlan, paths, planOf } from '../src/experiments/index.js';
-import type { RunResult } from '../src/experiments/index.js';
+import type { Profile, RunResult } from '../src/experiments/index.js';
 import { RESOURCE_DEFAULTS, clusterPlan, entryUnit, k8sEnv, k8sFiles, slurmFiles, stateFileOf } from '../src/cluster/index.js';
 import type { ClusterPlan, JobState } from '../src/cluster/index.js';
 import { validate } from './support/jsonSchema.js';
@@ -222,6 +222,36 @@ test('dgiqa job runs an entry as the course does, never twice; an evaluation wai
     assert.deepEqual(json.entries[1]!.lastLines, ['opening synth-B', 'x.png: cannot decode']);
     status = await dgiqa(['status', out], env);
     assert.match(status.stdout, /last lines of 1 \(smoke\/ablation\/cfg5\/split-00\/test-synth-B\):\n {2}\| opening synth-B\n {2}\| x.png: cannot decode/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the paper profile\'s kinds of entry resolve to the course\'s units: whole-set Table 5 models, Fig. 6 rows, repeated DGIQA-FR', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dgiqa-cluster-paper-units-'));
+  process.env.DGIQA_SYNTH = paths.synth = join(dir, 'synth');
+  process.env.DGIQA_RESULTS = paths.results = join(dir, 'results');
+  try {
+    // the smoke benchmark with the paper's ways of running Tables 5 and 6 and Fig. 6 (the paper's own sets need their files)
+    const profile: Profile = {
+      ...PROFILES.smoke, lrByKind: { synthetic: 1e-3, authentic: 5e-4 }, ablationCross: { train: 'synth-A', tests: ['synth-B', 'synth-A'] },
+      cropsModel: { train: 'synth-A', test: 'synth-B' }, fullReferenceSplits: 2, fullReferenceTrain: { numEpochs: 1, lr: 2e-3 },
+    };
+    const course = await coursePlan(profile);
+    const specs = new Map<string, unknown>();
+    for (const job of course.pending) if (job.task.kind === 'run') specs.set(relative(paths.results, job.task.spec.dir), job.task.spec);
+    const plan = clusterPlan(profile, { env: FOLDERS(dir) });
+    for (const kind of ['table5', 'fig6', 'table6']) assert.ok(plan.runs.some((e) => e.experiment === kind), kind);
+    for (const e of plan.runs) {
+      const unit = await entryUnit(profile, e);
+      if (e.kind === 'train' && e.experiment !== 'table6') assert.deepEqual(unit.spec, specs.get(e.id), e.id);
+      else assert.equal(unit.spec, undefined, e.id);
+      // the plan's learning rate is the one the spec trains with (the synth sets are not in SYNTHETIC_DATASETS: the authentic rate)
+      if (unit.spec) assert.equal((unit.spec as { trainOverrides?: { lr?: number } }).trainOverrides?.lr, e.lr, e.id);
+    }
+    assert.equal(plan.runs.filter((e) => e.kind === 'train').length, course.pending.length);
+    assert.ok(course.pending.filter((j) => j.task.kind === 'fr').length === 2 * profile.fullReference.length);
+    await assert.rejects(entryUnit(profile, { ...plan.runs.find((e) => e.experiment === 'fig6')!, id: 'smoke/crops/synth-A__synth-B/crops-3' }), /: not a (training|evaluation) of the smoke profile's course/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -67,7 +67,7 @@ test('dgiqa plan --json: every entry has its fields; the paper plan needs no dat
     assert.ok(!ids.has('paper/ablation/cfg4/split-00') && !ids.has('paper/lambda/lambda-0.5/split-00'));
 
     const text = await run(process.execPath, [BIN, 'plan', '--profile', 'paper'], { env, maxBuffer: 1 << 24 });
-    assert.match(text.stdout, /trainings by experiment: table2 70, table4 40, fig11 40, table3 4, table6 4/);
+    assert.match(text.stdout, /trainings by experiment: table2 70, table4 40, fig11 4, table3 4, table5 4, table6 40/);
     assert.match(text.stdout, /estimate from the cost model, not a measurement/);
 
     const bad = await run(process.execPath, [BIN, 'plan', '--profile', 'nope'], { env }).then(() => null, (err: { code: number; stderr: string }) => err);
@@ -77,5 +77,89 @@ test('dgiqa plan --json: every entry has its fields; the paper plan needs no dat
     assert.match(bad.stderr, /unknown profile "nope"/);
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+/** The paper plan's entries of one experiment. */
+const of = (plan: PlanEntry[], experiment: string, kind?: PlanEntry['kind']): PlanEntry[] => plan.filter((e) => e.experiment === experiment && (!kind || e.kind === kind));
+
+test('the paper plan runs each experiment on the sets and repeats the paper names', () => {
+  const profile = PROFILES.paper;
+  const plan = planOf(profile);
+  const byId = new Map(plan.map((e) => [e.id, e]));
+  const pad = (k: number): string => String(k).padStart(2, '0');
+
+  // two learning rates by kind of set (Sec. 4.2): every training of a synthetic set at one, of an authentic set at the other
+  const synthetic = new Set(['live', 'csiq', 'tid2013', 'kadid10k']);
+  const authentic = new Set(['livec', 'koniq10k', 'livefb']);
+  assert.ok(profile.lrByKind && profile.lrByKind.synthetic !== profile.lrByKind.authentic);
+  for (const e of plan.filter((x) => x.experiment !== 'table6')) {
+    assert.ok(synthetic.has(e.train) || authentic.has(e.train), e.id);
+    assert.equal(e.lr, synthetic.has(e.train) ? profile.lrByKind.synthetic : profile.lrByKind.authentic, e.id);
+  }
+
+  // Table 4: LIVE-C over the protocol's splits; its full model's runs are Table 2's LIVE-C
+  const t4 = of(plan, 'table4');
+  assert.ok(t4.length > 0 && t4.every((e) => e.train === 'livec' && e.kind === 'train' && e.test.join() === 'livec'));
+  assert.deepEqual([...new Set(t4.map((e) => e.split))].sort((a, b) => Number(a) - Number(b)), Array.from({ length: profile.splits }, (_, k) => k));
+  for (let k = 0; k < profile.splits; k++) assert.equal(byId.get(`paper/protocol/livec/split-${pad(k)}`)?.experiment, 'table2');
+
+  // Table 5: each variant trained on all of KonIQ-10k (the full model is Table 3's), tested on LIVE-C and LIVE-FB
+  const t5 = of(plan, 'table5');
+  assert.ok(t5.every((e) => e.train === 'koniq10k' && e.split === 'all'));
+  const t5train = of(plan, 'table5', 'train');
+  assert.equal(t5train.length, 4); // every variant but the full model
+  for (const e of t5train) {
+    assert.deepEqual(e.test, ['livec']);
+    assert.ok(t5.some((x) => x.kind === 'evaluate' && x.depends[0] === e.id && x.test.join() === 'livefb'), `${e.id} on livefb`);
+  }
+  const full = byId.get('paper/cross/koniq10k__full');
+  assert.equal(full?.experiment, 'table3');
+  assert.equal(full?.split, 'all');
+  assert.deepEqual(full?.test, ['livec']);
+  assert.ok(byId.has('paper/cross/koniq10k__full/test-livefb'));
+
+  // Fig. 6: Table 3's KADID-10k model scored on LIVE, one evaluation per crop count
+  const f6 = of(plan, 'fig6');
+  assert.equal(f6.length, profile.cropCounts.length);
+  for (const e of f6) {
+    assert.equal(e.kind, 'evaluate');
+    assert.equal(e.train, 'kadid10k');
+    assert.deepEqual(e.test, ['live']);
+    assert.deepEqual(e.depends, ['paper/cross/kadid10k__full']);
+  }
+  assert.equal(byId.get('paper/cross/kadid10k__full')?.experiment, 'table3');
+
+  // Fig. 11: LIVE-C, one seed per lambda (lambda 0.5's is Table 2's LIVE-C split 0)
+  const f11 = of(plan, 'fig11');
+  assert.equal(f11.length, profile.lambdas.length - 1);
+  assert.ok(f11.every((e) => e.train === 'livec' && e.split === 0 && e.seed === 0));
+  assert.deepEqual(f11.map((e) => e.lambda).sort(), profile.lambdas.filter((l) => l !== 0.5).sort());
+
+  // DGIQA-FR: repeated over splits, each with its own rate and fewer epochs than the NR runs
+  const t6 = of(plan, 'table6');
+  assert.ok(profile.fullReferenceSplits > 1);
+  assert.equal(t6.length, profile.fullReference.length * profile.fullReferenceSplits);
+  const nr = byId.get('paper/protocol/live/split-00')!;
+  for (const id of profile.fullReference) {
+    const runs = t6.filter((e) => e.train === id);
+    assert.deepEqual(runs.map((e) => e.split), Array.from({ length: profile.fullReferenceSplits }, (_, k) => k));
+    assert.deepEqual(runs.map((e) => e.id), runs.map((e) => `paper/full-reference/${id}/split-${pad(Number(e.split))}`));
+  }
+  for (const e of t6) {
+    assert.equal(e.lr, profile.fullReferenceTrain.lr);
+    assert.ok(e.epochs < nr.epochs && e.lr !== nr.lr, e.id);
+  }
+});
+
+test('the demo and smoke profiles keep their single-rate, split-model course', () => {
+  for (const profile of [PROFILES.demo, PROFILES.smoke]) {
+    const plan = planOf(profile);
+    assert.equal(profile.lrByKind, null);
+    assert.equal(new Set(plan.map((e) => e.lr)).size, 1, profile.name);
+    assert.equal(of(plan, 'fig6').length, 0);
+    assert.ok(of(plan, 'table5').every((e) => e.kind === 'evaluate' && e.split !== 'all'));
+    assert.deepEqual(of(plan, 'table6').map((e) => e.id), profile.fullReference.map((id) => `${profile.name}/full-reference/${id}`));
+    assert.equal(of(plan, 'fig11').length, profile.lambdas.filter((l) => l !== 0.5).length * profile.lambdaSplits);
   }
 });

@@ -1,12 +1,12 @@
 // A plan entry back to the course's own unit of work: the RunSpec that coursePlan queues for the same
 // folder (the same items, seed, model and training overrides), DGIQA-FR's dataset job, or the code a
-// notebook calls for an evaluation (runCross, ablationCrossTest). Nothing here computes anything of
+// notebook calls for an evaluation (runCross, ablationCrossTest, cropsRow). Nothing here computes anything of
 // its own, so a task run by `dgiqa job` on a cluster node saves what the local course saves.
 // Only the datasets the entry needs are opened (coursePlan opens every one).
 import { join, relative } from 'node:path';
 import {
-  VARIANTS, ablationCrossTest, ablationSpecs, crossSpecs, frDataset, frResultFile, lambdaSpecs, openBenchmark, paths,
-  protocolSpecs, readResult, runCross, scratchSpecs, trainAndTest,
+  VARIANTS, ablationCrossSpecs, ablationCrossTest, ablationSpecs, cropsRow, cropsRowFile, crossSpecs, frSplit, frSplitDir, lambdaSpecs, openBenchmark, paths,
+  protocolSpecs, readResult, resultPath, runCross, scratchSpecs, trainAndTest, variantTag,
 } from '../experiments/index.js';
 import type { PlanEntry, Profile, RunResult, RunSpec } from '../experiments/index.js';
 
@@ -26,6 +26,7 @@ async function candidates(profile: Profile, e: PlanEntry): Promise<RunSpec[]> {
     case 'table2': return (await protocolSpecs(profile, e.train)).specs;
     case 'pretrained-vs-scratch': return scratchSpecs(profile);
     case 'table4': return ablationSpecs(profile);
+    case 'table5': return ablationCrossSpecs(profile);
     case 'fig11': return lambdaSpecs(profile);
     // the first pair of the training set names the model's first test (crossSpecs keeps the first)
     case 'table3': return crossSpecs(profile, profile.cross.filter(([a]) => a === e.train));
@@ -40,12 +41,26 @@ const notInCourse = (profile: Profile, e: PlanEntry): Error =>
 export async function entryUnit(profile: Profile, e: PlanEntry): Promise<EntryUnit> {
   if (e.kind === 'train') {
     if (e.experiment === 'table6') {
-      if (idOf(join(frResultFile(profile, e.train), '..')) !== e.id) throw notInCourse(profile, e);
-      return { label: `${e.train} DGIQA-FR`, run: () => frDataset(profile, e.train) };
+      const k = e.split;
+      if (typeof k !== 'number' || !profile.fullReference.includes(e.train) || k >= Math.max(1, profile.fullReferenceSplits) || idOf(frSplitDir(profile, e.train, k)) !== e.id) throw notInCourse(profile, e);
+      return { label: profile.fullReferenceSplits > 1 ? `${e.train} DGIQA-FR split ${k}` : `${e.train} DGIQA-FR`, run: () => frSplit(profile, e.train, k) };
     }
     const spec = (await candidates(profile, e)).find((s) => idOf(s.dir) === e.id);
     if (!spec) throw notInCourse(profile, e);
     return { label: spec.label, spec, run: () => trainAndTest(spec) };
+  }
+  const x = profile.ablationCross;
+  if (e.experiment === 'table5' && x) {
+    // a whole-set variant model on a further test set (its first was scored by its training)
+    const v = VARIANTS.find((w) => e.id === `${e.depends[0]}/test-${e.test[0]}` && e.depends[0] === idOf(resultPath(profile, 'cross', `${x.train}__${variantTag(w.cfg)}`)));
+    const test = e.test[0];
+    if (!v || test === undefined || !x.tests.includes(test) || e.train !== x.train) throw notInCourse(profile, e);
+    return { label: `${v.name}: ${x.train} -> ${test}`, run: () => runCross(profile, x.train, test, v.model, variantTag(v.cfg)) };
+  }
+  if (e.experiment === 'fig6') {
+    const n = profile.cropCounts.find((c) => profile.cropsModel && idOf(cropsRowFile(profile, c)) === `${e.id}.json`);
+    if (n === undefined) throw notInCourse(profile, e);
+    return { label: `${n} crops: ${profile.cropsModel!.train} -> ${profile.cropsModel!.test}`, run: () => cropsRow(profile, n) };
   }
   if (e.experiment === 'table5') {
     // runAblations' loop: variant k's splits are specs k * ablationSplits ...

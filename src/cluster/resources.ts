@@ -81,7 +81,9 @@ export function entryResources(profile: Profile, e: PlanEntry, options: Resource
     const tested = e.split === 'all' ? testImages : testImages === null ? null : Math.ceil(testImages / 5);
     gflop = (e.trainGflop ?? 0) + val + scoringGflop(tested, profile.evalCrops, forward);
   } else {
-    gflop = scoringGflop(testImages, profile.evalCrops, forward);
+    // a Fig. 6 entry scores with its own crop count (its id ends in crops-N: plan.ts)
+    const sweep = e.experiment === 'fig6' ? Number(/crops-(\d+)$/.exec(e.id)?.[1]) : NaN;
+    gflop = scoringGflop(testImages, Number.isInteger(sweep) ? sweep : profile.evalCrops, forward);
   }
   const hours = gflop / (tflops * 1e3) / 3600;
   const padded = Math.ceil(hours * 60 * RESOURCE_DEFAULTS.timeFactor + RESOURCE_DEFAULTS.startMinutes);

@@ -12,7 +12,7 @@ import type { BenchItem } from './datasets.js';
 import type { Profile } from './profiles.js';
 import { readResult, resultPath, writeResult } from './results.js';
 import { loadRunModel } from './run.js';
-import { ablationSpecs, splitsFor, runAblations, VARIANTS } from './protocol.js';
+import { ablationSpecs, splitsFor, runAblations, runCross, VARIANTS } from './protocol.js';
 
 /** The model most studies use: a variant of the ablation study (default the full model) trained on its split 0. */
 export async function referenceModel(profile: Profile, variant: Record<string, unknown> = {}): Promise<Dgiqa> {
@@ -31,11 +31,46 @@ async function testItems(profile: Profile): Promise<BenchItem[]> {
 
 export interface CropsRow { crops: number; srocc: number; plcc: number; seconds: number }
 
+/** Where one crop count's row of Fig. 6 is saved when the profile scores Table 3's model (cropsModel; a plan's fig6 entry). */
+export function cropsRowFile(profile: Profile, crops: number): string {
+  const m = profile.cropsModel;
+  if (!m) throw new Error(`profile ${profile.name}: its crops study has no per-count rows (cropsModel is null)`);
+  return resultPath(profile, 'crops', `${m.train}__${m.test}`, `crops-${crops}.json`);
+}
+
+/** One crop count of Fig. 6 on Table 3's model of cropsModel.train, scored on all of cropsModel.test (trained first if it is not yet). */
+export async function cropsRow(profile: Profile, crops: number): Promise<CropsRow> {
+  const file = cropsRowFile(profile, crops);
+  const saved = await readResult<CropsRow>(file);
+  if (saved) return { crops: saved.crops, srocc: saved.srocc, plcc: saved.plcc, seconds: saved.seconds };
+  const { train, test } = profile.cropsModel!;
+  await runCross(profile, train, test); // Table 3's model: read back when saved
+  const items = (await openBenchmark(test, profile)).items;
+  const model = await loadRunModel(resultPath(profile, 'cross', `${train}__full`), profile);
+  try {
+    const p = await predictRecords(model, items, { crops, seed: 0, evalShortSide: profile.evalShortSide, imagesPerBatch: Math.max(1, Math.floor(32 / crops)) });
+    const m = computeMetrics(p.scores, items.map((t) => t.score01));
+    const row: CropsRow = { crops, srocc: m.srocc, plcc: m.plcc, seconds: p.seconds };
+    await writeResult(file, 'crops-row', profile, `${train} model (Table 3) on all of ${test}`, { ...row, images: items.length });
+    return row;
+  } finally {
+    model.dispose();
+  }
+}
+
 /** Fig. 6: SROCC, PLCC and evaluation time against the number of crops. */
 export async function runCropsSweep(profile: Profile): Promise<CropsRow[]> {
   const file = resultPath(profile, 'crops', 'summary.json');
   const saved = await readResult<{ rows: CropsRow[] }>(file);
   if (saved) return saved.rows;
+  const m = profile.cropsModel;
+  if (m) {
+    // the paper's: Table 3's model on another set, each count saved as its own row (a cluster task each)
+    const rows: CropsRow[] = [];
+    for (const crops of profile.cropCounts) rows.push(await cropsRow(profile, crops));
+    await writeResult(file, 'crops-sweep', profile, `${m.train} model (Table 3) on all of ${m.test}`, { rows, images: (await openBenchmark(m.test, profile)).items.length });
+    return rows;
+  }
   const model = await referenceModel(profile);
   const test = await testItems(profile);
   const rows: CropsRow[] = [];

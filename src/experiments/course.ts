@@ -12,8 +12,8 @@ import { trainAndTest } from './run.js';
 import type { RunSpec } from './run.js';
 import { runJobs, trainingParallelism } from './parallel.js';
 import type { Job } from './parallel.js';
-import { ablationSpecs, crossSpecs, lambdaSpecs, protocolSpecs, scratchSpecs } from './protocol.js';
-import { frJobs, frResultFile } from './fullReference.js';
+import { ablationCrossSpecs, ablationSpecs, crossSpecs, lambdaSpecs, protocolSpecs, scratchSpecs } from './protocol.js';
+import { frJobs, frSplitDir } from './fullReference.js';
 import { openBenchmark } from './datasets.js';
 
 export interface CoursePlan {
@@ -34,7 +34,7 @@ export interface CourseTrainings {
 export async function coursePlan(profile: Profile): Promise<CoursePlan> {
   const specs: RunSpec[] = [];
   for (const id of profile.protocol) specs.push(...(await protocolSpecs(profile, id)).specs);
-  specs.push(...(await scratchSpecs(profile)), ...(await ablationSpecs(profile)), ...(await lambdaSpecs(profile)), ...(await crossSpecs(profile)));
+  specs.push(...(await scratchSpecs(profile)), ...(await ablationSpecs(profile)), ...(await lambdaSpecs(profile)), ...(await crossSpecs(profile)), ...(await ablationCrossSpecs(profile)));
   // work of a training ~ its training images x trunks per image (DGIQA-FR runs the reference too)
   const units: { job: Job<unknown>; work: number; done: boolean }[] = [];
   const seen = new Set<string>();
@@ -43,10 +43,13 @@ export async function coursePlan(profile: Profile): Promise<CoursePlan> {
     seen.add(spec.dir);
     units.push({ job: { task: { kind: 'run', spec }, label: spec.label, local: () => trainAndTest(spec) }, work: spec.train.length, done: existsSync(join(spec.dir, 'result.json')) });
   }
-  const fr = frJobs(profile);
-  for (const [i, id] of profile.fullReference.entries()) {
-    const withReference = (await openBenchmark(id, profile)).items.filter((x) => x.reference).length;
-    units.push({ job: fr[i]!, work: 2 * 0.8 * withReference, done: existsSync(frResultFile(profile, id)) });
+  // DGIQA-FR: one job per dataset, or per dataset and split where the profile repeats it
+  const withReference = new Map<string, number>();
+  for (const job of frJobs(profile)) {
+    if (job.task.kind !== 'fr') continue;
+    const { dataset, split } = job.task;
+    if (!withReference.has(dataset)) withReference.set(dataset, (await openBenchmark(dataset, profile)).items.filter((x) => x.reference).length);
+    units.push({ job, work: 2 * 0.8 * withReference.get(dataset)!, done: existsSync(join(frSplitDir(profile, dataset, split ?? 0), 'result.json')) });
   }
   const pending = units.filter((u) => !u.done).sort((a, b) => b.work - a.work); // stable: ties keep the notebooks' order
   return { pending: pending.map((u) => u.job), saved: units.length - pending.length };

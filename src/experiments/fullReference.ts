@@ -15,9 +15,10 @@ import type { HostBatch } from '../train/index.js';
 import { seedFor } from '../util/rng.js';
 import { openBenchmark } from './datasets.js';
 import type { BenchItem } from './datasets.js';
+import { datasetTrain } from './profiles.js';
 import type { Profile } from './profiles.js';
 import { readResult, resultPath, writeResult } from './results.js';
-import { splitsFor } from './protocol.js';
+import { splitDir, splitsFor } from './protocol.js';
 import { pretrainedFor, runModelConfig } from './run.js';
 import { runJobs, type Job } from './parallel.js';
 
@@ -64,37 +65,68 @@ async function predictFr(model: Dgiqa, items: BenchItem[], profile: Profile, poo
   return scores;
 }
 
-/** Table 6: DGIQA-FR trained and tested on split 0 of each dataset with references, side by side. */
+/** Table 6: DGIQA-FR trained and tested on `fullReferenceSplits` splits of each dataset with references (their mean), side by side. */
 export async function runFullReference(profile: Profile): Promise<FrRow[]> {
   const file = resultPath(profile, 'full-reference', 'summary.json');
   const saved = await readResult<{ rows: FrRow[] }>(file);
   if (saved) return saved.rows;
-  const rows = await runJobs(frJobs(profile));
+  const done = await runJobs(frJobs(profile));
+  // several splits: the jobs' rows are splits, each dataset's row their mean (read back, not retrained)
+  const rows: FrRow[] = [];
+  if (profile.fullReferenceSplits <= 1) rows.push(...done);
+  else for (const id of profile.fullReference) rows.push(await frDataset(profile, id));
   await writeResult(file, 'full-reference', profile, profile.fullReference.join(', '), { rows });
   return rows;
 }
 
-/** One worker job per dataset with references. */
+/** One worker job per dataset with references, and per split where the profile repeats DGIQA-FR (fullReferenceSplits). */
 export function frJobs(profile: Profile): Job<FrRow>[] {
-  return profile.fullReference.map((id): Job<FrRow> => ({ task: { kind: 'fr', profile: profile.name, dataset: id }, label: `${id} DGIQA-FR`, local: () => frDataset(profile, id) }));
+  if (profile.fullReferenceSplits <= 1) return profile.fullReference.map((id): Job<FrRow> => ({ task: { kind: 'fr', profile: profile.name, dataset: id }, label: `${id} DGIQA-FR`, local: () => frDataset(profile, id) }));
+  return profile.fullReference.flatMap((id) => Array.from({ length: profile.fullReferenceSplits }, (_, k): Job<FrRow> => ({
+    task: { kind: 'fr', profile: profile.name, dataset: id, split: k }, label: `${id} DGIQA-FR split ${k}`, local: () => frSplit(profile, id, k),
+  })));
 }
 
-/** Where one dataset's DGIQA-FR row is saved (its presence: trained and tested). */
+/** Where one dataset's DGIQA-FR row is saved (its presence: trained and tested; with several splits, their mean). */
 export function frResultFile(profile: Profile, id: string): string {
   return resultPath(profile, 'full-reference', id, 'result.json');
 }
 
-/** One dataset's DGIQA-FR: trained on split 0 (resumable), tested, its row saved beside its run. */
+/** A DGIQA-FR split's folder: full-reference/<set> itself with one split (as the demo saves it), full-reference/<set>/split-NN with several. */
+export function frSplitDir(profile: Profile, id: string, k: number): string {
+  return profile.fullReferenceSplits > 1 ? resultPath(profile, 'full-reference', id, splitDir(k)) : resultPath(profile, 'full-reference', id);
+}
+
+const rowOf = (r: FrRow): FrRow => ({ dataset: r.dataset, srocc: r.srocc, plcc: r.plcc, metrics: r.metrics, train: r.train, test: r.test });
+
+/** One dataset's DGIQA-FR row: its one split's, or the mean over its splits (each trained when not saved). */
 export async function frDataset(profile: Profile, id: string): Promise<FrRow> {
+  if (profile.fullReferenceSplits <= 1) return frSplit(profile, id, 0);
   const rowFile = frResultFile(profile, id);
+  const saved = await readResult<FrRow & { splits: FrRow[] }>(rowFile);
+  if (saved) return rowOf(saved);
+  const splits: FrRow[] = [];
+  for (let k = 0; k < profile.fullReferenceSplits; k++) splits.push(await frSplit(profile, id, k));
+  const mean = (f: (r: FrRow) => number): number => splits.reduce((s, r) => s + f(r), 0) / splits.length;
+  const metrics = Object.fromEntries(Object.keys(splits[0]!.metrics).map((k) => [k, mean((r) => (r.metrics as unknown as Record<string, number>)[k]!)])) as unknown as Metrics;
+  const row: FrRow = { dataset: id, srocc: mean((r) => r.srocc), plcc: mean((r) => r.plcc), metrics, train: splits[0]!.train, test: splits[0]!.test };
+  await writeResult(rowFile, 'full-reference-dataset', profile, `${id}, mean of ${splits.length} splits`, { ...row, splits });
+  return row;
+}
+
+/** One dataset's DGIQA-FR on split k: trained (resumable), tested, its row saved beside its run. */
+export async function frSplit(profile: Profile, id: string, k: number): Promise<FrRow> {
+  const dir = frSplitDir(profile, id, k);
+  const rowFile = join(dir, 'result.json');
   const saved = await readResult<FrRow>(rowFile);
-  if (saved) return { dataset: saved.dataset, srocc: saved.srocc, plcc: saved.plcc, metrics: saved.metrics, train: saved.train, test: saved.test };
+  if (saved) return rowOf(saved);
   const b = await openBenchmark(id, profile);
   const items = b.items.filter((i) => i.reference);
   if (items.length === 0) throw new Error(`${id}: no reference images: DGIQA-FR needs a dataset with references`);
-  const parts = applySplit(items, (await splitsFor(profile, { ...b, items }, 1))[0]);
+  const parts = applySplit(items, (await splitsFor(profile, { ...b, items }, Math.max(1, profile.fullReferenceSplits)))[k]!);
   const train = [...parts.train, ...parts.val];
-  const config = resolveTrainConfig({ model: runModelConfig(profile), pretrained: pretrainedFor(profile), ...profile.train, lambda: 0 }, `${id} FR train config`);
+  // split k trains with seed k, as the protocol's splits; the FR overrides (its own rate and length) last
+  const config = resolveTrainConfig({ model: runModelConfig(profile), pretrained: pretrainedFor(profile), seed: k, ...profile.train, ...datasetTrain(profile, id), ...profile.fullReferenceTrain, lambda: 0 }, `${id} FR train config`);
   const pool = new DecodePool(Math.max(1, defaultWorkers()));
   try {
     const batches = async function* (epoch: number): AsyncGenerator<HostBatch> {
@@ -102,7 +134,7 @@ export async function frDataset(profile: Profile, id: string): Promise<FrRow> {
         yield { rgb: dist.rgb, depth: dist.depth, labels: dist.labels, n: dist.n, size: dist.size, ref: { rgb: ref.rgb, depth: ref.depth } };
       }
     };
-    const { model } = await fit({ runDir: join(resultPath(profile, 'full-reference', id), 'run'), config, batches, imagesPerEpoch: train.length, resume: true, meta: { label: `${id} DGIQA-FR`, fullReference: true, data: id } });
+    const { model } = await fit({ runDir: join(dir, 'run'), config, batches, imagesPerEpoch: train.length, resume: true, meta: { label: profile.fullReferenceSplits > 1 ? `${id} DGIQA-FR split ${k}` : `${id} DGIQA-FR`, fullReference: true, data: id } });
     const pred = await predictFr(model, parts.test, profile, pool);
     model.dispose();
     const metrics = computeMetrics(pred, parts.test.map((t) => t.score01));

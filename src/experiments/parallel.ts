@@ -30,7 +30,7 @@ export function trainingParallelism(): number {
 }
 
 /** What a worker thread can run: a train-and-test unit, or one DGIQA-FR dataset (fullReference.ts). */
-export type WorkerTask = { kind: 'run'; spec: RunSpec } | { kind: 'fr'; profile: ProfileName; dataset: string };
+export type WorkerTask = { kind: 'run'; spec: RunSpec } | { kind: 'fr'; profile: ProfileName; dataset: string; split?: number };
 
 /** A task, its name for messages, and how to run it on this thread when there is nothing to share. */
 export interface Job<R> {

@@ -10,8 +10,9 @@ import { configFrom } from '../model/index.js';
 import { modelCost } from '../model/cost.js';
 import { resolveTrainConfig } from '../train/index.js';
 import { paths } from './paths.js';
+import { datasetTrain } from './profiles.js';
 import type { Profile } from './profiles.js';
-import { FULL_CFG, VARIANTS, splitDir } from './protocol.js';
+import { FULL_CFG, VARIANTS, splitDir, variantTag } from './protocol.js';
 import { resultPath } from './results.js';
 import { runModelConfig } from './run.js';
 
@@ -19,7 +20,7 @@ export interface PlanEntry {
   /** the run's folder relative to the results root (an evaluation: its result file without .json) */
   id: string;
   kind: 'train' | 'evaluate';
-  /** table2, pretrained-vs-scratch, table4, table5, fig11, table3, table6 */
+  /** table2, pretrained-vs-scratch, table4, table5, fig11, table3, fig6, table6 */
   experiment: string;
   model: string;
   train: string;
@@ -80,13 +81,16 @@ export function planOf(profile: Profile): PlanEntry[] {
   const out: PlanEntry[] = [];
   const seen = new Set<string>();
   const cost = (overrides: Record<string, unknown>): number => modelCost(configFrom(runModelConfig(profile, overrides))).train.flops;
-  const add = (e: Omit<PlanEntry, 'lr' | 'epochs' | 'trainGflop' | 'lambda' | 'selection'> & { lambda?: number; val: number; flopsPerImage: number }): void => {
+  // each entry's learning rate and epochs as its training resolves them: the profile's, its set's kind's
+  // rate (datasetTrain), then the entry's own overrides (DGIQA-FR's); an evaluation shows its model's
+  const add = (e: Omit<PlanEntry, 'lr' | 'epochs' | 'trainGflop' | 'lambda' | 'selection'> & { lambda?: number; val: number; flopsPerImage: number; overrides?: Record<string, unknown> }): void => {
     if (seen.has(e.id)) return; // a run another experiment shares is trained once
     seen.add(e.id);
-    const { val, flopsPerImage, lambda, ...rest } = e;
+    const { val, flopsPerImage, lambda, overrides, ...rest } = e;
+    const c = resolveTrainConfig({ ...profile.train, ...datasetTrain(profile, e.train), ...overrides });
     const training = e.kind === 'train';
-    const gflop = training && e.trainImages !== null ? (e.trainImages * base.numEpochs * base.cropsPerImage * flopsPerImage) / 1e9 : null;
-    out.push({ ...rest, lr: base.lr, epochs: base.numEpochs, lambda: lambda ?? base.lambda, selection: val > 0 ? 'validation' : 'last', trainGflop: gflop });
+    const gflop = training && e.trainImages !== null ? (e.trainImages * c.numEpochs * c.cropsPerImage * flopsPerImage) / 1e9 : null;
+    out.push({ ...rest, lr: c.lr, epochs: c.numEpochs, lambda: lambda ?? c.lambda, selection: val > 0 ? 'validation' : 'last', trainGflop: gflop });
   };
   const fullCost = cost({});
   const splitRun = (experiment: string, model: string, id: string, dataset: string, k: number, flops: number, lambda?: number): void => {
@@ -115,14 +119,17 @@ export function planOf(profile: Profile): PlanEntry[] {
       ablationDirs.push({ dir, name: v.name, flops });
     }
   }
-  for (const [i, a] of ablationDirs.entries()) {
-    const k = i % profile.ablationSplits;
-    add({ id: `${a.dir}/test-${cross}`, kind: 'evaluate', experiment: 'table5', model: a.name, train: abl, split: k, test: [cross], seed: k, depends: [a.dir], trainImages: null, val: parts(profile, abl)?.val ?? UNKNOWN_VAL, flopsPerImage: a.flops });
+  // Table 5 from Table 4's split models, where the profile has no whole-set models for it (ablationCross)
+  if (!profile.ablationCross) {
+    for (const [i, a] of ablationDirs.entries()) {
+      const k = i % profile.ablationSplits;
+      add({ id: `${a.dir}/test-${cross}`, kind: 'evaluate', experiment: 'table5', model: a.name, train: abl, split: k, test: [cross], seed: k, depends: [a.dir], trainImages: null, val: parts(profile, abl)?.val ?? UNKNOWN_VAL, flopsPerImage: a.flops });
+    }
   }
 
-  // Fig. 11: the consistency-loss weight; the default lambda's runs are the protocol's
+  // Fig. 11: the consistency-loss weight on the first lambdaSplits splits; the default lambda's runs are the protocol's
   for (const lambda of profile.lambdas) {
-    for (let k = 0; k < profile.ablationSplits; k++) {
+    for (let k = 0; k < profile.lambdaSplits; k++) {
       const own = rel('lambda', `lambda-${lambda}`, splitDir(k));
       splitRun('fig11', DEPTH_FULL, lambda === base.lambda ? shared(k, own) : own, abl, k, fullCost, lambda);
     }
@@ -138,11 +145,37 @@ export function planOf(profile: Profile): PlanEntry[] {
     for (const b of tests.slice(1)) add({ id: `${dir}/test-${b}`, kind: 'evaluate', experiment: 'table3', model: DEPTH_FULL, train: a, split: 'all', test: [b], seed: 0, depends: [dir], trainImages: null, val: p?.val ?? UNKNOWN_VAL, flopsPerImage: fullCost });
   }
 
-  // Table 6: DGIQA-FR on split 0 of each set with references (train and validation parts, last epoch);
-  // the trunk runs on the reference too, so twice the cost per image
+  // Table 5 as the paper ran it: each variant trained on all of a set (Table 3's recipe, in
+  // cross/<set>__<tag>), tested on every test set; the full model's runs are Table 3's, listed above
+  const x = profile.ablationCross;
+  if (x && x.tests.length > 0) {
+    const p = parts(profile, x.train);
+    for (const v of VARIANTS) {
+      const dir = rel('cross', `${x.train}__${variantTag(v.cfg)}`);
+      const flops = cost(v.model);
+      add({ id: dir, kind: 'train', experiment: 'table5', model: v.name, train: x.train, split: 'all', test: [x.tests[0]!], seed: 0, depends: [], trainImages: p ? p.train + p.test : null, val: p?.val ?? UNKNOWN_VAL, flopsPerImage: flops });
+      for (const b of x.tests.slice(1)) add({ id: `${dir}/test-${b}`, kind: 'evaluate', experiment: 'table5', model: v.name, train: x.train, split: 'all', test: [b], seed: 0, depends: [dir], trainImages: null, val: p?.val ?? UNKNOWN_VAL, flopsPerImage: flops });
+    }
+  }
+
+  // Fig. 6 on Table 3's model (cropsModel): one evaluation per crop count, each a file of its own
+  const cm = profile.cropsModel;
+  if (cm) {
+    const model = rel('cross', `${cm.train}__full`);
+    for (const n of profile.cropCounts) {
+      add({ id: rel('crops', `${cm.train}__${cm.test}`, `crops-${n}`), kind: 'evaluate', experiment: 'fig6', model: DEPTH_FULL, train: cm.train, split: 'all', test: [cm.test], seed: 0, depends: [model], trainImages: null, val: parts(profile, cm.train)?.val ?? UNKNOWN_VAL, flopsPerImage: fullCost });
+    }
+  }
+
+  // Table 6: DGIQA-FR on the first fullReferenceSplits splits of each set with references (train and
+  // validation parts, last epoch), with its own training overrides; the trunk runs on the reference
+  // too, so twice the cost per image. One split: its folder is the set's (fullReference.ts: frSplitDir)
   for (const id of profile.fullReference) {
     const p = parts(profile, id);
-    add({ id: rel('full-reference', id), kind: 'train', experiment: 'table6', model: 'DGIQA-FR', train: id, split: 0, test: [id], seed: 0, depends: [], trainImages: p ? p.train + p.val : null, val: 0, lambda: 0, flopsPerImage: 2 * fullCost });
+    for (let k = 0; k < Math.max(1, profile.fullReferenceSplits); k++) {
+      const dir = profile.fullReferenceSplits > 1 ? rel('full-reference', id, splitDir(k)) : rel('full-reference', id);
+      add({ id: dir, kind: 'train', experiment: 'table6', model: 'DGIQA-FR', train: id, split: k, test: [id], seed: k, depends: [], trainImages: p ? p.train + p.val : null, val: 0, lambda: 0, flopsPerImage: 2 * fullCost, overrides: profile.fullReferenceTrain });
+    }
   }
   return out;
 }

@@ -10,6 +10,7 @@ import { openBenchmark } from './datasets.js';
 import type { BenchItem, Benchmark } from './datasets.js';
 import { DISTORTIONS } from '../data/synth/index.js';
 import { resolveTrainConfig } from '../train/index.js';
+import { datasetTrain } from './profiles.js';
 import type { Profile } from './profiles.js';
 import { readResult, resultPath, writeResult } from './results.js';
 import { loadRunModel, runModelConfig, testModel, trainAndTest } from './run.js';
@@ -18,6 +19,12 @@ import { trainAndTestAll, trainingParallelism } from './parallel.js';
 import { noteProgress } from '../util/progress.js';
 
 const SPLIT_SEED = 0;
+
+/** A set's training overrides (its kind's learning rate), as the spec's field: absent when none, so the demo's specs stay as they were. */
+function trainOf(profile: Profile, dataset: string, extra: Record<string, unknown> = {}): Pick<RunSpec, 'trainOverrides'> {
+  const o = { ...datasetTrain(profile, dataset), ...extra };
+  return Object.keys(o).length > 0 ? { trainOverrides: o } : {};
+}
 
 function dataLabel(b: Benchmark): string {
   return b.kind === 'embedded' ? `embedded benchmark ${b.id} (not comparable with the paper)` : `${b.id} (official files)`;
@@ -47,7 +54,7 @@ export async function protocolSpecs(profile: Profile, dataset: string): Promise<
   const b = await openBenchmark(dataset, profile);
   const specs = (await splitsFor(profile, b)).map((split): RunSpec => {
     const parts = applySplit(b.items, split);
-    return { profile, dir: resultPath(profile, 'protocol', dataset, splitDir(split.index)), train: parts.train, val: parts.val, test: parts.test, label: `${dataset} split ${split.index}`, data: dataLabel(b), seed: split.index };
+    return { profile, dir: resultPath(profile, 'protocol', dataset, splitDir(split.index)), train: parts.train, val: parts.val, test: parts.test, label: `${dataset} split ${split.index}`, data: dataLabel(b), seed: split.index, ...trainOf(profile, dataset) };
   });
   return { b, specs };
 }
@@ -101,7 +108,7 @@ export async function runProtocol(profile: Profile, dataset: string, log: (l: st
  */
 async function crossSpec(profile: Profile, a: Benchmark, b: Benchmark, model: Record<string, unknown>, tag: string): Promise<RunSpec> {
   const parts = applySplit(a.items, (await splitsFor(profile, a, Math.max(1, profile.splits)))[0]!);
-  return { profile, dir: resultPath(profile, 'cross', `${a.id}__${tag}`), train: [...parts.train, ...parts.test], val: parts.val, test: b.items, label: `${a.id} -> ${b.id}`, data: `${dataLabel(a)} -> ${dataLabel(b)}`, model };
+  return { profile, dir: resultPath(profile, 'cross', `${a.id}__${tag}`), train: [...parts.train, ...parts.test], val: parts.val, test: b.items, label: `${a.id} -> ${b.id}`, data: `${dataLabel(a)} -> ${dataLabel(b)}`, model, ...trainOf(profile, a.id) };
 }
 
 /** Train on all of one dataset, test on all of another (Table 3). */
@@ -150,6 +157,25 @@ export const VARIANTS: { cfg: number; name: string; model: Record<string, unknow
 /** The variant every other is compared with. */
 export const FULL_CFG = 4;
 
+/** A variant's whole-set model in cross/<set>__<tag>: the full model's is Table 3's own (`full`). */
+export const variantTag = (cfg: number): string => (cfg === FULL_CFG ? 'full' : `cfg${cfg}`);
+
+/**
+ * Table 5's trainings where the profile trains each variant on all of a set (`ablationCross`), first
+ * tested on its first test set; the full model is Table 3's, listed here only when Table 3 lacks it.
+ */
+export async function ablationCrossSpecs(profile: Profile): Promise<RunSpec[]> {
+  const x = profile.ablationCross;
+  const first = x?.tests[0];
+  if (!x || first === undefined) return [];
+  const a = await openBenchmark(x.train, profile);
+  const b = await openBenchmark(first, profile);
+  const inTable3 = profile.cross.some(([t]) => t === x.train);
+  const specs: RunSpec[] = [];
+  for (const v of VARIANTS) if (v.cfg !== FULL_CFG || !inTable3) specs.push(await crossSpec(profile, a, b, v.model, variantTag(v.cfg)));
+  return specs;
+}
+
 /** One variant's run on one split: within the ablation set and on its cross-dataset test set. */
 export interface AblationRun { split: number; srocc: number; plcc: number; crossSrocc: number; crossPlcc: number; depthDependentSrocc: number; depthIndependentSrocc: number }
 
@@ -176,6 +202,8 @@ export interface AblationRow {
   /** this variant minus the full model, split by split (absent on the full model's row) */
   vsFull?: { srocc: PairedComparison; crossSrocc: PairedComparison };
   runs: AblationRun[];
+  /** Table 5 as the paper ran it (profile.ablationCross): the variant's whole-set model on each test set; cross* are its first */
+  crossTests?: { train: string; test: string; srocc: number; plcc: number }[];
 }
 
 /** Parameter count of a variant at the paper's size (built with zero weights, then released). */
@@ -186,11 +214,12 @@ export function paperParams(model: Record<string, unknown>): number {
   return n;
 }
 
-/** The first `profile.ablationSplits` protocol splits of the ablation set, with their parts. */
-async function ablationSplits(profile: Profile): Promise<{ a: Benchmark; parts: { index: number; train: BenchItem[]; val: BenchItem[]; test: BenchItem[] }[] }> {
+/** The first `count` protocol splits of the ablation set (default `profile.ablationSplits`), with their parts. */
+async function ablationSplits(profile: Profile, count = profile.ablationSplits): Promise<{ a: Benchmark; parts: { index: number; train: BenchItem[]; val: BenchItem[]; test: BenchItem[] }[] }> {
   const a = await openBenchmark(profile.ablation.train, profile);
-  const splits = await splitsFor(profile, a, Math.max(profile.splits, profile.ablationSplits));
-  return { a, parts: splits.slice(0, profile.ablationSplits).map((split) => ({ index: split.index, ...applySplit(a.items, split) })) };
+  // as many splits as the protocol's (or the ablations') are made, so that each split is the protocol's own
+  const splits = await splitsFor(profile, a, Math.max(profile.splits, profile.ablationSplits, count));
+  return { a, parts: splits.slice(0, count).map((split) => ({ index: split.index, ...applySplit(a.items, split) })) };
 }
 
 /**
@@ -207,7 +236,7 @@ export async function ablationSpecs(profile: Profile): Promise<RunSpec[]> {
   return VARIANTS.flatMap((v) => parts.map((p): RunSpec => {
     const own = resultPath(profile, 'ablation', `cfg${v.cfg}`, splitDir(p.index));
     const dir = v.cfg === FULL_CFG ? sharedDir(profile, a, p.index, own) : own;
-    return { profile, dir, train: p.train, val: p.val, test: p.test, label: v.cfg === FULL_CFG && dir !== own ? `${a.id} split ${p.index}` : `${v.name} on ${a.id} split ${p.index}`, data: dataLabel(a), model: v.model, seed: p.index };
+    return { profile, dir, train: p.train, val: p.val, test: p.test, label: v.cfg === FULL_CFG && dir !== own ? `${a.id} split ${p.index}` : `${v.name} on ${a.id} split ${p.index}`, data: dataLabel(a), model: v.model, seed: p.index, ...trainOf(profile, a.id) };
   }));
 }
 
@@ -243,8 +272,10 @@ export async function runAblations(profile: Profile): Promise<AblationRow[]> {
   const saved = await readResult<{ rows: AblationRow[] }>(file);
   if (saved) return saved.rows;
   const { train, cross } = profile.ablation;
+  const x = profile.ablationCross;
   const a = await openBenchmark(train, profile);
-  const b = await openBenchmark(cross, profile);
+  // with whole-set models for Table 5, the split models are not tested across datasets
+  const b = x ? null : await openBenchmark(cross, profile);
   const specs = await ablationSpecs(profile);
   const trained = await trainAndTestAll(specs);
   const perVariant = profile.ablationSplits;
@@ -254,27 +285,44 @@ export async function runAblations(profile: Profile): Promise<AblationRow[]> {
     for (let j = 0; j < perVariant; j++) {
       const spec = specs[k * perVariant + j]!;
       const within = trained[k * perVariant + j]!;
-      const across = await ablationCrossTest(profile, spec, v, within, a, b);
-      runs.push({ split: spec.seed ?? j, srocc: within.metrics.srocc, plcc: within.metrics.plcc, crossSrocc: across.metrics.srocc, crossPlcc: across.metrics.plcc, depthDependentSrocc: sroccWhere(within, true), depthIndependentSrocc: sroccWhere(within, false) });
+      const across = b ? (await ablationCrossTest(profile, spec, v, within, a, b)).metrics : { srocc: NaN, plcc: NaN };
+      runs.push({ split: spec.seed ?? j, srocc: within.metrics.srocc, plcc: within.metrics.plcc, crossSrocc: across.srocc, crossPlcc: across.plcc, depthDependentSrocc: sroccWhere(within, true), depthIndependentSrocc: sroccWhere(within, false) });
     }
     runsOf.set(v.cfg, runs);
+  }
+  // Table 5 from whole-set models: one model per variant, so one value per test set (no interval)
+  const testsOf = new Map<number, NonNullable<AblationRow['crossTests']>>();
+  if (x) {
+    await trainAndTestAll(await ablationCrossSpecs(profile));
+    for (const v of VARIANTS) {
+      const rs: NonNullable<AblationRow['crossTests']> = [];
+      for (const t of x.tests) {
+        const r = await runCross(profile, x.train, t, v.model, variantTag(v.cfg));
+        rs.push({ train: x.train, test: t, srocc: r.metrics.srocc, plcc: r.metrics.plcc });
+      }
+      testsOf.set(v.cfg, rs);
+    }
   }
   const full = runsOf.get(FULL_CFG)!;
   const rows = VARIANTS.map((v, k): AblationRow => {
     const runs = runsOf.get(v.cfg)!;
     const col = (key: keyof AblationRun, rs = runs): number[] => rs.map((r) => r[key]);
-    const vsFull = v.cfg === FULL_CFG ? undefined : { srocc: pairedComparison(col('srocc'), col('srocc', full)), crossSrocc: pairedComparison(col('crossSrocc'), col('crossSrocc', full)) };
+    const tests = testsOf.get(v.cfg);
+    const crossCol = (rs: AblationRun[], cfg: number): number[] => (x ? [testsOf.get(cfg)?.[0]?.srocc ?? NaN] : col('crossSrocc', rs));
+    const vsFull = v.cfg === FULL_CFG ? undefined : { srocc: pairedComparison(col('srocc'), col('srocc', full)), crossSrocc: pairedComparison(crossCol(runs, v.cfg), crossCol(full, FULL_CFG)) };
     return {
       cfg: v.cfg, name: v.name, tcb: v.tcb, depthCar: v.depthCar, dilation: v.dilation, depth: v.depth,
       paperParams: paperParams({ ...v.model }), params: trained[k * perVariant]!.params,
       srocc: meanInterval(col('srocc')).mean, plcc: meanInterval(col('plcc')).mean,
-      crossSrocc: meanInterval(col('crossSrocc')).mean, crossPlcc: meanInterval(col('crossPlcc')).mean,
-      sroccCi: interval(col('srocc')), plccCi: interval(col('plcc')), crossSroccCi: interval(col('crossSrocc')),
+      crossSrocc: tests ? tests[0]?.srocc ?? NaN : meanInterval(col('crossSrocc')).mean, crossPlcc: tests ? tests[0]?.plcc ?? NaN : meanInterval(col('crossPlcc')).mean,
+      sroccCi: interval(col('srocc')), plccCi: interval(col('plcc')), crossSroccCi: tests ? [NaN, NaN] : interval(col('crossSrocc')),
       ...(vsFull ? { vsFull } : {}),
       runs,
+      ...(tests ? { crossTests: tests } : {}),
     };
   });
-  await writeResult(file, 'ablation', profile, `${dataLabel(a)}; cross: ${dataLabel(b)}; ${perVariant} splits per variant`, { rows, modelConfig: runModelConfig(profile) });
+  const crossText = x ? `cross: ${x.train} whole-set models on ${x.tests.join(', ')}` : `cross: ${dataLabel(b!)}`;
+  await writeResult(file, 'ablation', profile, `${dataLabel(a)}; ${crossText}; ${perVariant} splits per variant`, { rows, modelConfig: runModelConfig(profile) });
   return rows;
 }
 
@@ -291,13 +339,13 @@ export interface LambdaRow {
 
 /** The lambda sweep's trainings, lambda by lambda, split by split (the default lambda's are the protocol's own). */
 export async function lambdaSpecs(profile: Profile): Promise<RunSpec[]> {
-  const { a, parts } = await ablationSplits(profile);
+  const { a, parts } = await ablationSplits(profile, profile.lambdaSplits);
   const defaultLambda = resolveTrainConfig(profile.train).lambda;
   return profile.lambdas.flatMap((lambda) => parts.map((p): RunSpec => {
     const own = resultPath(profile, 'lambda', `lambda-${lambda}`, splitDir(p.index));
     const dir = lambda === defaultLambda ? sharedDir(profile, a, p.index, own) : own;
     // the default lambda is left out of the overrides, so that its config is the protocol's, byte for byte
-    return { profile, dir, train: p.train, val: p.val, test: p.test, label: dir === own ? `lambda ${lambda} split ${p.index}` : `${a.id} split ${p.index}`, data: dataLabel(a), seed: p.index, ...(lambda === defaultLambda ? {} : { trainOverrides: { lambda } }) };
+    return { profile, dir, train: p.train, val: p.val, test: p.test, label: dir === own ? `lambda ${lambda} split ${p.index}` : `${a.id} split ${p.index}`, data: dataLabel(a), seed: p.index, ...trainOf(profile, a.id, lambda === defaultLambda ? {} : { lambda }) };
   }));
 }
 
@@ -305,7 +353,7 @@ export async function lambdaSpecs(profile: Profile): Promise<RunSpec[]> {
 export async function runLambdaSweep(profile: Profile): Promise<LambdaRow[]> {
   const a = await openBenchmark(profile.ablation.train, profile);
   const runs = await trainAndTestAll(await lambdaSpecs(profile));
-  const per = profile.ablationSplits;
+  const per = profile.lambdaSplits;
   const defaultLambda = resolveTrainConfig(profile.train).lambda;
   const base = profile.lambdas.indexOf(defaultLambda);
   const sroccs = profile.lambdas.map((_, k) => runs.slice(k * per, (k + 1) * per).map((r) => r.metrics.srocc));

@@ -2,7 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend, type BackendName } from '../backend/index.js';
 import { trainAndTest } from './run.js';
-import { frDataset } from './fullReference.js';
+import { frDataset, frSplit } from './fullReference.js';
 import { PROFILES } from './profiles.js';
 import type { WorkerTask } from './parallel.js';
 import { StoppedError, requestStop } from '../train/index.js';
@@ -13,7 +13,7 @@ parentPort?.on('message', (m) => {
 });
 try {
   await initBackend(backend);
-  const result = task.kind === 'run' ? await trainAndTest(task.spec) : await frDataset(PROFILES[task.profile], task.dataset);
+  const result = task.kind === 'run' ? await trainAndTest(task.spec) : task.split === undefined ? await frDataset(PROFILES[task.profile], task.dataset) : await frSplit(PROFILES[task.profile], task.dataset, task.split);
   parentPort?.postMessage({ ok: true, result });
 } catch (err) {
   parentPort?.postMessage({ ok: false, error: err instanceof Error ? err.message : String(err), stopped: err instanceof StoppedError });
