@@ -28,7 +28,10 @@ describe('dgiqa bench', () => {
     for (const k of KEYS) assert.ok(k in r, `missing "${k}"`);
     assert.equal(r.config, 'demo');
     assert.equal(r.batch, 2);
-    assert.equal(r.backend, 'wasm');
+    // --engine auto: on the CPU, what scoring and trainings run (ONNX Runtime)
+    assert.equal(r.backend, 'onnxruntime-cpu');
+    assert.equal(r.forward_engine, 'onnxruntime');
+    assert.equal(r.train_engine, 'onnxruntime');
     assert.equal(r.workers, 1);
     for (const k of ['forward_ips', 'train_ips', 'peak_rss_mb', 'forward_gflop_per_image', 'train_gflop_per_image', 'forward_mb_per_image']) positive(r, k);
   });
@@ -49,8 +52,8 @@ describe('dgiqa bench', () => {
     positive(r, 'forward_ips');
     assert.equal(r.train_ips, null);
     await assert.rejects(bench(['--config', 'demo', '--engine', 'onnx', '--workers', '2', '--what', 'forward']), /give --threads N instead/);
-    await assert.rejects(bench(['--config', 'demo', '--threads', '2']), /--threads is for --engine onnx/);
-    await assert.rejects(bench(['--config', 'demo', '--engine', 'torch']), /--engine must be tfjs or onnx/);
+    await assert.rejects(bench(['--config', 'demo', '--engine', 'tfjs', '--threads', '2']), /--threads is for --engine onnx/);
+    await assert.rejects(bench(['--config', 'demo', '--engine', 'torch']), /--engine must be auto, tfjs or onnx/);
   });
 
   it('times the training step on ONNX Runtime with --engine onnx, against the machine peak', async () => {

@@ -7,7 +7,7 @@ import { before, describe, it } from 'node:test';
 import { initBackend, tf } from '../src/backend/index.js';
 import { Dgiqa, resolveConfig, PRESETS } from '../src/model/index.js';
 import type { DgiqaConfig } from '../src/model/index.js';
-import { OnnxGraph, translate, traceKernels, valueKey } from '../src/onnx/index.js';
+import { OnnxGraph, loadOnnxRuntime, translate, traceKernels, valueKey } from '../src/onnx/index.js';
 import { AdamW, OnnxTrainStep, trainStep } from '../src/train/index.js';
 import type { StepBatch } from '../src/train/index.js';
 
@@ -110,6 +110,39 @@ describe('training steps on ONNX Runtime', () => {
       disposeBatch(batch);
     });
   }
+
+  it('sums over leading axes (a bias gradient) as a matrix product: the values of tfjs.sum, any keepDims', async () => {
+    const ort = await loadOnnxRuntime();
+    const cases: Array<{ shape: number[]; axes: number[]; keepDims: boolean }> = [
+      { shape: [4096, 16], axes: [0], keepDims: false },
+      { shape: [1, 2048, 8], axes: [0, 1], keepDims: false },
+      { shape: [4, 8, 8, 6], axes: [0, 1, 2], keepDims: true },
+      { shape: [3, 5, 7], axes: [0], keepDims: true },
+      { shape: [6, 10], axes: [1], keepDims: false }, // not leading: stays a ReduceSum
+      { shape: [6, 10], axes: [0, 1], keepDims: false }, // every axis: stays a ReduceSum
+    ];
+    for (const c of cases) {
+      const x = tf.randomNormal(c.shape, 0, 1, 'float32', 5);
+      const traced = traceKernels(() => tf.tidy(() => tf.sum(x, c.axes, c.keepDims).dataSync()), new Set([valueKey(x)]));
+      const call = traced.calls.find((k) => k.name === 'Sum');
+      assert.ok(call, 'the trace recorded the Sum');
+      const g = new OnnxGraph();
+      g.input('x', c.shape);
+      const [y] = translate({ g, call, x: ['x'] });
+      g.output(y!, 'y', call.outputs[0]!.shape);
+      const leading = c.axes.every((a, i) => a === i) && c.axes.length < c.shape.length;
+      assert.equal(g.nodes.some((n) => n.op === 'ReduceSum'), !leading, `${c.shape} over ${c.axes}: ReduceSum ${leading ? 'replaced' : 'kept'}`);
+      const session = await ort.InferenceSession.create(g.encode({ graphName: 'sum', producer: 'test', producerVersion: '1', metadata: {}, docString: '' }));
+      const got = (await session.run({ x: new ort.Tensor('float32', x.dataSync() as Float32Array, c.shape) })).y!;
+      const want = tf.tidy(() => tf.sum(x, c.axes, c.keepDims));
+      assert.deepEqual([...got.dims], want.shape, `${c.shape} over ${c.axes}: shape`);
+      const w = want.dataSync();
+      const d = got.data as Float32Array;
+      for (let i = 0; i < w.length; i++) assert.ok(Math.abs(d[i]! - w[i]!) <= 1e-4 * (1 + Math.abs(w[i]!)), `${c.shape} over ${c.axes}: ${d[i]} vs ${w[i]}`);
+      await session.release();
+      tf.dispose([x, want]);
+    }
+  });
 
   it('refuses a model that draws dropout masks, and a kernel it has no translation for, by name', async () => {
     const c = resolveConfig({ ...PRESETS.demo, dropout: 0.1 });

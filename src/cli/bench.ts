@@ -15,15 +15,18 @@ import { AdamW, createStepEngine } from '../train/index.js';
 import type { StepEngine } from '../train/index.js';
 import { OnnxDgiqa } from '../onnx/index.js';
 import { readConfig } from './forward.js';
+import { chooseEngine } from './engine.js';
 
 const USAGE = `usage: dgiqa bench --config PRESET|config.json --batch B [--what forward|train|both] [--steps N] [--warmup N]
-                   [--engine tfjs|onnx] [--workers N] [--threads N] [--backend wasm|cpu|tensorflow] [--profile]
+                   [--engine auto|tfjs|onnx] [--workers N] [--threads N] [--backend wasm|cpu|tensorflow] [--profile]
   --engine onnx  on ONNX Runtime (--threads of its pool, default all cores): the forward from the kit's
                  export, the training step traced from TensorFlow.js's (src/train/onnxEngine.ts)
+  --engine auto  (default) what the kit's commands run: onnx on the CPU where ONNX Runtime loads,
+                 tfjs on a GPU backend, and tfjs for --workers and --profile, which time tfjs
   --workers N    tfjs forward split over N worker threads, a backend each
   --profile      after the timed steps, one more of each kind with every tfjs kernel timed: the top
                  kernels by time, kernel calls a step, time outside kernels (to stderr, and in the JSON)`;
-const DEFAULTS = { config: 'paper', batch: '8', what: 'both', steps: '5', warmup: '2', workers: '1', engine: 'tfjs' };
+const DEFAULTS = { config: 'paper', batch: '8', what: 'both', steps: '5', warmup: '2', workers: '1', engine: 'auto' };
 /** the consistency-loss weight of the timed training step (> 0: the flipped forward and backward run) */
 const BENCH_LAMBDA = 1;
 const BENCH_LR = 1e-4;
@@ -270,16 +273,19 @@ export async function benchCommand(args: string[]): Promise<number> {
   const whats: What[] = values.what === 'both' ? ['forward', 'train'] : [values.what as What];
   if (workers > 1 && whats.includes('train')) throw new Error('--workers > 1 times the forward pass only (--what forward): training steps run on one thread');
   if (workers > batch) throw new Error(`--workers ${workers} is more than the batch (${batch} images)`);
-  if (values.engine !== 'tfjs' && values.engine !== 'onnx') throw new Error(`--engine must be tfjs or onnx, got "${values.engine}"`);
-  const onnx = values.engine === 'onnx';
-  if (onnx && workers > 1) throw new Error('--workers splits a tfjs forward; ONNX Runtime uses threads: give --threads N instead');
-  if (values.profile && (onnx || workers > 1)) throw new Error('--profile times TensorFlow.js kernels: use it with --engine tfjs and one worker');
-  if (!onnx && values.threads !== undefined) throw new Error('--threads is for --engine onnx (tfjs on wasm runs one thread per worker: see --workers)');
+  if (values.engine !== 'auto' && values.engine !== 'tfjs' && values.engine !== 'onnx') throw new Error(`--engine must be auto, tfjs or onnx, got "${values.engine}"`);
+  if (values.engine === 'onnx' && workers > 1) throw new Error('--workers splits a tfjs forward; ONNX Runtime uses threads: give --threads N instead');
+  if (values.profile && (values.engine === 'onnx' || workers > 1)) throw new Error('--profile times TensorFlow.js kernels: use it with --engine tfjs and one worker');
   const threads = values.threads === undefined ? undefined : positiveInt(values.threads, '--threads');
   let onnxThreads: number | null = null;
 
   const backend = await initBackend(values.backend as BackendName | undefined);
   process.stderr.write(backend.message + '\n');
+  // auto times what the kit runs by default (scoring and trainings on ONNX Runtime on the CPU)
+  const onnx = values.engine === 'onnx'
+    || (values.engine === 'auto' && workers === 1 && !values.profile && (await chooseEngine('auto', (l) => process.stderr.write(l + '\n'))) === 'onnx');
+  if (!onnx && threads !== undefined) throw new Error('--threads is for --engine onnx (tfjs on wasm runs one thread per worker: see --workers)');
+  process.stderr.write(`engine: ${onnx ? 'ONNX Runtime' : 'TensorFlow.js'}${values.engine === 'auto' ? ' (--engine auto)' : ''}\n`);
   const config = await readConfig(values.config);
   const cost = modelCost(config, batch);
   const out: Partial<Record<What, Timing>> = {};

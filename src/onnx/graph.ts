@@ -22,6 +22,7 @@ export class OnnxGraph {
   private count = 0;
   /** int64 constants by value: every Reshape to one shape shares one initializer */
   private readonly intConsts = new Map<string, string>();
+  private readonly onesRows = new Set<number>();
 
   private fresh(hint: string): string {
     return `${hint}:${this.count++}`;
@@ -42,6 +43,14 @@ export class OnnxGraph {
     const size = dims.reduce((a, b) => a * b, 1);
     if (size !== data.length) throw new Error(`ONNX export: ${name} has ${data.length} values for shape [${dims.join(', ')}]`);
     this.initializers.push({ name, dims, type: DataType.FLOAT, raw: bytesOf(data) });
+    return name;
+  }
+
+  /** a [1, n] float32 row of ones, one initializer per length */
+  onesRow(n: number): string {
+    const name = `ones:${n}`;
+    if (!this.onesRows.has(n)) this.weight(name, new Float32Array(n).fill(1), [1, n]);
+    this.onesRows.add(n);
     return name;
   }
 

@@ -159,13 +159,36 @@ function matMul(e: Emit, fused: boolean): string[] {
   return [activation(g, y, call, prelu >= 0 ? x[prelu] : undefined)];
 }
 
+function leadingAxes(axes: readonly number[]): boolean {
+  return axes.every((a, i) => a === i);
+}
+
+/**
+ * A sum over the first k axes (a bias's gradient: over the batch and every position) as ones[1, R] x
+ * X[R, C]: ONNX Runtime's ReduceSum takes 3.7 ms for [16384, 16] over axis 0 on this project's
+ * machine, a sixth of the demo training step in all (measured with its profiler), where the matrix
+ * product streams the same megabyte once. The summation order differs from tfjs's; the engine's
+ * first-step check bounds the difference.
+ */
+function leadingSum(g: OnnxGraph, x: string, shape: readonly number[], k: number, keepDims: boolean): string {
+  const rows = shape.slice(0, k).reduce((a, b) => a * b, 1);
+  const rest = shape.slice(k);
+  const cols = rest.reduce((a, b) => a * b, 1);
+  const sum = g.matMul(g.onesRow(rows), g.reshape(x, [rows, cols]));
+  return g.reshape(sum, keepDims ? [...shape.slice(0, k).map(() => 1), ...rest] : rest);
+}
+
 function reduce(op: string, axisAttr = 'axis'): Translate {
   return ({ g, call, x }) => {
     const axes = normAxes(attr(call, axisAttr), call.inputs[0].shape.length);
     const keepdims = int(attr<boolean>(call, 'keepDims') ? 1 : 0);
     if (axes.length === 0) return [g.op('Identity', [x[0]])];
-    // opset 17: ReduceSum takes its axes as an input, the others as an attribute
-    if (op === 'ReduceSum') return [g.op(op, [x[0], g.int64s(axes)], { keepdims })];
+    if (op === 'ReduceSum') {
+      const shape = call.inputs[0].shape;
+      if (leadingAxes(axes) && axes.length < shape.length) return [leadingSum(g, x[0], shape, axes.length, attr<boolean>(call, 'keepDims') === true)];
+      // opset 17: ReduceSum takes its axes as an input, the others as an attribute
+      return [g.op(op, [x[0], g.int64s(axes)], { keepdims })];
+    }
     return [g.op(op, [x[0]], { axes: ints(axes), keepdims })];
   };
 }
