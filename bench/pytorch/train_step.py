@@ -11,6 +11,8 @@ The step is the kit's (src/cli/bench.ts BenchRunner.step -> src/train/step.ts tr
   its own statistics (dgiqa_demo.LaneBatchNorm2d);
 - backward, then torch.optim.AdamW with the kit's ADAMW_DEFAULTS (betas 0.9, 0.999, eps 1e-8, weight
   decay 0.01) at the bench's lr 1e-4, and the loss read back (.item()).
+With --what forward: the eval-mode forward of the batch under torch.no_grad() (scores read back), as
+`npx dgiqa bench --what forward` times it.
 Not done here: the kit's finiteness check of the gradients (a few kernels over the concatenated
 gradients) before it applies the update. Warm-up steps are untimed; the median of the timed steps gives
 images/s = batch / median step seconds, as the kit's bench. Prints one JSON line.
@@ -58,6 +60,7 @@ def main():
     ap.add_argument('--threads', type=int, default=1)
     ap.add_argument('--steps', type=int, default=5)
     ap.add_argument('--warmup', type=int, default=2)
+    ap.add_argument('--what', choices=['train', 'forward'], default='train')
     ap.add_argument('--blas-threads', type=int, default=1,
                     help="OpenBLAS's own thread pool (default 1: see below)")
     a = ap.parse_args()
@@ -96,6 +99,13 @@ def main():
         opt.step()
         return loss.item()
 
+    def forward() -> float:
+        with torch.no_grad():
+            return model(rgb, depth)['scores'].sum().item()
+
+    if a.what == 'forward':
+        model.eval()
+        step = forward  # noqa: F811 (the timed function)
     for _ in range(a.warmup):
         step()
     wall, cpu = [], []
@@ -107,8 +117,8 @@ def main():
     med = statistics.median(wall)
     print(json.dumps({
         'engine': 'pytorch', 'torch': torch.__version__, 'threads': a.threads, 'blas_threads': a.blas_threads,
-        'config': a.config, 'batch': b, 'train_ips': round(b / med, 3), 'train_step_s': round(med, 4),
-        'train_cpu_s': round(statistics.median(cpu), 4), 'step_s_all': [round(x, 4) for x in wall],
+        'config': a.config, 'batch': b, 'what': a.what, f'{a.what}_ips': round(b / med, 3), f'{a.what}_step_s': round(med, 4),
+        f'{a.what}_cpu_s': round(statistics.median(cpu), 4), 'step_s_all': [round(x, 4) for x in wall],
         'steps': a.steps, 'warmup': a.warmup,
         'params': sum(p.numel() for p in model.parameters()),
         'machine': {'cpu': cpu_model(), 'cores': os.cpu_count(), 'loadavg': [round(x, 2) for x in os.getloadavg()],

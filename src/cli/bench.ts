@@ -11,7 +11,7 @@ import type { KernelProfile, MachinePeak } from '../backend/index.js';
 import type { BackendName } from '../backend/index.js';
 import { Dgiqa, modelCost } from '../model/index.js';
 import type { DgiqaConfig } from '../model/index.js';
-import { AdamW, createStepEngine } from '../train/index.js';
+import { AdamW, createStepEngine, onnxTrainingProblem } from '../train/index.js';
 import type { StepEngine } from '../train/index.js';
 import { OnnxDgiqa } from '../onnx/index.js';
 import { readConfig } from './forward.js';
@@ -99,6 +99,11 @@ export class BenchRunner {
     this.rgb = tf.randomNormal(shape, 0, 1, 'float32', SEED);
     this.depth = config.useDepth ? tf.randomNormal(shape, 0, 1, 'float32', SEED + 1) : undefined;
     this.labels = tf.randomUniform([batch], 0, 1, 'float32', SEED + 2);
+  }
+
+  /** Why this model cannot train on ONNX Runtime here (undefined: it can). */
+  onnxTrainingProblem(): string | undefined {
+    return onnxTrainingProblem(this.model);
   }
 
   async useOnnx(threads: number | undefined): Promise<number> {
@@ -282,10 +287,8 @@ export async function benchCommand(args: string[]): Promise<number> {
   const backend = await initBackend(values.backend as BackendName | undefined);
   process.stderr.write(backend.message + '\n');
   // auto times what the kit runs by default (scoring and trainings on ONNX Runtime on the CPU)
-  const onnx = values.engine === 'onnx'
+  let onnx = values.engine === 'onnx'
     || (values.engine === 'auto' && workers === 1 && !values.profile && (await chooseEngine('auto', (l) => process.stderr.write(l + '\n'))) === 'onnx');
-  if (!onnx && threads !== undefined) throw new Error('--threads is for --engine onnx (tfjs on wasm runs one thread per worker: see --workers)');
-  process.stderr.write(`engine: ${onnx ? 'ONNX Runtime' : 'TensorFlow.js'}${values.engine === 'auto' ? ' (--engine auto)' : ''}\n`);
   const config = await readConfig(values.config);
   const cost = modelCost(config, batch);
   const out: Partial<Record<What, Timing>> = {};
@@ -297,9 +300,17 @@ export async function benchCommand(args: string[]): Promise<number> {
     whats.splice(whats.indexOf('train'), 1);
   }
 
+  const engineChosen = (why?: string): void => {
+    if (!onnx && threads !== undefined) throw new Error('--threads is for --engine onnx (tfjs on wasm runs one thread per worker: see --workers)');
+    process.stderr.write(`engine: ${onnx ? 'ONNX Runtime' : 'TensorFlow.js'}${values.engine === 'auto' ? ` (--engine auto${why ? `: ${why}` : ''})` : ''}\n`);
+  };
   if (workers === 1) {
     const runner = new BenchRunner(config, batch);
     try {
+      // auto follows the trainings' own choice: a model that draws dropout masks trains on tfjs
+      const problem = values.engine === 'auto' && onnx && whats.includes('train') ? runner.onnxTrainingProblem() : undefined;
+      if (problem) onnx = false;
+      engineChosen(problem);
       if (onnx && whats.includes('forward')) onnxThreads = await runner.useOnnx(threads);
       if (onnx) {
         runner.trainEngine = 'onnx';
@@ -319,6 +330,7 @@ export async function benchCommand(args: string[]): Promise<number> {
       await runner.dispose();
     }
   } else {
+    engineChosen();
     // the batch split as evenly as it goes; a step ends when the slowest worker is done
     const shares = Array.from({ length: workers }, (_, i) => Math.floor(batch / workers) + (i < batch % workers ? 1 : 0));
     const pool = await WorkerPool.start(config, shares, backend.name);
