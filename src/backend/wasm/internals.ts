@@ -64,8 +64,14 @@ export function checkWasmInternals(version: string, backend: object | null | und
   }
 }
 
+/** Backends already found to have every internal: the heap kernels run thousands of times a step. */
+const vetted = new WeakSet<object>();
+
 function isHeapBackend(backend: object): backend is HeapBackend {
-  return missingInternal(backend) === undefined;
+  if (vetted.has(backend)) return true;
+  if (missingInternal(backend) !== undefined) return false;
+  vetted.add(backend);
+  return true;
 }
 
 /** The kernel's backend as the wasm backend; checkWasmInternals has vetted it before registration. */
