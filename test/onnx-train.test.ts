@@ -87,6 +87,44 @@ describe('training steps on ONNX Runtime', () => {
     assert.equal(tf.memory().numTensors, before, 'no tensors leaked');
   });
 
+  it('parameter groups (a backbone rate scale): the same update as the TensorFlow.js AdamW with the same groups', async () => {
+    const before = tf.memory().numTensors;
+    const batch = batchOf(DEMO, 2, 31);
+    const scales = (m: Dgiqa): Map<string, number> => new Map([...m.store.trainableByName().keys()].filter((k) => k.startsWith('backbone.')).map((k) => [k, 0.1]));
+    const ref = new Dgiqa(DEMO, 4);
+    const refOpt = new AdamW(ref.store.trainableByName(), {}, scales(ref));
+    const model = new Dgiqa(DEMO, 4);
+    const optimizer = new AdamW(model.store.trainableByName(), {}, scales(model));
+    const engine = await OnnxTrainStep.create(model, optimizer, { threads: 1 });
+    const start = params(model);
+    for (let step = 0; step < 2; step++) {
+      trainStep(ref, refOpt, batch, { lr: 1e-3, lambda: 0.5, seed: step });
+      await engine.step(batch, { lr: 1e-3, lambda: 0.5, seed: step });
+    }
+    engine.sync();
+    const got = params(model);
+    const want = params(ref);
+    for (const [name, values] of got) {
+      const w = want.get(name) as Float32Array;
+      const s = start.get(name) as Float32Array;
+      let gap = 0;
+      let moved = 0;
+      for (let i = 0; i < w.length; i++) {
+        gap = Math.max(gap, Math.abs(values[i]! - w[i]!));
+        moved = Math.max(moved, Math.abs(values[i]! - s[i]!));
+      }
+      const lr = name.startsWith('backbone.') ? 1e-4 : 1e-3;
+      assert.ok(gap <= 2 * lr * 2 + 1e-6, `${name}: ${gap} from the TensorFlow.js run`);
+      // a weight of the scaled group moves by at most its rate a step (plus the decay)
+      if (name.startsWith('backbone.')) assert.ok(moved <= 2 * 1e-4 * 1.01 + 1e-6, `${name} moved ${moved}`);
+    }
+    await engine.dispose();
+    for (const o of [optimizer, refOpt]) o.dispose();
+    for (const m of [model, ref]) m.dispose();
+    disposeBatch(batch);
+    assert.equal(tf.memory().numTensors, before, 'no tensors leaked');
+  });
+
   const variants: Array<[string, Partial<DgiqaConfig>, { lambda: number; ref?: boolean }]> = [
     ['without TCB', { tcb: false }, { lambda: 0.5 }],
     ['without Depth-CAR, lambda 0', { depthCar: false }, { lambda: 0 }],

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { PROFILES, coursePlan, paths, planOf, resultPath } from '../src/experiments/index.js';
+import { PROFILES, coursePlan, paths, planOf, pretrainedFor, resultPath } from '../src/experiments/index.js';
 import type { PlanEntry } from '../src/experiments/index.js';
 
 const run = promisify(execFile);
@@ -161,5 +161,19 @@ test('the demo and smoke profiles keep their single-rate, split-model course', (
     assert.ok(of(plan, 'table5').every((e) => e.kind === 'evaluate' && e.split !== 'all'));
     assert.deepEqual(of(plan, 'table6').map((e) => e.id), profile.fullReference.map((id) => `${profile.name}/full-reference/${id}`));
     assert.equal(of(plan, 'fig11').length, profile.lambdas.filter((l) => l !== 0.5).length * profile.lambdaSplits);
+  }
+});
+
+test('the paper profile refuses to train from random backbones unless asked (--from-scratch / DGIQA_FROM_SCRATCH)', () => {
+  const saved = process.env.DGIQA_FROM_SCRATCH;
+  try {
+    delete process.env.DGIQA_FROM_SCRATCH;
+    if (!process.env.DGIQA_PRETRAINED) assert.throws(() => pretrainedFor(PROFILES.paper), /profile paper: no ImageNet backbones: set DGIQA_PRETRAINED .* or pass --from-scratch/);
+    assert.equal(pretrainedFor(PROFILES.paper, true), '');
+    process.env.DGIQA_FROM_SCRATCH = '1';
+    assert.equal(pretrainedFor(PROFILES.paper), '');
+  } finally {
+    if (saved === undefined) delete process.env.DGIQA_FROM_SCRATCH;
+    else process.env.DGIQA_FROM_SCRATCH = saved;
   }
 });

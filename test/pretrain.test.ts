@@ -19,9 +19,10 @@ import { deriveSeed } from '../src/util/rng.js';
 import { loadPretrainedBackbones, readSafetensors } from '../src/weights/index.js';
 import { parsePretrainArgs } from '../src/cli/pretrain.js';
 import {
-  DepthPretrainModel, evaluateDepth, makeBatch, pretrain, pretrainSceneSeed, pretrainStep, renderPretrainScene, renderPretrainScenes,
-  resolvePretrainConfig,
+  APPEARANCE_STATS, DepthPretrainModel, cellStats, channelScale, distortScene, drawDistortion, evaluateDepth, makeBatch, pretrain,
+  pretrainSceneSeed, pretrainStep, renderPretrainScene, renderPretrainScenes, resolvePretrainConfig, strengthAt, targetChannels,
 } from '../src/pretrain/index.js';
+import { DISTORTIONS } from '../src/data/synth/index.js';
 
 const run = promisify(execFile);
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'dgiqa.js');
@@ -157,6 +158,101 @@ describe('pretraining data', () => {
       const bench = new Set(Array.from({ length: 1000 }, (_, i) => deriveSeed(SYNTH_DEFAULT_SEED, family, 'scene', i)));
       for (let i = 0; i < 1000; i++) assert.ok(!bench.has(pretrainSceneSeed(0, family, i)), `pretraining scene ${i} of ${family} has a benchmark seed`);
     }
+  });
+});
+
+describe('appearance pretext', () => {
+  test('cell statistics of known images: flat grey, pure red, noise against its clean image', () => {
+    const size = 32, grid = 4, k = APPEARANCE_STATS.length;
+    const stats = (fill: (i: number) => [number, number, number]): Float32Array => {
+      const rgb = new Uint8Array(size * size * 3);
+      for (let i = 0; i < size * size; i++) rgb.set(fill(i), 3 * i);
+      const out = new Float32Array(grid * grid * k);
+      cellStats(rgb, size, grid, out, 0, k);
+      return out;
+    };
+    const grey = stats(() => [128, 128, 128]);
+    const red = stats(() => [255, 0, 0]);
+    for (let q = 0; q < grid * grid; q++) {
+      // nothing varies: both energies and the spread sit at their floors; the mean is the grey level
+      assert.ok(Math.abs(grey[q * k]! - Math.log(1e-6)) < 1e-4 && Math.abs(grey[q * k + 1]! - Math.log(1e-6)) < 1e-4, `energies ${grey[q * k]}, ${grey[q * k + 1]}`);
+      assert.ok(Math.abs(grey[q * k + 2]! - 128 / 255) < 1e-5);
+      assert.ok(Math.abs(grey[q * k + 3]! - Math.log(1e-3)) < 1e-2);
+      assert.ok(Math.abs(grey[q * k + 4]!) < 1e-6);
+      // luma of pure red is 0.299; chroma the mean absolute channel distance from it
+      assert.ok(Math.abs(red[q * k + 2]! - 0.299) < 1e-5);
+      assert.ok(Math.abs(red[q * k + 4]! - (0.701 + 0.299 + 0.299) / 3) < 1e-5);
+    }
+    // a pixel checkerboard has all its energy in the fine band
+    const checker = stats((i) => ((i % size) + Math.floor(i / size)) % 2 ? [200, 200, 200] : [50, 50, 50]);
+    for (let q = 0; q < grid * grid; q++) assert.ok(checker[q * k]! > Math.log(0.01) && checker[q * k]! > checker[q * k + 1]! + 3, `fine ${checker[q * k]}, mid ${checker[q * k + 1]}`);
+  });
+
+  test('strengths between the table\'s levels, draws from the seed alone, every type and some clean inputs', () => {
+    const jpeg = DISTORTIONS.find((d) => d.name === 'jpeg')!;
+    const blur = DISTORTIONS.find((d) => d.name === 'gaussian_blur')!;
+    assert.equal(strengthAt(blur, 0), blur.values[0]);
+    assert.equal(strengthAt(blur, 4), blur.values[4]);
+    assert.ok(Math.abs(strengthAt(blur, 1.5) - (blur.values[1]! + blur.values[2]!) / 2) < 1e-12);
+    assert.ok(Number.isInteger(strengthAt(jpeg, 2.3)));
+    assert.deepEqual(drawDistortion(0, 3, 17), drawDistortion(0, 3, 17));
+    const seen = new Set<string>();
+    let clean = 0;
+    for (let scene = 0; scene < 2000; scene++) {
+      const d = drawDistortion(0, 0, scene);
+      if (d.name === null) clean++;
+      else {
+        seen.add(d.name);
+        assert.ok(d.position >= 0 && d.position <= 4, JSON.stringify(d));
+      }
+    }
+    assert.equal(seen.size, DISTORTIONS.length);
+    assert.ok(clean > 150 && clean < 350, `${clean} clean inputs of 2000 (expected about 250)`);
+  });
+
+  test('a batch carries depth, the input\'s and the clean crop\'s statistics; white noise raises the input\'s fine energy only', async () => {
+    const [scene] = renderPretrainScenes(0, 1, 128);
+    const noisy = await distortScene(scene!, { name: 'white_noise', position: 3, value: 0.11 }, 0);
+    assert.equal(noisy.length, scene!.rgb.length);
+    const crops = [{ scene: 0, x: 0, y: 0, flip: false }, { scene: 0, x: 0, y: 0, flip: false }];
+    const b = makeBatch([scene!], crops, 128, 8, { appearance: true, inputs: [scene!.rgb, noisy] });
+    const k = targetChannels(true);
+    assert.equal(b.channels, k);
+    assert.equal(b.target.length, 2 * 64 * k);
+    const depthOnly = makeBatch([scene!], crops, 128, 8);
+    const s = APPEARANCE_STATS.length;
+    let raised = 0;
+    for (let q = 0; q < 64; q++) {
+      // channel 0 is the depth pretext's target, unchanged
+      assert.equal(b.target[q * k], depthOnly.target[q]);
+      // clean input: its statistics are the clean crop's
+      for (let c = 0; c < s; c++) assert.equal(b.target[q * k + 1 + c], b.target[q * k + 1 + s + c]);
+      const o = 64 * k + q * k;
+      assert.ok(b.target[o + 1]! > b.target[o + 1 + s]!, `cell ${q}: noisy fine ${b.target[o + 1]}, clean ${b.target[o + 1 + s]}`);
+      raised += b.target[o + 1]! - b.target[o + 1 + s]!;
+      // the clean crop's statistics do not depend on what the input shows
+      for (let c = 0; c < s; c++) assert.equal(b.target[o + 1 + s + c], b.target[q * k + 1 + s + c]);
+    }
+    // on average over the cells, noise of sigma 0.11 multiplies the fine-band energy several times
+    assert.ok(raised / 64 > 1, `mean log ratio ${raised / 64}`);
+    // the input's pixels are the noisy ones
+    assert.notDeepEqual(Array.from(b.rgb.subarray(128 * 128 * 3, 128 * 128 * 3 + 30)), Array.from(b.rgb.subarray(0, 30)));
+    // standardised with the scale of the batches it came from: every channel has mean 0 and std 1
+    const scale = channelScale([b]);
+    const z = makeBatch([scene!], crops, 128, 8, { appearance: true, inputs: [scene!.rgb, noisy], scale });
+    for (let ch = 1; ch < k; ch++) {
+      const v = Array.from({ length: 128 }, (_, i) => z.target[i * k + ch]!);
+      const mean = v.reduce((a, x) => a + x, 0) / v.length;
+      const std = Math.sqrt(v.reduce((a, x) => a + (x - mean) ** 2, 0) / v.length);
+      assert.ok(Math.abs(mean) < 1e-3 && (Math.abs(std - 1) < 1e-3 || std < 1e-3), `channel ${ch}: mean ${mean}, std ${std}`);
+    }
+  });
+
+  test('an unknown task is refused by name', () => {
+    assert.throws(() => resolvePretrainConfig({ task: 'colour' }), /"task" must be one of depth, appearance, got "colour"/);
+    assert.throws(() => parsePretrainArgs(['--task', 'colour']), /--task must be one of depth, appearance/);
+    assert.equal(parsePretrainArgs(['--task', 'depth']).out, 'data/pretrained/demo-swin-depth.safetensors');
+    assert.equal(parsePretrainArgs([]).out, 'data/pretrained/demo-swin-appearance.safetensors');
   });
 });
 

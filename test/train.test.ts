@@ -45,6 +45,28 @@ describe('AdamW', () => {
     opt.dispose();
     p.dispose();
   });
+  it('parameter groups: a scaled parameter moves as an ungrouped one at the scaled rate, a scale of 0 freezes it', () => {
+    const make = (): tf.Variable => tf.variable(tf.tensor1d([2, -3, 0.5]));
+    const [a, frozen, b, ref] = [make(), make(), make(), make()];
+    const grouped = new AdamW(new Map([['a', a], ['frozen', frozen], ['b', b]]), { weightDecay: 0.1 }, new Map([['a', 0.25], ['frozen', 0]]));
+    const plain = new AdamW(new Map([['ref', ref]]), { weightDecay: 0.1 });
+    assert.ok(grouped.grouped);
+    for (const [i, g] of [[0.3, -7, 1], [-1, 2, 0.5], [4, 4, -2]].entries()) {
+      const grad = (): tf.Tensor => tf.tensor1d(g);
+      grouped.step({ a: grad(), frozen: grad(), b: grad() }, 0.01);
+      plain.step({ ref: grad() }, 0.01 * 0.25);
+      assert.deepEqual(Array.from(a.dataSync()), Array.from(ref.dataSync()), `step ${i + 1}: the scaled parameter`);
+    }
+    assert.deepEqual(Array.from(frozen.dataSync()), [2, -3, 0.5]);
+    // the unscaled parameter, with the same gradients, moved farther (Adam moves a weight by about its rate a step)
+    for (let i = 0; i < 3; i++) assert.ok(Math.abs(b.dataSync()[i]! - [2, -3, 0.5][i]!) > 2 * Math.abs(a.dataSync()[i]! - [2, -3, 0.5][i]!), `value ${i}`);
+    assert.throws(() => new AdamW(new Map([['a', a]]), {}, new Map([['nope', 0.5]])), /scale for "nope", which is not a parameter/);
+    assert.throws(() => new AdamW(new Map([['a', a]]), {}, new Map([['a', -1]])), /must be a finite number >= 0/);
+    assert.throws(() => resolveTrainConfig({ backboneLrScale: 2 }), /"backboneLrScale" must be in \[0, 1\]/);
+    grouped.dispose();
+    plain.dispose();
+    tf.dispose([a, frozen, b, ref]);
+  });
 });
 
 describe('cosine schedule', () => {

@@ -12,11 +12,18 @@ import type { Engine } from '../eval/index.js';
 import { configFrom } from '../model/index.js';
 import { ENGINE_USAGE, chooseEngine, engineLine } from './engine.js';
 import { loadModel } from '../weights/index.js';
-import { openBenchmark, profileFrom, resultPath, runCross, runProtocol, splitsFor, trainAndTest } from '../experiments/index.js';
+import { openBenchmark, pretrainedFor, profileFrom, resultPath, runCross, runProtocol, splitsFor, trainAndTest } from '../experiments/index.js';
 import type { Benchmark, Profile } from '../experiments/index.js';
 import { badSummary, setSkipBad, skipBadDefault, writeBadReport } from '../data/check/index.js';
 
 const common = { profile: { type: 'string' }, help: { type: 'boolean', default: false }, 'skip-bad': { type: 'boolean', default: false } } as const;
+/** for the commands that train: the paper profile refuses random backbones without it (experiments/run.ts) */
+const scratchOption = { 'from-scratch': { type: 'boolean', default: false } } as const;
+
+/** --from-scratch: through the environment, so trainings in worker threads and notebook kernels start alike. */
+function applyFromScratch(on: boolean | undefined): void {
+  if (on) process.env.DGIQA_FROM_SCRATCH = '1';
+}
 
 const SKIP_BAD_USAGE = '[--skip-bad]  (--skip-bad: leave out bad images, depth maps and label rows; list them in bad-inputs.json)';
 
@@ -49,12 +56,14 @@ function reportBad(dir: string, label: string, benchmarks: Benchmark[]): void {
 
 /** dgiqa train --dataset D [--split K] [--resume]: train on split K's train part, test on its test part. */
 export async function trainCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...common, dataset: { type: 'string' }, split: { type: 'string' }, resume: { type: 'boolean', default: false }, lambda: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args, options: { ...common, ...scratchOption, dataset: { type: 'string' }, split: { type: 'string' }, resume: { type: 'boolean', default: false }, lambda: { type: 'string' } }, strict: true });
   if (values.help || !values.dataset) {
-    process.stdout.write(`usage: dgiqa train --dataset ID [--split K] [--lambda L] [--resume] [--profile smoke|demo|paper] ${SKIP_BAD_USAGE}\n`);
+    process.stdout.write(`usage: dgiqa train --dataset ID [--split K] [--lambda L] [--resume] [--profile smoke|demo|paper] [--from-scratch] ${SKIP_BAD_USAGE}\n`);
     return values.help ? 0 : 1;
   }
+  applyFromScratch(values['from-scratch']);
   const { profile } = await start(values.profile, values['skip-bad']);
+  pretrainedFor(profile); // refuses now, before any dataset is read, what the first training would
   const b = await openBenchmark(values.dataset, profile);
   const k = intArg(values.split, 'split', 0);
   const splits = await splitsFor(profile, b, Math.max(profile.splits, k + 1));
@@ -90,12 +99,14 @@ export async function evalCommand(args: string[]): Promise<number> {
 
 /** dgiqa protocol --dataset D: the 10-split protocol; mean, median, std of SROCC and PLCC. */
 export async function protocolCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...common, dataset: { type: 'string', multiple: true } }, strict: true });
+  const { values } = parseArgs({ args, options: { ...common, ...scratchOption, dataset: { type: 'string', multiple: true } }, strict: true });
   if (values.help) {
-    process.stdout.write(`usage: dgiqa protocol [--dataset ID ...] [--profile smoke|demo|paper] ${SKIP_BAD_USAGE}  (default: the profile's datasets)\n`);
+    process.stdout.write(`usage: dgiqa protocol [--dataset ID ...] [--profile smoke|demo|paper] [--from-scratch] ${SKIP_BAD_USAGE}  (default: the profile's datasets)\n`);
     return 0;
   }
+  applyFromScratch(values['from-scratch']);
   const { profile } = await start(values.profile, values['skip-bad']);
+  pretrainedFor(profile); // refuses now, before any dataset is read, what the first training would
   for (const dataset of values.dataset ?? profile.protocol) {
     // opened here as well to write the report (runProtocol opens it again: the check's verdicts are cached)
     if (skipBadDefault()) reportBad(resultPath(profile, 'protocol', dataset), dataset, [await openBenchmark(dataset, profile)]);
@@ -107,12 +118,14 @@ export async function protocolCommand(args: string[]): Promise<number> {
 
 /** dgiqa cross --train A --test B: train on all of A, test on all of B (Table 3). */
 export async function crossCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { ...common, train: { type: 'string' }, test: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args, options: { ...common, ...scratchOption, train: { type: 'string' }, test: { type: 'string' } }, strict: true });
   if (values.help) {
-    process.stdout.write(`usage: dgiqa cross [--train A --test B] [--profile smoke|demo|paper] ${SKIP_BAD_USAGE}  (default: the profile's pairs)\n`);
+    process.stdout.write(`usage: dgiqa cross [--train A --test B] [--profile smoke|demo|paper] [--from-scratch] ${SKIP_BAD_USAGE}  (default: the profile's pairs)\n`);
     return 0;
   }
+  applyFromScratch(values['from-scratch']);
   const { profile } = await start(values.profile, values['skip-bad']);
+  pretrainedFor(profile); // refuses now, before any dataset is read, what the first training would
   const pairs: [string, string][] = values.train && values.test ? [[values.train, values.test]] : profile.cross;
   for (const [a, b] of pairs) {
     if (skipBadDefault()) reportBad(resultPath(profile, 'cross', `${a}__full`), `${a} -> ${b}`, [await openBenchmark(a, profile), await openBenchmark(b, profile)]);

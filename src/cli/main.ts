@@ -33,7 +33,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   job: { run: jobCommand, help: 'one entry of a cluster plan (dgiqa plan --slurm|--k8s), as a Slurm array task or Kubernetes index runs it' },
   status: { run: statusCommand, help: 'a cluster plan\'s entries: done, running, failed (with their last lines), pending' },
   cross: { run: crossCommand, help: 'cross-dataset tests (Table 3): train on all of one set, test on another' },
-  pretrain: { run: pretrainCommand, help: 'self-supervised depth pretraining of the demo Swin backbone on renders disjoint from the benchmark (resumable)' },
+  pretrain: { run: pretrainCommand, help: 'self-supervised pretraining (appearance or depth) of the demo Swin backbone on renders disjoint from the benchmark (resumable)' },
   synth: { run: synthCommand, help: 'generate the embedded synthetic benchmark (with true depth)' },
   depth: { run: depthCommand, help: 'precompute depth maps for a dataset (resumable)' },
   forward: { run: forwardCommand, help: 'run a checkpoint on a safetensors input batch (parity check of a port)' },

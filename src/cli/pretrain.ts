@@ -2,18 +2,23 @@
 // the benchmark's; writes the backbone in timm's layout (what DGIQA_PRETRAINED / loadPretrainedBackbones read).
 import { resolve } from 'node:path';
 import { initBackend } from '../backend/index.js';
-import { PRETRAIN_DEFAULTS, pretrain, resolvePretrainConfig } from '../pretrain/index.js';
+import { PRETRAIN_DEFAULTS, PRETRAIN_TASKS, pretrain, resolvePretrainConfig } from '../pretrain/index.js';
+import type { PretrainTask } from '../pretrain/index.js';
 import type { EpochRecord } from '../pretrain/index.js';
 
-const DEFAULT_OUT = 'data/pretrained/demo-swin-depth.safetensors';
+/** where each task's backbone goes by default (the demo course reads the appearance one) */
+const DEFAULT_OUT: Record<PretrainTask, string> = { depth: 'data/pretrained/demo-swin-depth.safetensors', appearance: 'data/pretrained/demo-swin-appearance.safetensors' };
 const DEFAULT_RUN_DIR = 'runs/pretrain';
 
-const USAGE = `usage: dgiqa pretrain [--out FILE] [--scenes N] [--epochs E] [--seed S] [--run-dir DIR] [--resume]
+const USAGE = `usage: dgiqa pretrain [--task T] [--out FILE] [--scenes N] [--epochs E] [--seed S] [--run-dir DIR] [--resume]
 
-Self-supervised pretraining of the ${PRETRAIN_DEFAULTS.model} model's Swin backbone: predict each scene's depth
-(standardised log depth on the stage-3 grid) from clean renders of both synthetic families, on seeds
-disjoint from the benchmark's. Prints per-epoch loss and held-out correlation, the file's SHA-256.
-  --out      backbone weights in timm's Swin layout (default ${DEFAULT_OUT})
+Self-supervised pretraining of the ${PRETRAIN_DEFAULTS.model} model's Swin backbone on renders of both synthetic
+families, on seeds disjoint from the benchmark's, with no quality label. Prints per-epoch loss and
+held-out correlation, the file's SHA-256.
+  --task     appearance (default): a clean or randomly distorted crop; predict per cell its depth and
+             band energies, brightness, contrast and colour of the input and of the clean crop.
+             depth: a clean crop; predict its depth (standardised log depth on the stage-3 grid)
+  --out      backbone weights in timm's Swin layout (default ${DEFAULT_OUT.appearance}; --task depth: ${DEFAULT_OUT.depth})
   --scenes   scenes rendered, ${Math.round(PRETRAIN_DEFAULTS.heldOutFraction * 100)} % held out (default ${PRETRAIN_DEFAULTS.scenes})
   --epochs   passes over the training scenes (default ${PRETRAIN_DEFAULTS.numEpochs})
   --seed     seed of scenes, crops and initialisation (default ${PRETRAIN_DEFAULTS.seed})
@@ -25,12 +30,13 @@ interface PretrainArgs {
   runDir: string;
   resume: boolean;
   help: boolean;
-  overrides: Record<string, number>;
+  overrides: Record<string, number | string>;
 }
 
 /** Flags to options; anything unknown or malformed is a one-line error naming the flag. */
 export function parsePretrainArgs(args: string[]): PretrainArgs {
-  const out: PretrainArgs = { out: DEFAULT_OUT, runDir: DEFAULT_RUN_DIR, resume: false, help: false, overrides: {} };
+  let outGiven = false;
+  const out: PretrainArgs = { out: DEFAULT_OUT[PRETRAIN_DEFAULTS.task], runDir: DEFAULT_RUN_DIR, resume: false, help: false, overrides: {} };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] as string;
     const value = (): string => {
@@ -45,21 +51,28 @@ export function parsePretrainArgs(args: string[]): PretrainArgs {
       return n;
     };
     switch (flag) {
-      case '--out': out.out = value(); break;
+      case '--out': out.out = value(); outGiven = true; break;
+      case '--task': {
+        const t = value();
+        if (!(PRETRAIN_TASKS as readonly string[]).includes(t)) throw new Error(`--task must be one of ${PRETRAIN_TASKS.join(', ')}, got "${t}"`);
+        out.overrides.task = t;
+        break;
+      }
       case '--run-dir': out.runDir = value(); break;
       case '--scenes': out.overrides.scenes = integer(2); break;
       case '--epochs': out.overrides.numEpochs = integer(1); break;
       case '--seed': out.overrides.seed = integer(0); break;
       case '--resume': out.resume = true; break;
       case '--help': case '-h': out.help = true; break;
-      default: throw new Error(`unknown option "${flag}" (known: --out, --scenes, --epochs, --seed, --run-dir, --resume, --help)`);
+      default: throw new Error(`unknown option "${flag}" (known: --task, --out, --scenes, --epochs, --seed, --run-dir, --resume, --help)`);
     }
   }
+  if (!outGiven) out.out = DEFAULT_OUT[(out.overrides.task as PretrainTask | undefined) ?? PRETRAIN_DEFAULTS.task];
   return out;
 }
 
 const epochLine = (r: EpochRecord, of: number): string =>
-  `epoch ${r.epoch}/${of}: train loss ${r.trainLoss.toFixed(4)}, held-out loss ${r.heldOutLoss.toFixed(4)}, held-out correlation ${r.heldOutPearson.toFixed(4)} (lr ${r.lr.toExponential(2)}, step ${r.step}, ${r.seconds.toFixed(1)} s)`;
+  `epoch ${r.epoch}/${of}: train loss ${r.trainLoss.toFixed(4)}, held-out loss ${r.heldOutLoss.toFixed(4)}, held-out correlation ${r.heldOutPearson.toFixed(4)}${r.heldOutChannels.length > 1 ? ` (per channel ${r.heldOutChannels.map((v) => v.toFixed(2)).join(" ")})` : ""} (lr ${r.lr.toExponential(2)}, step ${r.step}, ${r.seconds.toFixed(1)} s)`;
 
 export async function pretrainCommand(args: string[]): Promise<number> {
   const opts = parsePretrainArgs(args);

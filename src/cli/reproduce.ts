@@ -18,6 +18,7 @@ import type { NotebookRun } from '../report/index.js';
 import { describeEnvironment } from '../util/environment.js';
 import { initBackend } from '../backend/index.js';
 import { trainCourse } from '../experiments/course.js';
+import { pretrainedFor } from '../experiments/run.js';
 import { StoppedError } from '../train/index.js';
 import type { TrainingsRun } from '../report/index.js';
 import { addFigurePngs } from '../site/index.js';
@@ -30,7 +31,7 @@ export { ensurePackageLink } from './kernel.js';
 
 const NOTEBOOK_FILE = /^\d\d-[A-Za-z0-9._-]+\.ipynb$/;
 
-const USAGE = `usage: dgiqa reproduce [--profile smoke|demo|paper] [--only 03,05,...] [--keep-going] [--no-plan]
+const USAGE = `usage: dgiqa reproduce [--profile smoke|demo|paper] [--only 03,05,...] [--keep-going] [--no-plan] [--from-scratch]
 
 Executes the notebooks (notebooks/NN-*.ipynb) in order under one profile (default: DGIQA_PROFILE,
 else demo), writes the executed copies to notebooks/executed/<profile>/ and figures/REPORT.md, and
@@ -41,6 +42,8 @@ notebooks then read the saved results.
   --only        run these notebooks only (numbers or file names, comma-separated); no queue first
   --keep-going  run the remaining notebooks after one fails
   --no-plan     no queue first: each notebook runs its own trainings
+  --from-scratch  train from random backbones (DGIQA_FROM_SCRATCH=1); the paper profile refuses to
+                start without ImageNet backbones (DGIQA_PRETRAINED) unless given
 Needs Jupyter's nbconvert, Chromium and fonts: checked before any work and, on Debian/Ubuntu as
 root or with passwordless sudo, installed when missing (otherwise it stops with the command to run):
   ${APT_LINE}
@@ -239,7 +242,7 @@ async function trainFirst(profile: Profile, env: NodeJS.ProcessEnv): Promise<Tra
 export async function reproduceCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { profile: { type: 'string' }, only: { type: 'string', multiple: true }, 'keep-going': { type: 'boolean', default: false }, 'no-plan': { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
+    options: { profile: { type: 'string' }, only: { type: 'string', multiple: true }, 'keep-going': { type: 'boolean', default: false }, 'no-plan': { type: 'boolean', default: false }, 'from-scratch': { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
     strict: true,
   });
   if (values.help) {
@@ -247,6 +250,9 @@ export async function reproduceCommand(args: string[]): Promise<number> {
     return 0;
   }
   const profile = profileFrom(values.profile ?? setting('DGIQA_PROFILE'));
+  // through the environment: the notebooks' kernels and the trainings' workers inherit it
+  if (values['from-scratch']) process.env[ENV.DGIQA_FROM_SCRATCH] = '1';
+  pretrainedFor(profile); // the paper profile without ImageNet backbones stops here, not after the setup
   const root = KIT_ROOT;
   const notebooksDir = join(root, 'notebooks');
   const outDir = join(notebooksDir, 'executed', profile.name);

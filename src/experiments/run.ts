@@ -69,11 +69,20 @@ export interface RunResult {
 /** The best epoch's weights beside the run's last checkpoint. */
 const BEST_FILE = 'best.safetensors';
 
-/** The backbone weights a run starts from: DGIQA_PRETRAINED, else the profile's own; '' from scratch. */
+/**
+ * The backbone weights a run starts from: DGIQA_PRETRAINED, else the profile's own; '' from scratch.
+ * The paper profile has no weights of its own and will not start from random backbones unless asked
+ * (--from-scratch, DGIQA_FROM_SCRATCH=1): the paper fine-tunes ImageNet ones, and hours of GPU time on
+ * random ones would reproduce another experiment.
+ */
 export function pretrainedFor(profile: Profile, fromScratch = false): string {
   if (fromScratch || settingOn('DGIQA_FROM_SCRATCH')) return '';
   if (paths.pretrained) return paths.pretrained;
-  return profile.pretrained ? resolve(KIT_ROOT, profile.pretrained) : '';
+  if (profile.pretrained) return resolve(KIT_ROOT, profile.pretrained);
+  if (profile.name === 'paper') {
+    throw new Error(`profile paper: no ImageNet backbones: set DGIQA_PRETRAINED to timm's swin_tiny_patch4_window7_224 weights (.safetensors or .pth), or pass --from-scratch (DGIQA_FROM_SCRATCH=1) to train from random ones on purpose`);
+  }
+  return '';
 }
 
 /** The model config of a run: the profile's preset plus the run's overrides. */

@@ -33,28 +33,29 @@ class DepthHead {
   readonly norm4: LayerNorm;
   readonly proj4: Linear;
   readonly cellBias: tf.Variable;
-  constructor(store: ParamStore, name: string, c: DgiqaConfig) {
+  constructor(store: ParamStore, name: string, c: DgiqaConfig, readonly channels: number) {
     const c3 = c.embedDim * 4;
     const c4 = c.embedDim * 8;
     // the Swin stage maps carry no final norm (timm's features_only): the head normalises its own input
     this.norm3 = new LayerNorm(store, `${name}.norm3`, c3);
     // zeros: the head starts at its cell bias (the image-blind layout, set by the run), not at noise
-    this.proj3 = new Linear(store, `${name}.proj3`, c3, 1, { bound: 0 });
+    this.proj3 = new Linear(store, `${name}.proj3`, c3, channels, { bound: 0 });
     this.norm4 = new LayerNorm(store, `${name}.norm4`, c4);
-    this.proj4 = new Linear(store, `${name}.proj4`, c4, 1, { bound: 0 });
+    this.proj4 = new Linear(store, `${name}.proj4`, c4, channels, { bound: 0 });
     const g = targetGrid(c);
-    this.cellBias = store.add({ name: `${name}.cell_bias`, shape: [g * g], layout: 'plain', trainable: true, init: { kind: 'zeros' } });
+    this.cellBias = store.add({ name: `${name}.cell_bias`, shape: [g * g * channels], layout: 'plain', trainable: true, init: { kind: 'zeros' } });
   }
 
-  /** stage maps -> [B, g*g] cell predictions, g the stage-3 side. */
+  /** stage maps -> [B, g*g*K] cell predictions (cell-major, K channels per cell), g the stage-3 side. */
   apply(s3: tf.Tensor4D, s4: tf.Tensor4D): tf.Tensor2D {
     const [b, g] = s3.shape;
     const h = s4.shape[1];
-    const p3 = this.proj3.apply(this.norm3.apply(s3)).reshape([b, g, g]);
-    // nearest 2x upsampling as a broadcast: [B, h, 1, h, 1] + zeros [1, 1, 2, 1, 2] (its gradient is a sum)
-    const p4 = this.proj4.apply(this.norm4.apply(s4)).reshape([b, h, 1, h, 1]);
-    const up = tf.add(p4, tf.zeros([1, 1, g / h, 1, g / h])).reshape([b, g, g]);
-    return tf.add(tf.add(p3, up).reshape([b, g * g]), this.cellBias) as tf.Tensor2D;
+    const k = this.channels;
+    const p3 = this.proj3.apply(this.norm3.apply(s3)).reshape([b, g, g, k]);
+    // nearest 2x upsampling as a broadcast: [B, h, 1, h, 1, K] + zeros [1, 1, 2, 1, 2, 1] (its gradient is a sum)
+    const p4 = this.proj4.apply(this.norm4.apply(s4)).reshape([b, h, 1, h, 1, k]);
+    const up = tf.add(p4, tf.zeros([1, 1, g / h, 1, g / h, 1])).reshape([b, g, g, k]);
+    return tf.add(tf.add(p3, up).reshape([b, g * g * k]), this.cellBias) as tf.Tensor2D;
   }
 }
 
@@ -64,15 +65,16 @@ export class DepthPretrainModel {
   readonly head: DepthHead;
   readonly grid: number;
 
-  constructor(readonly config: DgiqaConfig, seed: number) {
+  /** `channels`: target channels per cell (1: the depth pretext; more: depth and appearance) */
+  constructor(readonly config: DgiqaConfig, seed: number, readonly channels = 1) {
     if (config.depths.length !== 4) throw new Error('pretrain: the depth head reads stages 3 and 4: the backbone needs four stages');
     this.store = new ParamStore(seed);
     this.backbone = new SwinBackbone(this.store, BACKBONE_PREFIX, { ...config });
-    this.head = new DepthHead(this.store, 'head', config);
+    this.head = new DepthHead(this.store, 'head', config, channels);
     this.grid = targetGrid(config);
   }
 
-  /** rgb [B, S, S, 3] normalised -> [B, g*g] standardised log-depth predictions. */
+  /** rgb [B, S, S, 3] normalised -> [B, g*g*K] standardised target predictions. */
   predict(rgb: tf.Tensor4D, ctx: Ctx): tf.Tensor2D {
     const stages = this.backbone.apply(rgb, ctx);
     return this.head.apply(stages[2] as tf.Tensor4D, stages[3] as tf.Tensor4D);
@@ -87,7 +89,7 @@ export class DepthPretrainModel {
 function batchTensors(batch: PretrainBatch): { rgb: tf.Tensor4D; target: tf.Tensor2D } {
   return {
     rgb: tf.tensor4d(batch.rgb, [batch.count, batch.cropSize, batch.cropSize, 3]),
-    target: tf.tensor2d(batch.target, [batch.count, batch.grid * batch.grid]),
+    target: tf.tensor2d(batch.target, [batch.count, batch.grid * batch.grid * batch.channels]),
   };
 }
 
@@ -123,29 +125,40 @@ export function pretrainStep(model: DepthPretrainModel, optimizer: AdamW, batch:
 export interface HeldOutScore {
   /** MSE over all held-out cells */
   loss: number;
-  /** mean over held-out crops of the Pearson correlation between predicted and true cell depths */
+  /** mean over held-out crops of the Pearson correlation between predicted and true cell depths (channel 0) */
   pearson: number;
+  /** the same correlation for every channel (one value: the depth pretext) */
+  channels: number[];
 }
 
 /** MSE and mean per-image correlation over batches, given each batch's predictions [count * g * g]. */
 function scoreCells(batches: readonly PretrainBatch[], predict: (batch: PretrainBatch) => Float32Array): HeldOutScore {
   let squared = 0;
-  let cells = 0;
-  let correlation = 0;
+  let values = 0;
   let images = 0;
+  const k = batches[0]?.channels ?? 1;
+  const correlation = new Float64Array(k);
   for (const batch of batches) {
     const pred = predict(batch);
-    const n = batch.grid * batch.grid;
+    const cells = batch.grid * batch.grid;
+    const n = cells * k;
+    const p = new Float32Array(cells);
+    const t = new Float32Array(cells);
     for (let b = 0; b < batch.count; b++) {
-      const p = pred.subarray(b * n, (b + 1) * n);
-      const t = batch.target.subarray(b * n, (b + 1) * n);
-      for (let k = 0; k < n; k++) squared += ((p[k] as number) - (t[k] as number)) ** 2;
-      correlation += pearson(p, t);
+      for (let i = 0; i < n; i++) squared += ((pred[b * n + i] as number) - (batch.target[b * n + i] as number)) ** 2;
+      for (let ch = 0; ch < k; ch++) {
+        for (let q = 0; q < cells; q++) {
+          p[q] = pred[b * n + q * k + ch] as number;
+          t[q] = batch.target[b * n + q * k + ch] as number;
+        }
+        correlation[ch] += pearson(p, t);
+      }
     }
-    cells += batch.count * n;
+    values += batch.count * n;
     images += batch.count;
   }
-  return { loss: cells ? squared / cells : NaN, pearson: images ? correlation / images : NaN };
+  const channels = Array.from(correlation, (c) => (images ? c / images : NaN));
+  return { loss: values ? squared / values : NaN, pearson: channels[0] as number, channels };
 }
 
 /** Loss and per-image correlation of the model on held-out batches (inference mode). Leaks nothing. */
@@ -160,7 +173,7 @@ export function evaluateDepth(model: DepthPretrainModel, batches: readonly Pretr
 export function cellPrior(batches: readonly PretrainBatch[]): Float32Array {
   const first = batches[0];
   if (!first) throw new Error('pretrain: no batch to average');
-  const n = first.grid * first.grid;
+  const n = first.grid * first.grid * first.channels;
   const sum = new Float64Array(n);
   let count = 0;
   for (const batch of batches) {

@@ -26,8 +26,9 @@ import type { PretrainConfig } from './config.js';
 import { BACKBONE_PREFIX, DepthPretrainModel, cellPrior, evaluateDepth, evaluatePrior, pretrainStep } from './depthTask.js';
 import type { HeldOutScore } from './depthTask.js';
 import { backboneToTimm } from './export.js';
-import { centreCrops, epochCrops, makeBatch, renderPretrainScenes } from './scenes.js';
-import type { PretrainBatch, PretrainScene } from './scenes.js';
+import { drawDistortion, distortScene } from './appearance.js';
+import { centreCrops, channelScale, epochCrops, makeBatch, renderPretrainScenes, targetChannels } from './scenes.js';
+import type { BatchTask, ChannelScale, Crop, PretrainBatch, PretrainScene } from './scenes.js';
 
 export interface PretrainOptions {
   config: PretrainConfig;
@@ -55,6 +56,8 @@ export interface EpochRecord {
   heldOutLoss: number;
   /** mean per-image Pearson correlation of predicted and true cell depths on the held-out scenes */
   heldOutPearson: number;
+  /** the same per target channel (depth, then the appearance statistics of input and clean crop) */
+  heldOutChannels: number[];
   /** learning rate of the epoch's last step */
   lr: number;
   seconds: number;
@@ -140,11 +143,30 @@ function batchesOf<T>(items: readonly T[], size: number): T[][] {
 }
 
 /** The metadata of the weights file: what made it, none of it time- or machine-dependent but the backend. */
-function fileMetadata(c: PretrainConfig, m: DgiqaConfig, history: EpochRecord[], prior: HeldOutScore, train: number, heldOut: number): Record<string, string> {
+const TASK_TEXT: Record<PretrainConfig['task'], string> = {
+  depth: 'self-supervised depth pretext: per stage-3 cell the mean of log depth, standardised per crop, predicted from the clean RGB crop (LayerNorm + Linear head on stages 3 and 4, discarded); loss MSE',
+  appearance: 'self-supervised depth and appearance pretext: the crop is shown clean (1 in 8) or with one distortion of the synthetic table (any type, strength uniform between its mildest and strongest values); per stage-3 cell the head predicts the standardised log depth and five statistics (fine and mid band energy, mean luma, log luma spread, chroma) of the input and of the clean crop (LayerNorm + Linear head on stages 3 and 4, discarded); loss MSE; no quality label and no distortion level is a target',
+};
+
+/** Crops of one scene draw; the inputs they show (appearance: each scene distorted as `stream` draws it). */
+async function batchFor(scenes: readonly PretrainScene[], crops: readonly Crop[], c: PretrainConfig, cropSize: number, grid: number, stream: number | string, scale?: ChannelScale): Promise<PretrainBatch> {
+  if (c.task === 'depth') return makeBatch(scenes, crops, cropSize, grid);
+  const inputs = await Promise.all(crops.map((crop) => {
+    const s = scenes[crop.scene] as PretrainScene;
+    return distortScene(s, drawDistortion(c.seed, stream, crop.scene), stream);
+  }));
+  const task: BatchTask = scale ? { appearance: true, inputs, scale } : { appearance: true, inputs };
+  return makeBatch(scenes, crops, cropSize, grid, task);
+}
+
+/** Crops whose raw statistics set the appearance channels' scale and the image-blind prior (the depth task: all of epoch 1's). */
+const SCALE_CROPS = 256;
+
+function fileMetadata(c: PretrainConfig, m: DgiqaConfig, history: EpochRecord[], prior: HeldOutScore, train: number, heldOut: number, scale?: ChannelScale): Record<string, string> {
   const swin = { imgSize: m.imgSize, patchSize: m.patchSize, embedDim: m.embedDim, depths: m.depths, numHeads: m.numHeads, windowSize: m.windowSize, mlpRatio: m.mlpRatio, dropPathRate: m.dropPathRate };
   return {
     format: 'timm Swin Transformer state dict, backbone only (patch_embed.*, layers.<i>.*), PyTorch layouts, float32',
-    task: 'self-supervised depth pretext: per stage-3 cell the mean of log depth, standardised per crop, predicted from the clean RGB crop (LayerNorm + Linear head on stages 3 and 4, discarded); loss MSE',
+    task: TASK_TEXT[c.task],
     model_preset: c.model,
     model_config: JSON.stringify(swin),
     pretrain_config: JSON.stringify(c),
@@ -154,7 +176,8 @@ function fileMetadata(c: PretrainConfig, m: DgiqaConfig, history: EpochRecord[],
       heldOutScenes: 'the last ones', crops: `random ${m.imgSize} px windows and horizontal flips per epoch from deriveSeed(seed, 'pretrain-crops', epoch); held out: centre crops`,
     }),
     epochs: String(c.numEpochs),
-    history: JSON.stringify(history.map(({ epoch, step, trainLoss, heldOutLoss, heldOutPearson }) => ({ epoch, step, trainLoss, heldOutLoss, heldOutPearson }))),
+    history: JSON.stringify(history.map(({ epoch, step, trainLoss, heldOutLoss, heldOutPearson, heldOutChannels }) => (c.task === 'depth' ? { epoch, step, trainLoss, heldOutLoss, heldOutPearson } : { epoch, step, trainLoss, heldOutLoss, heldOutPearson, heldOutChannels }))),
+    ...(scale ? { appearance_scale: JSON.stringify(scale) } : {}),
     held_out_prior: JSON.stringify({ ...prior, what: "each cell's mean target over epoch 1's training crops, the same for every image" }),
     backend: tf.getBackend(),
   };
@@ -193,7 +216,7 @@ async function pretrainLocked(o: PretrainOptions): Promise<PretrainResult> {
   const heldOut = heldOutCount(c);
   const trainIds = Array.from({ length: c.scenes - heldOut }, (_, i) => i);
   const heldOutIds = Array.from({ length: heldOut }, (_, i) => c.scenes - heldOut + i);
-  const model = new DepthPretrainModel(mc, c.seed);
+  const model = new DepthPretrainModel(mc, c.seed, targetChannels(c.task === 'appearance'));
   const optimizer = new AdamW(model.store.trainableByName(), { weightDecay: c.weightDecay });
   try {
     if (state.epoch > 0) {
@@ -206,8 +229,15 @@ async function pretrainLocked(o: PretrainOptions): Promise<PretrainResult> {
       log(`pretrain: resumed ${dir} after epoch ${state.epoch} (step ${state.step})`);
     }
     const grid = model.grid;
-    const heldOutBatches: PretrainBatch[] = batchesOf(centreCrops(heldOutIds, c.renderSize, mc.imgSize), c.batchSize).map((b) => makeBatch(scenes, b, mc.imgSize, grid));
-    const layout = cellPrior(batchesOf(epochCrops(trainIds, c.renderSize, mc.imgSize, c.seed, 0), c.batchSize).map((b) => makeBatch(scenes, b, mc.imgSize, grid)));
+    const firstCrops = epochCrops(trainIds, c.renderSize, mc.imgSize, c.seed, 0);
+    let scale: ChannelScale | undefined;
+    if (c.task === 'appearance') {
+      const raw = await Promise.all(batchesOf(firstCrops.slice(0, SCALE_CROPS), c.batchSize).map((b) => batchFor(scenes, b, c, mc.imgSize, grid, 0)));
+      scale = channelScale(raw);
+    }
+    const priorCrops = c.task === 'depth' ? firstCrops : firstCrops.slice(0, SCALE_CROPS);
+    const heldOutBatches: PretrainBatch[] = await Promise.all(batchesOf(centreCrops(heldOutIds, c.renderSize, mc.imgSize), c.batchSize).map((b) => batchFor(scenes, b, c, mc.imgSize, grid, 'held-out', scale)));
+    const layout = cellPrior(await Promise.all(batchesOf(priorCrops, c.batchSize).map((b) => batchFor(scenes, b, c, mc.imgSize, grid, 0, scale))));
     const prior = evaluatePrior(layout, heldOutBatches);
     // the head starts from the image-blind answer (its cell bias at lr 1e-3 would take hundreds of steps to get there)
     if (state.epoch === 0) tf.tidy(() => model.head.cellBias.assign(tf.tensor1d(layout)));
@@ -222,14 +252,14 @@ async function pretrainLocked(o: PretrainOptions): Promise<PretrainResult> {
       let step = state.step;
       for (const crops of batchesOf(epochCrops(trainIds, c.renderSize, mc.imgSize, c.seed, epoch), c.batchSize)) {
         lr = pretrainLr(c, step, total);
-        const r = pretrainStep(model, optimizer, makeBatch(scenes, crops, mc.imgSize, grid), { lr, seed: seedFor(c.seed, epoch, step) });
+        const r = pretrainStep(model, optimizer, await batchFor(scenes, crops, c, mc.imgSize, grid, epoch, scale), { lr, seed: seedFor(c.seed, epoch, step) });
         if (!r.applied) log(`pretrain: step ${step + 1}: loss or gradient not finite, update skipped`);
         lossSum += r.loss;
         step++;
       }
       const score = evaluateDepth(model, heldOutBatches);
       const record: EpochRecord = {
-        epoch: epoch + 1, step, trainLoss: lossSum / stepsPerEpoch, heldOutLoss: score.loss, heldOutPearson: score.pearson, lr, seconds: (Date.now() - te) / 1000,
+        epoch: epoch + 1, step, trainLoss: lossSum / stepsPerEpoch, heldOutLoss: score.loss, heldOutPearson: score.pearson, heldOutChannels: score.channels, lr, seconds: (Date.now() - te) / 1000,
       };
       // commit: both files complete first, then state.json names them (one atomic rename), then prune
       await writeSafetensors(join(dir, modelFile(epoch + 1)), storeTensors(model), { epoch: String(epoch + 1), step: String(step) });
@@ -240,7 +270,7 @@ async function pretrainLocked(o: PretrainOptions): Promise<PretrainResult> {
       o.onEpoch?.(record);
     }
     if (state.epoch < c.numEpochs) return { history: state.history, prior, out: undefined };
-    const bytes = encodeSafetensors(backboneToTimm(model.store, BACKBONE_PREFIX), fileMetadata(c, mc, state.history, prior, trainIds.length, heldOut));
+    const bytes = encodeSafetensors(backboneToTimm(model.store, BACKBONE_PREFIX), fileMetadata(c, mc, state.history, prior, trainIds.length, heldOut, scale));
     mkdirSync(dirname(o.out), { recursive: true });
     await writeFileAtomic(o.out, bytes);
     return { history: state.history, prior, out: { path: o.out, bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') } };

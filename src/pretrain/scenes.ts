@@ -5,6 +5,7 @@
 import { normalizeValue } from '../data/pipeline/index.js';
 import { makeScene, renderScene, type SynthFamily } from '../data/synth/index.js';
 import { Rng, deriveSeed } from '../util/rng.js';
+import { APPEARANCE_STATS, cellStats } from './appearance.js';
 
 /** One rendered scene as the benchmark would store it: 8-bit RGB, plus log of the z-depth in metres. */
 export interface PretrainScene {
@@ -27,11 +28,13 @@ export interface Crop {
   flip: boolean;
 }
 
-/** A batch on the host: normalised NHWC RGB and the standardised cell targets, [count, grid * grid]. */
+/** A batch on the host: normalised NHWC RGB and the standardised cell targets, [count, grid * grid, channels]. */
 export interface PretrainBatch {
   count: number;
   cropSize: number;
   grid: number;
+  /** target channels per cell (1: depth alone) */
+  channels: number;
   rgb: Float32Array;
   target: Float32Array;
 }
@@ -97,38 +100,107 @@ export function centreCrops(sceneIds: readonly number[], size: number, cropSize:
   return sceneIds.map((scene) => ({ scene, x: at, y: at, flip: false }));
 }
 
+/** Per-channel standardisation of the appearance targets (from the first epoch's training crops). */
+export interface ChannelScale {
+  mean: number[];
+  std: number[];
+}
+
+/** What a batch's targets are: the depth channel alone, or depth and the appearance statistics. */
+export interface BatchTask {
+  appearance: boolean;
+  /** per crop, the scene-sized 8-bit input shown to the backbone (a distorted render); absent: the clean render */
+  inputs?: readonly Uint8Array[];
+  /** standardisation of channels 1.. (absent: raw statistics, to estimate it) */
+  scale?: ChannelScale;
+}
+
+/** Target channels per cell: log depth, then the input's and the clean crop's statistics. */
+export function targetChannels(appearance: boolean): number {
+  return appearance ? 1 + 2 * APPEARANCE_STATS.length : 1;
+}
+
 /**
  * Cuts, flips and normalises the crops (ImageNet mean and std on the 8-bit values, the data pipeline's
  * normalizeValue, so the features meet the inputs the quality model will give them) and computes
- * their targets on a grid x grid of cells.
+ * their targets on a grid x grid of cells: [count, grid * grid, channels], channel 0 the depth.
  */
-export function makeBatch(scenes: readonly PretrainScene[], crops: readonly Crop[], cropSize: number, grid: number): PretrainBatch {
+export function makeBatch(scenes: readonly PretrainScene[], crops: readonly Crop[], cropSize: number, grid: number, task: BatchTask = { appearance: false }): PretrainBatch {
   if (cropSize % grid !== 0) throw new Error(`pretrain: crop ${cropSize} px does not split into ${grid}x${grid} cells`);
+  if (task.inputs && task.inputs.length !== crops.length) throw new Error(`pretrain: ${task.inputs.length} inputs for ${crops.length} crops`);
   const count = crops.length;
+  const k = targetChannels(task.appearance);
+  const cells = grid * grid;
   const rgb = new Float32Array(count * cropSize * cropSize * 3);
-  const target = new Float32Array(count * grid * grid);
+  const target = new Float32Array(count * cells * k);
   const cell = cropSize / grid;
-  const sums = new Float64Array(grid * grid);
+  const sums = new Float64Array(cells);
+  const depth = new Float32Array(cells);
+  const shown = new Uint8Array(cropSize * cropSize * 3);
+  const clean = new Uint8Array(cropSize * cropSize * 3);
   crops.forEach((crop, b) => {
     const s = scenes[crop.scene];
     if (!s) throw new Error(`pretrain: crop of scene ${crop.scene}, which was not rendered`);
     if (crop.x < 0 || crop.y < 0 || crop.x + cropSize > s.size || crop.y + cropSize > s.size) throw new Error(`pretrain: crop at (${crop.x}, ${crop.y}) leaves the ${s.size} px scene ${crop.scene}`);
+    const input = task.inputs?.[b] ?? s.rgb;
+    if (input.length !== s.rgb.length) throw new Error(`pretrain: input of crop ${b} has ${input.length} values, scene ${crop.scene} has ${s.rgb.length}`);
     sums.fill(0);
     for (let r = 0; r < cropSize; r++) {
       const row = (crop.y + r) * s.size;
       for (let c = 0; c < cropSize; c++) {
         // the flip mirrors image and depth alike: output column c reads source column cropSize-1-c
         const src = row + crop.x + (crop.flip ? cropSize - 1 - c : c);
-        const o = ((b * cropSize + r) * cropSize + c) * 3;
-        rgb[o] = normalizeValue(s.rgb[src * 3] as number, 0);
-        rgb[o + 1] = normalizeValue(s.rgb[src * 3 + 1] as number, 1);
-        rgb[o + 2] = normalizeValue(s.rgb[src * 3 + 2] as number, 2);
+        const p = (r * cropSize + c) * 3;
+        const o = b * cropSize * cropSize * 3 + p;
+        for (let ch = 0; ch < 3; ch++) {
+          const v = input[src * 3 + ch] as number;
+          rgb[o + ch] = normalizeValue(v, ch as 0 | 1 | 2);
+          shown[p + ch] = v;
+          clean[p + ch] = s.rgb[src * 3 + ch] as number;
+        }
         sums[Math.floor(r / cell) * grid + Math.floor(c / cell)] += s.logDepth[src] as number;
       }
     }
-    standardise(sums, cell * cell, target.subarray(b * grid * grid, (b + 1) * grid * grid));
+    standardise(sums, cell * cell, depth);
+    const base = b * cells * k;
+    for (let q = 0; q < cells; q++) target[base + q * k] = depth[q] as number;
+    if (task.appearance) {
+      cellStats(shown, cropSize, grid, target, base + 1, k);
+      cellStats(clean, cropSize, grid, target, base + 1 + APPEARANCE_STATS.length, k);
+      if (task.scale) {
+        for (let q = 0; q < cells; q++) {
+          for (let ch = 1; ch < k; ch++) {
+            const i = base + q * k + ch;
+            target[i] = ((target[i] as number) - (task.scale.mean[ch - 1] as number)) / (task.scale.std[ch - 1] as number);
+          }
+        }
+      }
+    }
   });
-  return { count, cropSize, grid, rgb, target };
+  return { count, cropSize, grid, channels: k, rgb, target };
+}
+
+/** Mean and standard deviation of every appearance channel over raw batches (floored at 1e-6). */
+export function channelScale(batches: readonly PretrainBatch[]): ChannelScale {
+  const first = batches[0];
+  if (!first || first.channels < 2) throw new Error('pretrain: no appearance batch to estimate the channel scale from');
+  const k = first.channels;
+  const sum = new Float64Array(k - 1);
+  const sq = new Float64Array(k - 1);
+  let n = 0;
+  for (const batch of batches) {
+    for (let i = 0; i < batch.target.length; i += k) {
+      for (let ch = 1; ch < k; ch++) {
+        const v = batch.target[i + ch] as number;
+        sum[ch - 1] += v;
+        sq[ch - 1] += v * v;
+      }
+      n++;
+    }
+  }
+  const mean = Array.from(sum, (v) => v / n);
+  const std = Array.from(sq, (v, i) => Math.max(1e-6, Math.sqrt(Math.max(0, v / n - (mean[i] as number) ** 2))));
+  return { mean, std };
 }
 
 /** Cell means from cell sums, then minus their mean, over their standard deviation (floored). */

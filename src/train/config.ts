@@ -19,6 +19,12 @@ export interface TrainConfig {
   lr: number;
   /** floor of the cosine schedule */
   minLr: number;
+  /**
+   * the Swin backbones' learning rate as a fraction of `lr` (both backbones; the rest, the bridges,
+   * Depth-CAR, the dilated stack and the head, train at `lr`): 1 is the paper's one rate for all; below
+   * 1 a pretrained backbone keeps its features while the new layers after it learn
+   */
+  backboneLrScale: number;
   /** decoupled weight decay of AdamW */
   weightDecay: number;
   /** weight of the consistency loss (paper Eq. 6; swept in appendix A.2) */
@@ -44,6 +50,7 @@ export const TRAIN_DEFAULTS: Readonly<TrainConfig> = Object.freeze({
   batchSize: 8, // assumption: fits one 16-24 GB GPU at 224 crops with two Swin-T backbones
   lr: 2e-5, // assumption: TReS's and MANIQA's order of magnitude for Swin/ViT fine-tuning
   minLr: 1e-7, // assumption: a small floor so the schedule never stops learning entirely
+  backboneLrScale: 1, // paper: one learning rate (per kind of dataset) for the whole model
   weightDecay: 1e-5, // assumption: MANIQA's AdamW weight decay
   lambda: 0.5, // assumption: the middle of the paper's Fig. 11 sweep
   cropsPerImage: 1,
@@ -67,6 +74,7 @@ export function resolveTrainConfig(overrides: Record<string, unknown> = {}, sour
   }
   if (!(c.lr > 0) || c.minLr < 0 || c.minLr > c.lr) throw new Error(`${source}: need 0 <= minLr <= lr and lr > 0`);
   if (!(c.tMaxFraction > 0 && c.tMaxFraction <= 1)) throw new Error(`${source}: "tMaxFraction" must be in (0, 1], got ${c.tMaxFraction}`);
+  if (!(c.backboneLrScale >= 0 && c.backboneLrScale <= 1)) throw new Error(`${source}: "backboneLrScale" must be in [0, 1], got ${c.backboneLrScale}`);
   if (c.lambda < 0 || c.weightDecay < 0) throw new Error(`${source}: lambda and weightDecay must be >= 0`);
   return c;
 }

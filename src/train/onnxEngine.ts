@@ -149,7 +149,9 @@ function buildGraph(model: Dgiqa, optimizer: AdamW, flat: FlatParam[], batch: St
   const m = g.input('m', [total]);
   const v = g.input('v', [total]);
   const hyper = (name: string): string => g.input(name, []);
-  const [lr, decay, c1, c2] = ['lr', 'decay', 'c1', 'c2'].map(hyper);
+  // with parameter groups (AdamW lrScales) the rate and the decay come per value, as vectors the step fills
+  const [lr, decay] = optimizer.grouped ? ['lr', 'decay'].map((name) => g.input(name, [total])) : ['lr', 'decay'].map(hyper);
+  const [c1, c2] = ['c1', 'c2'].map(hyper);
   const { beta1, beta2, eps } = optimizer.opts;
   // AdamW as src/train/adamw.ts computes it, operation for operation
   const m2 = g.add(g.mul(m, g.scalar(beta1)), g.mul(gFlat, g.scalar(1 - beta1)));
@@ -257,6 +259,24 @@ export class OnnxTrainStep {
     this.stale = false;
   }
 
+  /**
+   * Per-value rate and decay vectors of a grouped optimizer: each parameter's span holds the float32
+   * of the numbers src/train/adamw.ts makes its scalars from, so both engines apply the same update.
+   */
+  private groupedRates(lr: number): { lr: OrtTensor; decay: OrtTensor } {
+    const total = this.state.params.length;
+    const rate = new Float32Array(total);
+    const decay = new Float32Array(total);
+    const { weightDecay } = this.optimizer.opts;
+    for (const p of this.flat) {
+      const scale = this.optimizer.scaleOf(p.name);
+      rate.fill(scale === 1 ? lr : lr * scale, p.offset, p.offset + p.size);
+      decay.fill(scale === 1 ? 1 - lr * weightDecay : 1 - lr * scale * weightDecay, p.offset, p.offset + p.size);
+    }
+    const T = this.ort.Tensor;
+    return { lr: new T('float32', rate, [total]), decay: new T('float32', decay, [total]) };
+  }
+
   /** Re-reads the model and optimizer (after they were changed from outside, as by a resume). */
   reload(): void {
     this.state = this.readState();
@@ -286,7 +306,8 @@ export class OnnxTrainStep {
       params: new T('float32', this.state.params, [this.state.params.length]),
       m: new T('float32', this.state.m, [this.state.m.length]),
       v: new T('float32', this.state.v, [this.state.v.length]),
-      lr: scalar(opts.lr), decay: scalar(1 - opts.lr * weightDecay), c1: scalar(1 - beta1 ** t), c2: scalar(1 - beta2 ** t),
+      c1: scalar(1 - beta1 ** t), c2: scalar(1 - beta2 ** t),
+      ...(this.optimizer.grouped ? this.groupedRates(opts.lr) : { lr: scalar(opts.lr), decay: scalar(1 - opts.lr * weightDecay) }),
     };
     for (const b of built.batchInputs) {
       const tensor = b.pick(batch);

@@ -95,6 +95,14 @@ async function fitLocked(o: FitOptions): Promise<FitResult> {
   return { model, state: run.state, epochs };
 }
 
+/** The learning-rate scale of every Swin backbone parameter (RGB and depth), or none when it is 1. */
+function backboneScales(model: Dgiqa, scale: number): Map<string, number> {
+  const out = new Map<string, number>();
+  if (scale === 1) return out;
+  for (const name of model.store.trainableByName().keys()) if (name.startsWith('backbone.') || name.startsWith('depth_backbone.')) out.set(name, scale);
+  return out;
+}
+
 /** The model and optimizer a run starts from (its checkpoint when resumed), and the engine for them. */
 async function startTraining(o: FitOptions, run: RunFolder, backend: string): Promise<Trainee> {
   const c = o.config;
@@ -102,7 +110,7 @@ async function startTraining(o: FitOptions, run: RunFolder, backend: string): Pr
   const tooBig = trainingMemoryProblem(backend, modelCost(modelConfig, 1).params, 'this model');
   if (tooBig) throw new Error(`${run.dir}: ${tooBig}`);
   const model = run.started ? await run.loadModel(modelConfig) : await freshModel(modelConfig, c, o.quiet ?? false);
-  const optimizer = new AdamW(model.store.trainableByName(), { weightDecay: c.weightDecay });
+  const optimizer = new AdamW(model.store.trainableByName(), { weightDecay: c.weightDecay }, backboneScales(model, c.backboneLrScale));
   try {
     if (run.started) {
       await run.restoreOptimizer(optimizer);
