@@ -15,6 +15,7 @@ import { loadModel } from '../weights/index.js';
 import { openBenchmark, pretrainedFor, profileFrom, resultPath, runCross, runProtocol, splitsFor, trainAndTest } from '../experiments/index.js';
 import type { Benchmark, Profile } from '../experiments/index.js';
 import { badSummary, setSkipBad, skipBadDefault, writeBadReport } from '../data/check/index.js';
+import { ENV } from '../settings/index.js';
 
 const common = { profile: { type: 'string' }, help: { type: 'boolean', default: false }, 'skip-bad': { type: 'boolean', default: false } } as const;
 /** for the commands that train: the paper profile refuses random backbones without it (experiments/run.ts) */
@@ -22,7 +23,7 @@ const scratchOption = { 'from-scratch': { type: 'boolean', default: false } } as
 
 /** --from-scratch: through the environment, so trainings in worker threads and notebook kernels start alike. */
 function applyFromScratch(on: boolean | undefined): void {
-  if (on) process.env.DGIQA_FROM_SCRATCH = '1';
+  if (on) process.env[ENV.DGIQA_FROM_SCRATCH] = '1';
 }
 
 const SKIP_BAD_USAGE = '[--skip-bad]  (--skip-bad: leave out bad images, depth maps and label rows; list them in bad-inputs.json)';
