@@ -142,13 +142,13 @@ function batchesOf<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-/** The metadata of the weights file: what made it, none of it time- or machine-dependent but the backend. */
+/** What each pretext is, for the weights file's metadata. */
 const TASK_TEXT: Record<PretrainConfig['task'], string> = {
   depth: 'self-supervised depth pretext: per stage-3 cell the mean of log depth, standardised per crop, predicted from the clean RGB crop (LayerNorm + Linear head on stages 3 and 4, discarded); loss MSE',
   appearance: 'self-supervised depth and appearance pretext: the crop is shown clean (1 in 8) or with one distortion of the synthetic table (any type, strength uniform between its mildest and strongest values); per stage-3 cell the head predicts the standardised log depth and five statistics (fine and mid band energy, mean luma, log luma spread, chroma) of the input and of the clean crop (LayerNorm + Linear head on stages 3 and 4, discarded); loss MSE; no quality label and no distortion level is a target',
 };
 
-/** Crops of one scene draw; the inputs they show (appearance: each scene distorted as `stream` draws it). */
+/** The batch of `crops`; for the appearance task each crop's scene is shown distorted as draw `stream` (an epoch, or 'held-out') says. */
 async function batchFor(scenes: readonly PretrainScene[], crops: readonly Crop[], c: PretrainConfig, cropSize: number, grid: number, stream: number | string, scale?: ChannelScale): Promise<PretrainBatch> {
   if (c.task === 'depth') return makeBatch(scenes, crops, cropSize, grid);
   const inputs = await Promise.all(crops.map((crop) => {
@@ -162,6 +162,7 @@ async function batchFor(scenes: readonly PretrainScene[], crops: readonly Crop[]
 /** Crops whose raw statistics set the appearance channels' scale and the image-blind prior (the depth task: all of epoch 1's). */
 const SCALE_CROPS = 256;
 
+/** The metadata of the weights file: what made it, none of it time- or machine-dependent but the backend. */
 function fileMetadata(c: PretrainConfig, m: DgiqaConfig, history: EpochRecord[], prior: HeldOutScore, train: number, heldOut: number, scale?: ChannelScale): Record<string, string> {
   const swin = { imgSize: m.imgSize, patchSize: m.patchSize, embedDim: m.embedDim, depths: m.depths, numHeads: m.numHeads, windowSize: m.windowSize, mlpRatio: m.mlpRatio, dropPathRate: m.dropPathRate };
   return {
@@ -178,7 +179,7 @@ function fileMetadata(c: PretrainConfig, m: DgiqaConfig, history: EpochRecord[],
     epochs: String(c.numEpochs),
     history: JSON.stringify(history.map(({ epoch, step, trainLoss, heldOutLoss, heldOutPearson, heldOutChannels }) => (c.task === 'depth' ? { epoch, step, trainLoss, heldOutLoss, heldOutPearson } : { epoch, step, trainLoss, heldOutLoss, heldOutPearson, heldOutChannels }))),
     ...(scale ? { appearance_scale: JSON.stringify(scale) } : {}),
-    held_out_prior: JSON.stringify({ ...prior, what: "each cell's mean target over epoch 1's training crops, the same for every image" }),
+    held_out_prior: JSON.stringify({ ...prior, what: c.task === 'depth' ? "each cell's mean target over epoch 1's training crops, the same for every image" : `each cell's and channel's mean target over the first ${SCALE_CROPS} of epoch 1's training crops, the same for every image` }),
     backend: tf.getBackend(),
   };
 }
