@@ -179,7 +179,7 @@ function fileMetadata(c: PretrainConfig, m: DgiqaConfig, history: EpochRecord[],
     epochs: String(c.numEpochs),
     history: JSON.stringify(history.map(({ epoch, step, trainLoss, heldOutLoss, heldOutPearson, heldOutChannels }) => (c.task === 'depth' ? { epoch, step, trainLoss, heldOutLoss, heldOutPearson } : { epoch, step, trainLoss, heldOutLoss, heldOutPearson, heldOutChannels }))),
     ...(scale ? { appearance_scale: JSON.stringify(scale) } : {}),
-    held_out_prior: JSON.stringify({ ...prior, what: c.task === 'depth' ? "each cell's mean target over epoch 1's training crops, the same for every image" : `each cell's and channel's mean target over the first ${SCALE_CROPS} of epoch 1's training crops, the same for every image` }),
+    held_out_prior: JSON.stringify({ ...prior, what: "each cell's mean target over epoch 1's training crops, the same for every image" }),
     backend: tf.getBackend(),
   };
 }
