@@ -125,6 +125,46 @@ describe('training steps on ONNX Runtime', () => {
     assert.equal(tf.memory().numTensors, before, 'no tensors leaked');
   });
 
+  it('frozen backbones (left out of the optimizer): fed as inputs, unchanged, and the rest updated as on TensorFlow.js', async () => {
+    const before = tf.memory().numTensors;
+    const batch = batchOf(DEMO, 2, 37);
+    const head = (m: Dgiqa): Map<string, tf.Variable> => new Map([...m.store.trainableByName()].filter(([k]) => !k.startsWith('backbone.') && !k.startsWith('depth_backbone.')));
+    const ref = new Dgiqa(DEMO, 5);
+    const refOpt = new AdamW(head(ref));
+    const model = new Dgiqa(DEMO, 5);
+    const optimizer = new AdamW(head(model));
+    assert.ok(optimizer.params.size < model.store.trainableByName().size);
+    const engine = await OnnxTrainStep.create(model, optimizer, { threads: 1 });
+    const start = params(model);
+    for (let step = 0; step < 2; step++) {
+      trainStep(ref, refOpt, batch, { lr: 1e-3, lambda: 0.5, seed: step });
+      await engine.step(batch, { lr: 1e-3, lambda: 0.5, seed: step });
+    }
+    engine.sync();
+    const got = params(model);
+    const want = params(ref);
+    let moved = 0;
+    for (const [name, values] of got) {
+      const s = start.get(name) as Float32Array;
+      if (name.startsWith('backbone.') || name.startsWith('depth_backbone.')) {
+        assert.deepEqual(values, s, `${name}: frozen, yet it moved`);
+        assert.deepEqual(want.get(name), s, `${name}: frozen, yet the TensorFlow.js step moved it`);
+        continue;
+      }
+      const w = want.get(name) as Float32Array;
+      let gap = 0;
+      for (let i = 0; i < w.length; i++) gap = Math.max(gap, Math.abs(values[i]! - w[i]!));
+      assert.ok(gap <= 2 * 1e-3 * 2 + 1e-6, `${name}: ${gap} from the TensorFlow.js run`);
+      if (values.some((v, i) => v !== s[i])) moved++;
+    }
+    assert.ok(moved > 10, `${moved} head tensors moved`);
+    await engine.dispose();
+    for (const o of [optimizer, refOpt]) o.dispose();
+    for (const m of [model, ref]) m.dispose();
+    disposeBatch(batch);
+    assert.equal(tf.memory().numTensors, before, 'no tensors leaked');
+  });
+
   const variants: Array<[string, Partial<DgiqaConfig>, { lambda: number; ref?: boolean }]> = [
     ['without TCB', { tcb: false }, { lambda: 0.5 }],
     ['without Depth-CAR, lambda 0', { depthCar: false }, { lambda: 0 }],

@@ -518,3 +518,24 @@ test('the expected outputs are named after the paper\'s figures and tables', () 
   for (let i = 1; i <= 6; i++) assert.ok(names.some((n) => n.startsWith(`table${i}-`)), `table ${i}`);
   assert.equal(new Set(names).size, names.length);
 });
+
+test('table5 with whole-set models (the paper profile): one column pair per test set, every test set shown', () => {
+  const tests = (srocc: number): AblationInput['crossTests'] => [
+    { train: 'koniq10k', test: 'livec', srocc, plcc: srocc + 0.01 },
+    { train: 'koniq10k', test: 'livefb', srocc: srocc - 0.2, plcc: srocc - 0.19 },
+  ];
+  const runs = [run(0, {}), run(1, {})];
+  const rows: AblationInput[] = [
+    { ...ablationRow(FULL, runs), crossTests: tests(0.85) },
+    { ...ablationRow(NO_TCB, runs, runs), crossTests: tests(0.8) },
+  ];
+  const t5 = table5('paper', 'livec', 'koniq10k', rows);
+  const kit = t5.rows.filter((r) => r.source !== 'paper');
+  assert.equal(kit.length, 2);
+  const full = kit.find((r) => r.config === 'DGIQA full')!;
+  assert.deepEqual([full.train, full['LIVE-C_srocc'], full['LIVE-C_plcc'], full['LIVE-FB_srocc']], ['KonIQ-10k', 0.85, 0.86, 0.85 - 0.2]);
+  assert.equal(kit.find((r) => r.config === 'DGIQA without TCB')!['LIVE-FB_plcc'], 0.8 - 0.19);
+  assert.ok(kit.every((r) => r['KonIQ-10k_srocc'] === undefined && r.splits === undefined), 'no column of the ablation set, no split count');
+  assert.equal(full.source, 'this run, profile paper, official files koniq10k, livec, livefb');
+  assert.ok(t5.notes.some((n) => /trained on all of KonIQ-10k/.test(n) && /LIVE-C and LIVE-FB/.test(n)), t5.notes.join(' | '));
+});

@@ -131,6 +131,28 @@ describe('fit', () => {
     assert.equal(tf.memory().numTensors, before, 'no tensors left behind (optimizer state included)');
   });
 
+  it('backboneLrScale 0 freezes both backbones (no gradient for them) while the rest learns', async () => {
+    const before = tf.memory().numTensors;
+    const frozen = (numEpochs: number) => resolveTrainConfig({ model: 'demo', numEpochs, batchSize: 2, lr: 1e-3, minLr: 1e-5, lambda: 0.5, seed: 7, logEvery: 1, backboneLrScale: 0 });
+    const one = await fit({ config: frozen(1), imagesPerEpoch: 6, quiet: true, runDir: join(base, 'frozen-1'), batches: batchesOf(6, 128) });
+    const three = await fit({ config: frozen(3), imagesPerEpoch: 6, quiet: true, runDir: join(base, 'frozen-3'), batches: batchesOf(6, 128) });
+    const a = (await readSafetensors(join(base, 'frozen-1', 'model.safetensors'))).tensors;
+    const b = (await readSafetensors(join(base, 'frozen-3', 'model.safetensors'))).tensors;
+    let backbones = 0;
+    for (const [name, t] of a) {
+      if (!name.startsWith('backbone.') && !name.startsWith('depth_backbone.')) continue;
+      backbones++;
+      assert.deepEqual(b.get(name)?.data, t.data, `${name} moved`);
+    }
+    assert.ok(backbones > 50, `${backbones} backbone tensors compared`);
+    assert.notDeepEqual(b.get('fc.weight')?.data, a.get('fc.weight')?.data, 'the head learned over the two more epochs');
+    const opt = (await readSafetensors(join(base, 'frozen-3', 'optimizer.safetensors'))).tensors;
+    assert.ok([...opt.keys()].every((k) => !k.includes('backbone.')), 'no optimizer state for frozen parameters');
+    one.model.dispose();
+    three.model.dispose();
+    assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
+  });
+
   it('resumes after a crash and ends with the weights of the uninterrupted run', async () => {
     const dir = join(base, 'crashed');
     const before = tf.memory().numTensors;

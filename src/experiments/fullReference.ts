@@ -19,7 +19,7 @@ import { datasetTrain } from './profiles.js';
 import type { Profile } from './profiles.js';
 import { readResult, resultPath, writeResult } from './results.js';
 import { splitDir, splitsFor } from './protocol.js';
-import { pretrainedFor, runModelConfig } from './run.js';
+import { runModelConfig, startOf } from './run.js';
 import { runJobs, type Job } from './parallel.js';
 
 export interface FrRow {
@@ -126,7 +126,7 @@ export async function frSplit(profile: Profile, id: string, k: number): Promise<
   const parts = applySplit(items, (await splitsFor(profile, { ...b, items }, Math.max(1, profile.fullReferenceSplits)))[k]!);
   const train = [...parts.train, ...parts.val];
   // split k trains with seed k, as the protocol's splits; the FR overrides (its own rate and length) last
-  const config = resolveTrainConfig({ model: runModelConfig(profile), pretrained: pretrainedFor(profile), seed: k, ...profile.train, ...datasetTrain(profile, id), ...profile.fullReferenceTrain, lambda: 0 }, `${id} FR train config`);
+  const config = resolveTrainConfig({ model: runModelConfig(profile), seed: k, ...profile.train, ...datasetTrain(profile, id), ...profile.fullReferenceTrain, lambda: 0, ...startOf(profile) }, `${id} FR train config`);
   const pool = new DecodePool(Math.max(1, defaultWorkers()));
   try {
     const batches = async function* (epoch: number): AsyncGenerator<HostBatch> {

@@ -85,6 +85,16 @@ export function pretrainedFor(profile: Profile, fromScratch = false): string {
   return '';
 }
 
+/**
+ * A run's start, as train-config keys: the backbone weights (pretrainedFor) and, from random
+ * backbones, the full learning rate for them: a small backboneLrScale is there to keep pretrained
+ * features, and random ones have none to keep.
+ */
+export function startOf(profile: Profile, fromScratch = false): { pretrained: string; backboneLrScale?: number } {
+  const pretrained = pretrainedFor(profile, fromScratch);
+  return pretrained === '' ? { pretrained, backboneLrScale: 1 } : { pretrained };
+}
+
 /** The model config of a run: the profile's preset plus the run's overrides. */
 export function runModelConfig(profile: Profile, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return { ...(PRESETS[profile.model] ?? {}), ...overrides };
@@ -97,7 +107,7 @@ export async function trainAndTest(spec: RunSpec): Promise<RunResult> {
   const p = spec.profile;
   const seed = spec.seed ?? 0;
   const modelConfig = runModelConfig(p, spec.model);
-  const config = resolveTrainConfig({ model: modelConfig, seed, pretrained: pretrainedFor(p, spec.fromScratch), ...p.train, ...spec.trainOverrides }, `${spec.label} train config`);
+  const config = resolveTrainConfig({ model: modelConfig, seed, ...p.train, ...spec.trainOverrides, ...startOf(p, spec.fromScratch) }, `${spec.label} train config`);
   resolveConfig(modelConfig); // fail early on a bad variant
   const pool = new DecodePool(Math.max(1, defaultWorkers()));
   try {

@@ -103,7 +103,7 @@ function withFlipped(model: Dgiqa, rgb: tf.Tensor4D, depth: tf.Tensor4D | undefi
 /** Compute gradients, update with AdamW at `lr`, commit BatchNorm statistics. Leaks nothing. */
 export function trainStep(model: Dgiqa, optimizer: AdamW, batch: StepBatch, opts: { lr: number; lambda: number; seed: number }): StepResult {
   const ctx: Ctx = { training: true, rng: new Rng(opts.seed), bnUpdates: [] };
-  const trainable = model.store.trainable();
+  const trainable = [...optimizer.params.values()]; // the optimizer's: frozen parameters get no gradient
   let parts: { mse: number; consistency: number } = { mse: NaN, consistency: NaN };
   const { value, grads } = tf.variableGrads(() => {
     const t = lossTerms(model, batch, opts.lambda, ctx);

@@ -95,12 +95,22 @@ async function fitLocked(o: FitOptions): Promise<FitResult> {
   return { model, state: run.state, epochs };
 }
 
-/** The learning-rate scale of every Swin backbone parameter (RGB and depth), or none when it is 1. */
-function backboneScales(model: Dgiqa, scale: number): Map<string, number> {
-  const out = new Map<string, number>();
-  if (scale === 1) return out;
-  for (const name of model.store.trainableByName().keys()) if (name.startsWith('backbone.') || name.startsWith('depth_backbone.')) out.set(name, scale);
-  return out;
+const isBackbone = (name: string): boolean => name.startsWith('backbone.') || name.startsWith('depth_backbone.');
+
+/**
+ * What AdamW updates, and at what scale: every trainable parameter, the Swin backbones' (RGB and
+ * depth) at `scale` times the rate. At scale 0 the backbones are left out altogether, so no gradient
+ * is computed for them (frozen backbones cost a forward only, as requires_grad=False in PyTorch).
+ */
+function optimizerGroups(model: Dgiqa, scale: number): { params: Map<string, tf.Variable>; scales: Map<string, number> } {
+  const params = new Map<string, tf.Variable>();
+  const scales = new Map<string, number>();
+  for (const [name, v] of model.store.trainableByName()) {
+    if (isBackbone(name) && scale === 0) continue;
+    params.set(name, v);
+    if (isBackbone(name) && scale !== 1) scales.set(name, scale);
+  }
+  return { params, scales };
 }
 
 /** The model and optimizer a run starts from (its checkpoint when resumed), and the engine for them. */
@@ -110,7 +120,8 @@ async function startTraining(o: FitOptions, run: RunFolder, backend: string): Pr
   const tooBig = trainingMemoryProblem(backend, modelCost(modelConfig, 1).params, 'this model');
   if (tooBig) throw new Error(`${run.dir}: ${tooBig}`);
   const model = run.started ? await run.loadModel(modelConfig) : await freshModel(modelConfig, c, o.quiet ?? false);
-  const optimizer = new AdamW(model.store.trainableByName(), { weightDecay: c.weightDecay }, backboneScales(model, c.backboneLrScale));
+  const groups = optimizerGroups(model, c.backboneLrScale);
+  const optimizer = new AdamW(groups.params, { weightDecay: c.weightDecay }, groups.scales);
   try {
     if (run.started) {
       await run.restoreOptimizer(optimizer);
