@@ -15,7 +15,7 @@ describe('leaks', () => {
     await initBackend('wasm');
   });
 
-  it(`training steps ${FIRST} and ${LAST} hold the same tensors, bytes and wasm heap`, () => {
+  it(`training steps ${FIRST} and ${LAST} hold the same tensors, bytes and wasm heap`, async () => {
     // 32 px, 2x2 windows: shifted blocks (stages 1, 2) and unshifted ones, every part of the model
     const config = resolveConfig({
       imgSize: 32, patchSize: 4, embedDim: 8, depths: [2, 2, 2, 2], numHeads: [1, 1, 2, 2], windowSize: 2, mlpRatio: 2,
@@ -30,7 +30,7 @@ describe('leaks', () => {
     const batch = { rgb, depth, labels: tf.tensor1d([0.2, 0.9]) };
     let after10 = backendMemory();
     for (let step = 1; step <= LAST; step++) {
-      const r = trainStep(model, optimizer, batch, { lr: 1e-4, lambda: 1, seed: step });
+      const r = await trainStep(model, optimizer, batch, { lr: 1e-4, lambda: 1, seed: step });
       assert.ok(Number.isFinite(r.loss), `step ${step}: loss ${r.loss}`);
       if (step === FIRST) after10 = backendMemory();
     }

@@ -49,7 +49,7 @@ describe('training steps on ONNX Runtime', () => {
     });
     const engines = await Promise.all(runs.map((r) => OnnxTrainStep.create(r.model, r.optimizer, { threads: 2 })));
     for (let step = 0; step < 3; step++) {
-      const want = trainStep(ref, refOpt, batch, { lr, lambda: 0.5, seed: step });
+      const want = await trainStep(ref, refOpt, batch, { lr, lambda: 0.5, seed: step });
       for (const e of engines) {
         const got = await e.step(batch, { lr, lambda: 0.5, seed: step });
         assert.ok(got.gradsFinite);
@@ -101,7 +101,7 @@ describe('training steps on ONNX Runtime', () => {
     const engine = await OnnxTrainStep.create(model, optimizer, { threads: 1 });
     const start = params(model);
     for (let step = 0; step < 2; step++) {
-      trainStep(ref, refOpt, batch, { lr: 1e-3, lambda: 0.5, seed: step });
+      await trainStep(ref, refOpt, batch, { lr: 1e-3, lambda: 0.5, seed: step });
       await engine.step(batch, { lr: 1e-3, lambda: 0.5, seed: step });
     }
     engine.sync();

@@ -37,20 +37,21 @@ forEachBackend((backend) => `parity-tiny on ${backend}`, () => {
       // predict returns one tensor; everything else must have been released
       assert.equal(tf.memory().numTensors, before + 1);
       scores.forEach((s, i) => assertClose(s, expected.scores[i], SCORE_TOL, `score ${i}`));
-      tf.tidy(() => {
-        const f = model.forward(rgb, depth).features;
-        const maps: Record<string, tf.Tensor4D> = {
-          rgb_stage1: f.rgbStages[0], rgb_stage2: f.rgbStages[1], rgb_stage3: f.rgbStages[2], rgb_stage4: f.rgbStages[3],
-          fused_rgb: f.fusedRgb, fused_depth: f.fusedDepth as tf.Tensor4D, refined: f.refined,
-        };
-        for (const [name, want] of Object.entries(expected.features)) {
-          const got = summarize(maps[name]);
-          assert.deepEqual(got.shape, want.shape, `${name} shape`);
-          assertClose(got.mean, want.mean, MEAN_RTOL * Math.abs(want.mean) + 1e-6, `${name} mean`);
-          assertClose(got.std, want.std, MEAN_RTOL * want.std, `${name} std`);
-          got.first.forEach((v, i) => assertClose(v, want.first[i], 1e-3 * (1 + Math.abs(want.first[i])), `${name} first[${i}]`));
-        }
-      });
+      // a scope, not tf.tidy: the maps are read asynchronously (WebGPU has no synchronous read in Node)
+      tf.engine().startScope();
+      const f = model.forward(rgb, depth).features;
+      const maps: Record<string, tf.Tensor4D> = {
+        rgb_stage1: f.rgbStages[0], rgb_stage2: f.rgbStages[1], rgb_stage3: f.rgbStages[2], rgb_stage4: f.rgbStages[3],
+        fused_rgb: f.fusedRgb, fused_depth: f.fusedDepth as tf.Tensor4D, refined: f.refined,
+      };
+      for (const [name, want] of Object.entries(expected.features)) {
+        const got = await summarize(maps[name]);
+        assert.deepEqual(got.shape, want.shape, `${name} shape`);
+        assertClose(got.mean, want.mean, MEAN_RTOL * Math.abs(want.mean) + 1e-6, `${name} mean`);
+        assertClose(got.std, want.std, MEAN_RTOL * want.std, `${name} std`);
+        got.first.forEach((v, i) => assertClose(v, want.first[i], 1e-3 * (1 + Math.abs(want.first[i])), `${name} first[${i}]`));
+      }
+      tf.engine().endScope();
       rgb.dispose();
       depth.dispose();
       model.dispose();

@@ -93,7 +93,7 @@ describe('pretraining run', () => {
     assert.equal(tf.memory().numTensors, start, 'leaked tensors');
   });
 
-  test('the loss falls on one fixed batch (overfitting), without leaks', () => {
+  test('the loss falls on one fixed batch (overfitting), without leaks', async () => {
     const scenes = renderPretrainScenes(3, 4, 128);
     const config = { ...configFrom('demo'), dropPathRate: 0 };
     const model = new DepthPretrainModel(config, 3);
@@ -104,7 +104,7 @@ describe('pretraining run', () => {
       const start = tf.memory().numTensors;
       const losses: number[] = [];
       for (let step = 0; step < 10; step++) {
-        const r = pretrainStep(model, optimizer, batch, { lr: 1e-3, seed: step });
+        const r = await pretrainStep(model, optimizer, batch, { lr: 1e-3, seed: step });
         assert.ok(r.applied);
         losses.push(r.loss);
         assert.equal(tf.memory().numTensors, start, `step ${step} leaked tensors`);

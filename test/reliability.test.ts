@@ -221,21 +221,21 @@ describe('atomic files and finite gradients', () => {
   it('gradsAreFinite tells NaN and Infinity from large finite values', async () => {
     await initBackend('wasm');
     const finite = [tf.tensor1d([1e30, -1e30, 0]), tf.tensor2d([[3.4e38, 1]])];
-    assert.equal(gradsAreFinite(finite), true);
+    assert.equal(await gradsAreFinite(finite), true);
     for (const bad of [NaN, Infinity, -Infinity]) {
       const t = tf.tensor1d([0, bad]);
-      assert.equal(gradsAreFinite([...finite, t]), false, String(bad));
+      assert.equal(await gradsAreFinite([...finite, t]), false, String(bad));
       t.dispose();
     }
     // past the 4M-element group bound: a bad value in the first group, the last, or a gradient alone
     const big = [tf.zeros([3_000_000]), tf.zeros([3_000_000]), tf.zeros([5_000_000])];
     const start = tf.memory().numTensors;
-    assert.equal(gradsAreFinite(big), true);
+    assert.equal(await gradsAreFinite(big), true);
     for (const [i, at] of [[0, 5], [1, 2_999_999], [2, 4_000_000]]) {
       const values = new Float32Array(big[i].size);
       values[at] = Infinity;
       const bad = tf.tensor1d(values);
-      assert.equal(gradsAreFinite(big.map((g, j) => (j === i ? bad : g))), false, `Infinity in gradient ${i}`);
+      assert.equal(await gradsAreFinite(big.map((g, j) => (j === i ? bad : g))), false, `Infinity in gradient ${i}`);
       bad.dispose();
     }
     assert.equal(tf.memory().numTensors, start, 'leaked tensors');

@@ -80,7 +80,7 @@ const gradLoss = value.dataSync()[0];
 tf.dispose([value, ...Object.values(grads), ...ctx.bnUpdates.flatMap((u) => [u.mean, u.variance])]);
 
 const optimizer = new train.AdamW(model.store.trainableByName());
-const step = train.trainStep(model, optimizer, { rgb, depth, labels }, { lr: LR, lambda: LAMBDA, seed: 1 });
+const step = await train.trainStep(model, optimizer, { rgb, depth, labels }, { lr: LR, lambda: LAMBDA, seed: 1 });
 const after = predict();
 
 writeFileSync(join(out, 'config.json'), JSON.stringify(config, null, 1) + '\n');

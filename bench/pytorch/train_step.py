@@ -1,6 +1,6 @@
 """Times, in PyTorch, the training step that `npx dgiqa bench --config demo --batch 8 --what train` times.
 
-  python3 bench/pytorch/train_step.py --config demo --batch 8 --threads 1 --steps 5 --warmup 2 [--blas-threads 1]
+  python3 bench/pytorch/train_step.py --config demo --batch 8 --threads 1 --steps 5 --warmup 2 [--blas-threads 1] [--device cuda]
 
 The step is the kit's (src/cli/bench.ts BenchRunner.step -> src/train/step.ts trainStep):
 - random weights and one fixed random batch: rgb, depth ~ N(0, 1) [B, 3, S, S], labels ~ U(0, 1) [B];
@@ -15,7 +15,9 @@ With --what forward: the eval-mode forward of the batch under torch.no_grad() (s
 `npx dgiqa bench --what forward` times it.
 Not done here: the kit's finiteness check of the gradients (a few kernels over the concatenated
 gradients) before it applies the update. Warm-up steps are untimed; the median of the timed steps gives
-images/s = batch / median step seconds, as the kit's bench. Prints one JSON line.
+images/s = batch / median step seconds, as the kit's bench. Prints one JSON line. With --device cuda
+(bench/gpu/run.sh) each timed step ends with torch.cuda.synchronize() (the loss read back already
+waits for it) and the line adds the GPU's name and torch.cuda.max_memory_allocated.
 """
 import argparse
 import json
@@ -63,6 +65,7 @@ def main():
     ap.add_argument('--what', choices=['train', 'forward'], default='train')
     ap.add_argument('--blas-threads', type=int, default=1,
                     help="OpenBLAS's own thread pool (default 1: see below)")
+    ap.add_argument('--device', default='cpu', help='cpu, or cuda on a GPU machine')
     a = ap.parse_args()
     # Debian's torch calls the system libblas.so.3 (OpenBLAS with libopenblas0 installed, else the slow
     # reference BLAS). Its pthread build keeps a pool of its own, sized from the environment when it
@@ -80,12 +83,13 @@ def main():
     if config.endswith('.json'):
         with open(config) as f:
             config = json.load(f)
-    model = Dgiqa(config)
+    dev = torch.device(a.device)
+    model = Dgiqa(config).to(dev)
     c = model.config
     b, s = a.batch, c['imgSize']
-    rgb = torch.randn(b, 3, s, s)
-    depth = torch.randn(b, 3, s, s) if c['useDepth'] else None
-    labels = torch.rand(b)
+    rgb = torch.randn(b, 3, s, s).to(dev)
+    depth = torch.randn(b, 3, s, s).to(dev) if c['useDepth'] else None
+    labels = torch.rand(b).to(dev)
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=BENCH_LR, **ADAMW)
     # the batch and its flip stacked once, outside the timed steps (the bench's batch is fixed too)
@@ -112,10 +116,13 @@ def main():
     for _ in range(a.steps):
         c0, t0 = time.process_time(), time.perf_counter()
         step()
+        if dev.type == 'cuda':
+            torch.cuda.synchronize()
         wall.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
     med = statistics.median(wall)
-    print(json.dumps({
+    gpu = {'gpu': torch.cuda.get_device_name(dev), 'gpu_peak_allocated_mb': round(torch.cuda.max_memory_allocated(dev) / 2**20, 1)} if dev.type == 'cuda' else {}
+    print(json.dumps({**gpu, 'device': a.device,
         'engine': 'pytorch', 'torch': torch.__version__, 'threads': a.threads, 'blas_threads': a.blas_threads,
         'config': a.config, 'batch': b, 'what': a.what, f'{a.what}_ips': round(b / med, 3), f'{a.what}_step_s': round(med, 4),
         f'{a.what}_cpu_s': round(statistics.median(cpu), 4), 'step_s_all': [round(x, 4) for x in wall],

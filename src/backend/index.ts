@@ -1,5 +1,7 @@
 export { tf } from './tf.js';
-export { initBackend, backendInfo, BACKENDS } from './select.js';
+export { initBackend, backendInfo, onDeviceBackend, BACKENDS } from './select.js';
+export { setupWebgpu, SWIFTSHADER_ICDS } from './webgpu.js';
+export type { WebgpuAdapter } from './webgpu.js';
 export type { BackendName, BackendInfo } from './select.js';
 export { registerWasmGradKernels, registerGradientFixes, WASM_GRAD_KERNELS } from './wasm/index.js';
 export { backendMemory } from './memory.js';

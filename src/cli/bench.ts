@@ -18,7 +18,7 @@ import { readConfig } from './forward.js';
 import { chooseEngine } from './engine.js';
 
 const USAGE = `usage: dgiqa bench --config PRESET|config.json --batch B [--what forward|train|both] [--steps N] [--warmup N]
-                   [--engine auto|tfjs|onnx] [--workers N] [--threads N] [--backend wasm|cpu|tensorflow] [--profile]
+                   [--engine auto|tfjs|onnx] [--workers N] [--threads N] [--backend tensorflow|webgpu|wasm|cpu] [--profile]
   --engine onnx  on ONNX Runtime (--threads of its pool, default all cores): the forward from the kit's
                  export, the training step traced from TensorFlow.js's (src/train/onnxEngine.ts)
   --engine auto  (default) what the kit's commands run: onnx on the CPU where ONNX Runtime loads,
@@ -48,6 +48,10 @@ export interface BenchResult {
   forward_ips: number | null;
   train_ips: number | null;
   peak_rss_mb: number;
+  /** WebGPU: the GPU buffers allocated at the end, pooled or in use (tfjs's pool never frees, so its high-water mark) */
+  gpu_allocated_mb?: number;
+  /** WebGPU: the adapter that ran */
+  adapter?: string;
   workers: number;
   /** median seconds of one step, wall clock and process CPU */
   forward_step_s: number | null;
@@ -121,7 +125,7 @@ export class BenchRunner {
     }
     if (what === 'forward') {
       const scores = this.model.predict(this.rgb, this.depth);
-      scores.dataSync();
+      await scores.data(); // asynchronous: the only read the WebGPU backend has in Node
       scores.dispose();
       return;
     }
@@ -365,6 +369,8 @@ export async function benchCommand(args: string[]): Promise<number> {
     forward_ips: ips(out.forward),
     train_ips: ips(out.train),
     peak_rss_mb: Math.round((process.resourceUsage().maxRSS * 1024) / MB),
+    ...(backend.name === 'webgpu' && !onnx ? { gpu_allocated_mb: Math.round(((tf.memory() as { numBytesAllocatedInGPU?: number }).numBytesAllocatedInGPU ?? 0) / MB) } : {}),
+    ...(backend.adapter ? { adapter: backend.adapter.name } : {}),
     workers,
     forward_step_s: stepS(out.forward?.wall),
     train_step_s: stepS(out.train?.wall),

@@ -52,18 +52,24 @@ function nchwInput(tensors: Map<string, RawTensor>, key: string, path: string, s
   return t;
 }
 
-/** Summary of an NHWC map in PyTorch's NCHW order: mean, unbiased std (torch.std), first values. */
-export function summarize(map: tf.Tensor4D): FeatureSummary {
-  return tf.tidy(() => {
-    const nchw = tf.transpose(map, [0, 3, 1, 2]);
-    const values = nchw.dataSync();
-    let sum = 0;
-    for (const v of values) sum += v;
-    const mean = sum / values.length;
-    let sq = 0;
-    for (const v of values) sq += (v - mean) ** 2;
-    return { shape: nchw.shape, mean, std: Math.sqrt(sq / Math.max(values.length - 1, 1)), first: Array.from(values.slice(0, FIRST)) };
-  });
+/**
+ * Summary of an NHWC map in PyTorch's NCHW order: mean, unbiased std (torch.std), first values.
+ * Read asynchronously: the WebGPU backend has no synchronous read in Node.
+ */
+export async function summarize(map: tf.Tensor4D): Promise<FeatureSummary> {
+  const nchw = tf.transpose(map, [0, 3, 1, 2]);
+  let values: Float32Array;
+  try {
+    values = (await nchw.data()) as Float32Array;
+  } finally {
+    nchw.dispose();
+  }
+  let sum = 0;
+  for (const v of values) sum += v;
+  const mean = sum / values.length;
+  let sq = 0;
+  for (const v of values) sq += (v - mean) ** 2;
+  return { shape: nchw.shape, mean, std: Math.sqrt(sq / Math.max(values.length - 1, 1)), first: Array.from(values.slice(0, FIRST)) };
 }
 
 function featureMaps(f: DgiqaFeatures): Record<string, tf.Tensor4D> {
@@ -118,13 +124,15 @@ export async function forwardCommand(args: string[]): Promise<number> {
       const count = Math.min(batch, n - start);
       const x = toNhwc(rgb, start, count);
       const d = depth ? toNhwc(depth, start, count) : undefined;
-      tf.tidy(() => {
+      const batchScores = tf.tidy(() => {
         const out = model.forward(x, d);
-        scores.push(...out.scores.dataSync());
         if (values.features) for (const [k, m] of Object.entries(featureMaps(out.features))) (parts[k] ??= []).push(tf.keep(m));
+        return out.scores;
       });
       x.dispose();
       d?.dispose();
+      scores.push(...(await batchScores.data()));
+      batchScores.dispose();
     }
     // a NaN would print as null: a broken model or input is an error, never a score
     const bad = scores.findIndex((v) => !Number.isFinite(v));
@@ -134,7 +142,7 @@ export async function forwardCommand(args: string[]): Promise<number> {
       const features: Record<string, FeatureSummary> = {};
       for (const [k, list] of Object.entries(parts)) {
         const whole = list.length === 1 ? list[0] : tf.concat(list, 0);
-        features[k] = summarize(whole);
+        features[k] = await summarize(whole);
         if (whole !== list[0]) whole.dispose();
         list.forEach((t) => t.dispose());
       }

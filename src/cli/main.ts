@@ -1,5 +1,6 @@
 // The `dgiqa` command line: one sub-command per file in this folder, dispatched here.
 import { forwardCommand } from './forward.js';
+import { browserCommand } from './browser.js';
 import { settingOn } from '../settings/index.js';
 import { reproduceCommand } from './reproduce.js';
 import { siteCommand } from './site.js';
@@ -37,6 +38,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   synth: { run: synthCommand, help: 'generate the embedded synthetic benchmark (with true depth)' },
   depth: { run: depthCommand, help: 'precompute depth maps for a dataset (resumable)' },
   forward: { run: forwardCommand, help: 'run a checkpoint on a safetensors input batch (parity check of a port)' },
+  browser: { run: browserCommand, help: 'the static scoring page (WebGPU, WebGL or wasm); with --weights and --inputs, its scores from headless Chromium' },
   metrics: { run: metricsCommand, help: 'SROCC, PLCC, KROCC, RMSE and logistic PLCC of a CSV with pred, mos columns' },
   data: { run: dataCommand, help: 'dataset tools: `data summary <dataset> <root>` reads a dataset in its official layout' },
   bench: { run: benchCommand, help: 'steady-state images/s of a forward pass and a training step, peak memory, FLOPs (last line: JSON)' },

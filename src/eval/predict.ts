@@ -2,7 +2,7 @@
 // N random 224 crops from a seed, the model's scores averaged over the crops.
 import { isMainThread } from 'node:worker_threads';
 import { setting } from '../settings/index.js';
-import { tf } from '../backend/index.js';
+import { onDeviceBackend, tf } from '../backend/index.js';
 import type { Dgiqa } from '../model/index.js';
 import { Prefetcher } from '../data/pipeline/index.js';
 import type { CropBatch, DecodePool, SampleRecord } from '../data/pipeline/index.js';
@@ -21,7 +21,7 @@ export async function resolveEngine(requested: Engine | 'auto' = 'auto', onFallb
   const wanted = requested === 'auto' ? engineFromEnvironment() : requested;
   if (wanted !== 'auto') return wanted;
   // ONNX Runtime's Node binding aborts the process when a worker thread uses it (OnnxDgiqa)
-  if (tf.getBackend() === 'tensorflow' || !isMainThread) return 'tfjs';
+  if (onDeviceBackend() || !isMainThread) return 'tfjs';
   try {
     await loadOnnxRuntime();
     return 'onnx';
@@ -85,7 +85,7 @@ export async function predictRecords(model: Dgiqa, records: readonly SampleRecor
   try {
     let done = 0;
     for await (const b of loader) {
-      const perImage = onnx ? meanOfCrops(await onnx.scores(b.rgb, model.config.useDepth ? b.depth : undefined, b.n), b.cropsPerImage) : tfjsMeans(model, b);
+      const perImage = onnx ? meanOfCrops(await onnx.scores(b.rgb, model.config.useDepth ? b.depth : undefined, b.n), b.cropsPerImage) : await tfjsMeans(model, b);
       b.indices.forEach((recordIndex, i) => (scores[recordIndex] = perImage[i]));
       done += b.indices.length;
       o.onProgress?.(done);
@@ -107,14 +107,17 @@ function meanOfCrops(crops: Float32Array, perImage: number): Float32Array {
   return out;
 }
 
-function tfjsMeans(model: Dgiqa, b: CropBatch): Float32Array {
+/** Per-image means of the crops' scores; read asynchronously (a WebGPU backend in Node has no synchronous read). */
+async function tfjsMeans(model: Dgiqa, b: CropBatch): Promise<Float32Array> {
   const perImage = tf.tidy(() => {
     const rgb = tf.tensor4d(b.rgb, [b.n, b.size, b.size, 3]);
     const depth = model.config.useDepth ? tf.tensor4d(b.depth, [b.n, b.size, b.size, 3]) : undefined;
     const s = model.forward(rgb, depth).scores;
     return s.reshape([b.indices.length, b.cropsPerImage]).mean(1);
   });
-  const values = perImage.dataSync() as Float32Array;
-  perImage.dispose();
-  return values;
+  try {
+    return (await perImage.data()) as Float32Array;
+  } finally {
+    perImage.dispose();
+  }
 }

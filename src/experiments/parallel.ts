@@ -7,6 +7,7 @@ import { availableParallelism, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { setting } from '../settings/index.js';
 import { tf } from '../backend/tf.js';
+import { onDeviceBackend } from '../backend/select.js';
 import { readResult } from './results.js';
 import { trainAndTest, type RunResult, type RunSpec } from './run.js';
 import type { ProfileName } from './profiles.js';
@@ -25,7 +26,7 @@ const WORKER_URL = new URL('./trainWorker.js', import.meta.url);
 export function trainingParallelism(): number {
   const forced = setting('DGIQA_TRAIN_PARALLEL');
   if (forced !== undefined) return forced;
-  if (tf.getBackend() === 'tensorflow' || trainsOnOnnx()) return 1;
+  if (onDeviceBackend() || trainsOnOnnx()) return 1;
   return Math.max(1, Math.min(availableParallelism(), Math.floor(totalmem() / MEMORY_PER_TRAINING)));
 }
 

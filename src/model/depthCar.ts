@@ -1,7 +1,7 @@
 // Depth-CAR (paper Sec. 3.3): depth-guided cross-attention (queries from the depth map, keys and
 // values from the RGB map), then the same post-norm block as self-attention (the refinement).
 // Matches nn.MultiheadAttention with a packed in_proj (q, k, v) over the H*W grid positions.
-import { tf } from '../backend/index.js';
+import { tf } from '../backend/tf.js';
 import type { ParamStore } from './params.js';
 import { Ctx, Dropout, LayerNorm, Linear, gelu } from './layers.js';
 

@@ -4,7 +4,7 @@
 //   Depth-CAR(query = depth, key/value = RGB) -> refinement self-attention
 //   dilated conv stack (d = 2, 4) -> global average pool -> linear -> sigmoid = quality in [0, 1]
 // Parameter names are the official state-dict keys, so checkpoints load without renaming.
-import { tf } from '../backend/index.js';
+import { tf } from '../backend/tf.js';
 import { DgiqaConfig, fusedChannels, fusedSide, stageSides } from './config.js';
 import { ParamStore } from './params.js';
 import { BatchNorm2d, Ctx, Linear, evalCtx } from './layers.js';

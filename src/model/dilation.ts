@@ -1,6 +1,6 @@
 // The dilated convolution stack (paper Sec. 3.4): two 3x3 convolutions, each with BatchNorm and ReLU,
 // widening the receptive field over the fused map before pooling; dilation 1 in the ablation.
-import { tf } from '../backend/index.js';
+import { tf } from '../backend/tf.js';
 import type { ParamStore } from './params.js';
 import { BatchNorm2d, Conv2d, Ctx } from './layers.js';
 

@@ -1,5 +1,5 @@
 // The small building blocks, each matching its PyTorch counterpart's eval semantics exactly.
-import { tf } from '../backend/index.js';
+import { tf } from '../backend/tf.js';
 import type { ParamStore } from './params.js';
 import { Rng } from '../util/rng.js';
 import type { Taps } from './taps.js';

@@ -2,7 +2,7 @@
 // NHWC layouts. Names are the contract with checkpoints: load and save are a rename-free walk.
 // The store also takes each dropout layer's random draws, declared as the layer is built, so the
 // model knows what one training forward draws without anyone counting by hand.
-import { tf } from '../backend/index.js';
+import { tf } from '../backend/tf.js';
 import { Rng } from '../util/rng.js';
 
 /** How a tensor's PyTorch layout maps to the kit's: conv [out,in,kh,kw] <-> [kh,kw,in,out]; linear [out,in] <-> [in,out]. */

@@ -1,7 +1,7 @@
 // Swin Transformer V1 backbone (Liu et al. 2021), as timm's `features_only` swin_tiny_patch4_window7_224:
 // patch embedding, four stages of (shifted) window attention, patch merging between stages, and the
 // four stage outputs in NHWC without the final norm. Parameter names follow timm's features_only keys.
-import { tf } from '../backend/index.js';
+import { tf } from '../backend/tf.js';
 import type { ParamStore } from './params.js';
 import { Ctx, DropPath, LayerNorm, Linear, gelu } from './layers.js';
 

@@ -14,7 +14,7 @@
 //   merged                                          what enters the dilated stack (Depth-CAR's output as a map, or the concat without it)
 //   dilated_stack.conv1, dilated_stack              after the first dilated conv (BN, ReLU) and after the second
 //   pooled, score                                   [B, C] global average pool; [B] sigmoid output
-import { tf } from '../backend/index.js';
+import { tf } from '../backend/tf.js';
 
 export class Taps {
   readonly tensors = new Map<string, tf.Tensor>();

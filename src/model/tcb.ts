@@ -1,7 +1,7 @@
 // Transformer-CNN Bridge (paper Sec. 3.2; official TransformerCnnBlock): 1x1 projection to fewer
 // channels, a per-position squeeze-excitation gate (1x1 convs, no pooling, as the official code),
 // a 3x3 convolution for local structure, BatchNorm, ReLU, Dropout2d.
-import { tf } from '../backend/index.js';
+import { tf } from '../backend/tf.js';
 import type { ParamStore } from './params.js';
 import { BatchNorm2d, Conv2d, Ctx, Dropout } from './layers.js';
 

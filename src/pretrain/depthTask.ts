@@ -100,12 +100,12 @@ export interface PretrainStepResult {
 }
 
 /** One AdamW step on the MSE between predicted and true cell depths. Leaks nothing. */
-export function pretrainStep(model: DepthPretrainModel, optimizer: AdamW, batch: PretrainBatch, opts: { lr: number; seed: number }): PretrainStepResult {
+export async function pretrainStep(model: DepthPretrainModel, optimizer: AdamW, batch: PretrainBatch, opts: { lr: number; seed: number }): Promise<PretrainStepResult> {
   const ctx: Ctx = { training: true, rng: new Rng(opts.seed), bnUpdates: [] };
   const { rgb, target } = batchTensors(batch);
   try {
     const { value, grads } = tf.variableGrads(() => tf.losses.meanSquaredError(target, model.predict(rgb, ctx)) as tf.Scalar, model.store.trainable());
-    const loss = value.dataSync()[0] as number;
+    const loss = (await value.data())[0] as number;
     value.dispose();
     // grads are keyed by tf variable name; the optimizer keys by parameter name
     const byParam: Record<string, tf.Tensor> = {};
@@ -113,7 +113,7 @@ export function pretrainStep(model: DepthPretrainModel, optimizer: AdamW, batch:
       const g = grads[v.name];
       if (g) byParam[name] = g;
     }
-    const applied = Number.isFinite(loss) && gradsAreFinite(Object.values(byParam));
+    const applied = Number.isFinite(loss) && (await gradsAreFinite(Object.values(byParam)));
     if (applied) optimizer.step(byParam, opts.lr);
     tf.dispose(Object.values(grads));
     return { loss, applied };

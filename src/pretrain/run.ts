@@ -253,7 +253,7 @@ async function pretrainLocked(o: PretrainOptions): Promise<PretrainResult> {
       let step = state.step;
       for (const crops of batchesOf(epochCrops(trainIds, c.renderSize, mc.imgSize, c.seed, epoch), c.batchSize)) {
         lr = pretrainLr(c, step, total);
-        const r = pretrainStep(model, optimizer, await batchFor(scenes, crops, c, mc.imgSize, grid, epoch, scale), { lr, seed: seedFor(c.seed, epoch, step) });
+        const r = await pretrainStep(model, optimizer, await batchFor(scenes, crops, c, mc.imgSize, grid, epoch, scale), { lr, seed: seedFor(c.seed, epoch, step) });
         if (!r.applied) log(`pretrain: step ${step + 1}: loss or gradient not finite, update skipped`);
         lossSum += r.loss;
         step++;

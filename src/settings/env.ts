@@ -112,8 +112,8 @@ export const SETTINGS = {
   },
   DGIQA_BACKEND: {
     meaning: 'force a TensorFlow.js backend instead of the first that works',
-    accepts: { kind: 'enum', values: ['tensorflow', 'wasm', 'cpu'] },
-    default: 'none (tensorflow, else wasm, else cpu)',
+    accepts: { kind: 'enum', values: ['tensorflow', 'webgpu', 'wasm', 'cpu'] },
+    default: 'none (tensorflow, else webgpu on a GPU adapter, else wasm, else cpu)',
     readBy: ['backend/select', 'cluster/planFile'],
   },
   DGIQA_ENGINE: {

@@ -3,7 +3,7 @@
 // interface. On the CPU the ONNX engine is the default where it can run: about 3x the wasm backend's
 // step on this project's machine, and one training uses every core (README, "Measured here").
 import { isMainThread } from 'node:worker_threads';
-import { tf } from '../backend/index.js';
+import { onDeviceBackend, tf } from '../backend/index.js';
 import type { Dgiqa } from '../model/index.js';
 import { setting } from '../settings/index.js';
 import type { AdamW } from './adamw.js';
@@ -25,7 +25,7 @@ export interface StepEngine {
 
 /** Why a model cannot train on ONNX Runtime here, or undefined when it can. */
 export function onnxTrainingProblem(model: Dgiqa): string | undefined {
-  if (tf.getBackend() === 'tensorflow') return 'the GPU backend trains on TensorFlow.js';
+  if (onDeviceBackend()) return `the ${tf.getBackend()} backend trains on TensorFlow.js, on its device`;
   if (!isMainThread) return 'ONNX Runtime runs on the main thread only, and this is a worker thread';
   if (model.dropoutDraws() > 0) return 'the model draws dropout masks, which a traced graph would freeze';
   return undefined;
@@ -42,7 +42,7 @@ export function chooseTrainEngine(model: Dgiqa): { name: TrainEngineName; why: s
 
 /** True when trainings are meant to run one at a time on the main thread, each with every core. */
 export function trainsOnOnnx(): boolean {
-  return (setting('DGIQA_TRAIN_ENGINE') ?? 'auto') !== 'tfjs' && tf.getBackend() !== 'tensorflow';
+  return (setting('DGIQA_TRAIN_ENGINE') ?? 'auto') !== 'tfjs' && !onDeviceBackend();
 }
 
 class TfjsEngine implements StepEngine {

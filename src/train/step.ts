@@ -27,10 +27,10 @@ export interface StepResult {
 /** Most gradient elements gradsAreFinite checks as one flat vector (bounds the temporary copy). */
 const FINITE_GROUP_SIZE = 1 << 22;
 
-/** True when every gradient is finite: x * 0 is 0 for finite x and NaN otherwise, and cannot overflow. */
-export function gradsAreFinite(grads: tf.Tensor[]): boolean {
+/** True when every gradient is finite (read asynchronously, as WebGPU in Node requires): x * 0 is 0 for finite x and NaN otherwise, and cannot overflow. */
+export async function gradsAreFinite(grads: tf.Tensor[]): Promise<boolean> {
   if (grads.length === 0) return true;
-  return tf.tidy(() => {
+  const total = tf.tidy(() => {
     // gradients concatenated in groups: a few kernels, not two per gradient (hundreds)
     const zero = tf.scalar(0);
     const sums: tf.Tensor[] = [];
@@ -49,8 +49,13 @@ export function gradsAreFinite(grads: tf.Tensor[]): boolean {
       size += g.size;
     }
     flush();
-    return (sums.length === 1 ? sums[0] : tf.addN(sums)).dataSync()[0] === 0;
+    return sums.length === 1 ? sums[0] : tf.addN(sums);
   });
+  try {
+    return (await total.data())[0] === 0;
+  } finally {
+    total.dispose();
+  }
 }
 
 /** Horizontal flip of NHWC maps. */
@@ -101,21 +106,22 @@ function withFlipped(model: Dgiqa, rgb: tf.Tensor4D, depth: tf.Tensor4D | undefi
 }
 
 /** Compute gradients, update with AdamW at `lr`, commit BatchNorm statistics. Leaks nothing. */
-export function trainStep(model: Dgiqa, optimizer: AdamW, batch: StepBatch, opts: { lr: number; lambda: number; seed: number }): StepResult {
+export async function trainStep(model: Dgiqa, optimizer: AdamW, batch: StepBatch, opts: { lr: number; lambda: number; seed: number }): Promise<StepResult> {
   const ctx: Ctx = { training: true, rng: new Rng(opts.seed), bnUpdates: [] };
   const trainable = [...optimizer.params.values()]; // the optimizer's: frozen parameters get no gradient
-  let parts: { mse: number; consistency: number } = { mse: NaN, consistency: NaN };
+  let terms: tf.Scalar[] = [];
   const { value, grads } = tf.variableGrads(() => {
     const t = lossTerms(model, batch, opts.lambda, ctx);
-    parts = { mse: t.mse.dataSync()[0], consistency: t.consistency.dataSync()[0] };
+    // kept past the gradient's scope and read after it: reads are asynchronous (WebGPU in Node)
+    terms = [tf.keep(t.mse), tf.keep(t.consistency)];
     return t.loss;
   }, trainable);
-  const loss = value.dataSync()[0];
-  value.dispose();
+  const [loss, mse, consistency] = (await Promise.all([value, ...terms].map(async (t) => (await t.data())[0]))) as [number, number, number];
+  tf.dispose([value, ...terms]);
   // grads are keyed by tf variable name; the optimizer keys by parameter name
   const byParam: Record<string, tf.Tensor> = {};
   for (const [name, v] of model.store.vars) if (grads[v.name]) byParam[name] = grads[v.name];
-  const gradsFinite = Number.isFinite(loss) && gradsAreFinite(Object.values(byParam));
+  const gradsFinite = Number.isFinite(loss) && (await gradsAreFinite(Object.values(byParam)));
   if (gradsFinite) {
     optimizer.step(byParam, opts.lr);
     const norms = model.batchNorms();
@@ -123,5 +129,5 @@ export function trainStep(model: Dgiqa, optimizer: AdamW, batch: StepBatch, opts
   }
   tf.dispose(Object.values(grads));
   for (const u of ctx.bnUpdates) tf.dispose([u.mean, u.variance]);
-  return { loss, ...parts, gradsFinite };
+  return { loss, mse, consistency, gradsFinite };
 }

@@ -13,11 +13,13 @@ export interface Environment {
   memoryGb: number;
   backend: string;
   gpu: boolean;
+  /** the WebGPU adapter, when that backend runs */
+  adapter?: string;
   backendMessage: string;
   packages: Record<string, string>;
 }
 
-const PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node-gpu', 'onnxruntime-node', 'sharp', 'danfojs-node', 'plotly.js-dist-min', 'simple-statistics', 'tslab'];
+const PACKAGES = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', 'webgpu', '@tensorflow/tfjs-node-gpu', 'onnxruntime-node', 'sharp', 'danfojs-node', 'plotly.js-dist-min', 'simple-statistics', 'tslab'];
 
 function versionOf(name: string): string {
   try {
@@ -39,6 +41,7 @@ export async function describeEnvironment(): Promise<Environment> {
     memoryGb: Math.round(totalmem() / 2 ** 30),
     backend: info.name,
     gpu: info.gpu,
+    ...(info.adapter ? { adapter: `${info.adapter.name} (${info.adapter.gpu ? 'GPU' : 'CPU adapter'})` } : {}),
     backendMessage: info.message,
     packages: Object.fromEntries(PACKAGES.map((p) => [p, p === '@tensorflow/tfjs-core' ? tf.version_core : versionOf(p)])),
   };
@@ -52,6 +55,7 @@ export function environmentMarkdown(e: Environment): string {
     'The software and hardware the committed results were made with (written by notebook 11 and `npm run reproduce`).',
     '',
     `- backend: **${e.backend}**, ${e.gpu ? 'GPU in use' : 'no GPU in use'}`,
+    ...(e.adapter ? [`- WebGPU adapter: ${e.adapter}`] : []),
     `- as the kit reported it: ${e.backendMessage}`,
     `- CPU: ${e.cpu}, ${e.cores} cores, ${e.memoryGb} GB memory`,
     `- platform: ${e.platform}, Node ${e.node}`,

@@ -93,9 +93,16 @@ export function configInCheckpoint(file: TensorFile, path: string): DgiqaConfig 
  * else the one recorded in the file, else the paper's.
  */
 export async function loadModel(path: string, config?: DgiqaConfig): Promise<LoadedCheckpoint> {
+  return modelFromCheckpoint(await readCheckpoint(path, { lazy: true }), path, config);
+}
+
+/**
+ * The same from a parsed file (`parseCheckpoint(bytes, name, { lazy: true })`): what the browser page
+ * calls on the bytes a user picked. `path` labels errors.
+ */
+export function modelFromCheckpoint(file: TensorFile, path: string, config?: DgiqaConfig): LoadedCheckpoint {
   // Budget first (issue 20): a file's config within bounds, the file's values enough to fill that
   // model, its names the model's, all before the model is built or a .pth storage is inflated.
-  const file = await readCheckpoint(path, { lazy: true });
   const recorded = configInCheckpoint(file, path);
   const chosen = config ?? recorded ?? configFrom('paper');
   checkModelBudget(chosen, file, path, config ? 'given config' : recorded ? `metadata "${CONFIG_METADATA_KEY}"` : 'paper preset (the file records no config)');

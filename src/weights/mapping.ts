@@ -1,6 +1,6 @@
 // Between checkpoint tensors (official PyTorch names and layouts) and the kit's model (same names,
 // NHWC layouts). A checkpoint that does not match the model exactly is refused, with the list.
-import { tf } from '../backend/index.js';
+import { tf } from '../backend/tf.js';
 import type { Dgiqa } from '../model/index.js';
 import { torchShape } from '../model/index.js';
 import type { ParamSpec, ParamStore } from '../model/index.js';

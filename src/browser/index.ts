@@ -1,0 +1,8 @@
+// The scoring page: the model in a browser tab on WebGPU, WebGL or wasm (page.ts, bundled by
+// build.ts), and the headless run behind `dgiqa browser` (run.ts).
+export { buildPage } from './build.js';
+export type { PageBuild } from './build.js';
+export { runPage, serveStatic, GPU_CHROMIUM_ARGS } from './run.js';
+export type { BrowserRun } from './run.js';
+export { PAGE_BACKENDS } from './protocol.js';
+export type { BatchRequest, BatchResult, PageBackend } from './protocol.js';

@@ -1,0 +1,170 @@
+// The scoring page (issue 16): `dgiqa browser` on the tiny fixture gives PyTorch's scores with WebGL
+// and with WebGPU in headless Chromium (both on SwiftShader where there is no GPU), the form scores an
+// image and its depth map exactly as `dgiqa score --depth` does (same crops, same mean), the page's
+// server serves nothing outside its folder, and bad arguments are refused before a browser starts.
+// Skips, saying why, where no Chromium is installed.
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { request } from 'node:http';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { buildPage, serveStatic, GPU_CHROMIUM_ARGS } from '../src/browser/index.js';
+import { findChromium, encodePng } from '../src/plots/index.js';
+import { initBackend } from '../src/backend/index.js';
+import { loadModel, saveModel } from '../src/weights/index.js';
+import { readConfig } from '../src/cli/forward.js';
+import { TINY, assertClose } from './support/fixtures.js';
+
+const run = promisify(execFile);
+const BIN = fileURLToPath(new URL('../../bin/dgiqa.js', import.meta.url));
+const TOL = 1e-4; // the fixture's bound for a float32 port (the issue asks 1e-3); measured ~2e-6 on SwiftShader
+
+let chromium: string | undefined;
+let pageDir = '';
+before(async () => {
+  chromium = await findChromium();
+  if (!chromium) process.stderr.write('# skipped: no Chromium (apt-get install chromium, or set CHROMIUM_PATH)\n');
+  pageDir = join(await mkdtemp(join(tmpdir(), 'dgiqa-page-')), 'page');
+});
+
+async function browserScores(backend: string): Promise<{ scores: number[]; backend: string; adapter: string | null } | string> {
+  try {
+    const { stdout } = await run(process.execPath, [BIN, 'browser', '--out', pageDir, '--config', join(TINY, 'config.json'), '--weights', join(TINY, 'weights.pth'), '--inputs', join(TINY, 'inputs.safetensors'), '--backend', backend], { maxBuffer: 1 << 20 });
+    return JSON.parse(stdout.trim().split('\n').at(-1) as string) as { scores: number[]; backend: string; adapter: string | null };
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr ?? String(err);
+    if (/is not available in this browser/.test(stderr)) return stderr.trim().split('\n').at(-1) as string;
+    throw err;
+  }
+}
+
+describe('dgiqa browser: the tiny fixture in headless Chromium', () => {
+  for (const backend of ['webgl', 'webgpu']) {
+    it(`${backend}: the official .pth's scores within 1e-4 of PyTorch's`, async (t) => {
+      if (!chromium) return t.skip('no Chromium');
+      const out = await browserScores(backend);
+      if (typeof out === 'string') return t.skip(`this Chromium offers no ${backend}: ${out}`);
+      process.stderr.write(`# ${backend} adapter: ${out.adapter}\n`);
+      assert.equal(out.backend, backend);
+      const expected = (JSON.parse(await readFile(join(TINY, 'expected.json'), 'utf8')) as { scores: number[] }).scores;
+      assert.equal(out.scores.length, expected.length);
+      out.scores.forEach((s, i) => assertClose(s, expected[i], TOL, `score ${i}`));
+    });
+  }
+});
+
+describe('the scoring page', () => {
+  it('the form scores an image and its depth map as `dgiqa score --depth` does (same seeded crops, same mean)', async (t) => {
+    if (!chromium) return t.skip('no Chromium');
+    const dir = await mkdtemp(join(tmpdir(), 'dgiqa-form-'));
+    // a kit checkpoint records its config, so both sides build the tiny model without a preset
+    await initBackend('wasm');
+    const { model } = await loadModel(join(TINY, 'weights.pth'), await readConfig(join(TINY, 'config.json')));
+    const weights = join(dir, 'tiny.safetensors');
+    await saveModel(model, weights);
+    model.dispose();
+    const w = 300;
+    const h = 260;
+    const rgb = new Uint8Array(w * h * 3);
+    const depth = new Uint8Array(w * h);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = y * w + x;
+        rgb.set([(x * 7 + y) % 256, (y * 5) % 256, ((x ^ y) * 3) % 256], i * 3);
+        depth[i] = Math.round((255 * y) / (h - 1));
+      }
+    }
+    const image = join(dir, 'scene.png');
+    const depthPng = join(dir, 'scene-depth.png');
+    await writeFile(image, encodePng({ width: w, height: h, channels: 3, data: rgb }));
+    await writeFile(depthPng, encodePng({ width: w, height: h, channels: 1, data: depth }));
+    const crops = 3;
+    const seed = 7;
+
+    const { stdout } = await run(process.execPath, [BIN, 'score', image, '--weights', weights, '--depth', depthPng, '--crops', String(crops), '--seed', String(seed), '--engine', 'tfjs'], {
+      env: { ...process.env, DGIQA_BACKEND: 'wasm' },
+      maxBuffer: 1 << 20,
+    });
+    const node = JSON.parse(stdout.trim().split('\n').at(-1) as string) as { score: number };
+
+    await buildPage(pageDir);
+    const { chromium: pw } = await import('playwright-core');
+    const { server, url } = await serveStatic(pageDir);
+    const browser = await pw.launch({ executablePath: chromium, args: GPU_CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(url);
+      await page.setInputFiles('#weights', weights);
+      await page.setInputFiles('#image', image);
+      await page.setInputFiles('#depth', depthPng);
+      await page.fill('#ncrops', String(crops));
+      await page.fill('#seed', String(seed));
+      await page.selectOption('#backend', 'wasm');
+      await page.click('#run');
+      await page.waitForFunction(() => {
+        const d = (globalThis as unknown as { document: { getElementById(id: string): { textContent: string | null; className: string } | null } }).document;
+        return d.getElementById('score')?.textContent !== '-' || d.getElementById('status')?.className === 'error';
+      }, undefined, { timeout: 120_000 });
+      const status = await page.textContent('#status');
+      const shown = Number(await page.textContent('#score'));
+      assert.deepEqual(errors, []);
+      assert.match(status ?? '', /mean of 3 crops, wasm/, status ?? '');
+      assert.equal(await page.locator('#crops tr').count(), crops + 1, 'one table row per crop');
+      // the page shows 4 decimals; the crops are the same windows, so the means agree to that
+      assertClose(shown, node.score, 6e-5, 'page score vs dgiqa score');
+    } finally {
+      await browser.close();
+      server.close();
+    }
+  });
+
+  it('its server serves the folder and the named files, nothing outside', async () => {
+    await buildPage(pageDir);
+    const secret = join(await mkdtemp(join(tmpdir(), 'dgiqa-secret-')), 'secret.txt');
+    await writeFile(secret, 'x');
+    const { server, url } = await serveStatic(pageDir, { '/input/weights': join(TINY, 'config.json') });
+    const get = (path: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const u = new URL(url);
+        request({ host: u.hostname, port: u.port, path }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        }).on('error', reject).end();
+      });
+    try {
+      assert.equal(await get('/'), 200);
+      assert.equal(await get('/page.js'), 200);
+      assert.equal(await get('/tfjs-backend-wasm.wasm'), 200);
+      assert.equal(await get('/input/weights'), 200);
+      assert.equal(await get('/nothing-here.js'), 404);
+      const up = '/x%2F..%2F..%2F..%2F..%2F..%2F..%2F..%2F..' + secret.split('/').map(encodeURIComponent).join('%2F');
+      assert.equal(await get(up), 403);
+      assert.equal(await get('/%E0%A4%A'), 400);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('bad arguments are refused with one line and a non-zero exit, before a browser starts', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--backend', 'cuda'], /--backend must be one of webgpu, webgl, wasm, got "cuda"/],
+      [['--weights', join(TINY, 'weights.pth')], /--weights and --inputs go together/],
+      [['--config', 'no-such-preset', '--weights', join(TINY, 'weights.pth'), '--inputs', join(TINY, 'inputs.safetensors')], /unknown model preset "no-such-preset"/],
+      [['--batch', '0'], /--batch must be a positive integer/],
+    ];
+    for (const [args, message] of cases) {
+      await assert.rejects(run(process.execPath, [BIN, 'browser', '--out', pageDir, ...args]), (err: { code?: number; stderr?: string }) => {
+        assert.equal(err.code, 1, args.join(' '));
+        assert.match(err.stderr ?? '', message);
+        assert.equal((err.stderr ?? '').trim().split('\n').length, 1, `one line: ${err.stderr}`);
+        return true;
+      });
+    }
+  });
+});
