@@ -1,8 +1,9 @@
 // TensorFlow.js's WebGPU backend through Dawn (issue 16): `dgiqa forward` on the tiny fixture within
-// the fixture's 1e-4 of PyTorch, and a training step whose loss and gradients match wasm's within
-// 1e-3 relative, with no tensors or GPU bytes left behind. Where no adapter exists (no Vulkan loader,
-// no driver, no SwiftShader) the tests skip and print why. On the CI machines the adapter is the
-// SwiftShader CPU driver of Debian's chromium package: slow (a minute a forward) and exact enough.
+// the fixture's 1e-4 of PyTorch (its feature maps within 1e-3 relative), and a training step whose
+// loss and gradients match wasm's within 1e-3 relative, with no tensors or GPU bytes left behind.
+// Where no adapter exists (no Vulkan loader, no driver, no SwiftShader) the tests skip and print why.
+// On the CI machines the adapter is the SwiftShader CPU driver of Debian's chromium package: slow (a
+// minute a forward) and exact enough.
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -23,6 +24,7 @@ const run = promisify(execFile);
 const BIN = fileURLToPath(new URL('../../bin/dgiqa.js', import.meta.url));
 const SCORE_TOL = 1e-4; // the fixture README's bound for a float32 port
 const STEP_RTOL = 1e-3;
+const FEATURE_RTOL = 1e-3;
 
 let webgpu: BackendInfo | undefined;
 let skip: string | false = false;
@@ -39,18 +41,29 @@ before(async () => {
 });
 
 describe('webgpu backend (Dawn)', () => {
-  it('dgiqa forward on the tiny fixture: scores within 1e-4 of PyTorch, backend webgpu', async (t) => {
+  it('dgiqa forward on the tiny fixture: scores within 1e-4 of PyTorch, feature maps within 1e-3 relative, backend webgpu', async (t) => {
     if (skip) return t.skip(skip);
-    const { stdout, stderr } = await run(process.execPath, [BIN, 'forward', '--weights', join(TINY, 'weights.safetensors'), '--config', join(TINY, 'config.json'), '--inputs', join(TINY, 'inputs.safetensors')], {
+    const { stdout, stderr } = await run(process.execPath, [BIN, 'forward', '--features', '--weights', join(TINY, 'weights.safetensors'), '--config', join(TINY, 'config.json'), '--inputs', join(TINY, 'inputs.safetensors')], {
       env: { ...process.env, DGIQA_BACKEND: 'webgpu' },
       maxBuffer: 1 << 20,
     });
-    const out = JSON.parse(stdout.trim().split('\n').at(-1) as string) as { scores: number[]; backend: string };
+    type Summary = { shape: number[]; mean: number; std: number; first: number[] };
+    const out = JSON.parse(stdout.trim().split('\n').at(-1) as string) as { scores: number[]; backend: string; features: Record<string, Summary> };
     assert.equal(out.backend, 'webgpu');
     assert.match(stderr, /backend: webgpu/);
-    const expected = (JSON.parse(readFileSync(join(TINY, 'expected.json'), 'utf8')) as { scores: number[] }).scores;
+    const reference = JSON.parse(readFileSync(join(TINY, 'expected.json'), 'utf8')) as { scores: number[]; features: Record<string, Summary> };
+    const expected = reference.scores;
     assert.equal(out.scores.length, expected.length);
     out.scores.forEach((s, i) => assertClose(s, expected[i], SCORE_TOL, `score ${i}`));
+    // the feature maps as test/parity.test.ts checks them on the CPU backends
+    for (const [name, want] of Object.entries(reference.features)) {
+      const got = out.features[name];
+      assert.ok(got, `feature ${name} missing`);
+      assert.deepEqual(got.shape, want.shape, `${name} shape`);
+      assertClose(got.mean, want.mean, FEATURE_RTOL * Math.abs(want.mean) + 1e-6, `${name} mean`);
+      assertClose(got.std, want.std, FEATURE_RTOL * want.std, `${name} std`);
+      got.first.forEach((v, i) => assertClose(v, want.first[i], FEATURE_RTOL * (1 + Math.abs(want.first[i])), `${name} first[${i}]`));
+    }
   });
 
   it('a training step: loss and every gradient within 1e-3 relative of wasm; the step leaks no tensor or GPU byte', async (t) => {

@@ -29,17 +29,22 @@ const stubs = {
     b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
   },
 };
-for (const [entry, out] of [['bin/dgiqa.js', 'dgiqa.mjs'], ['bench/gpu/parity-paper.mjs', 'parity-paper.mjs']]) {
+// the CLI without bin/dgiqa.js's check for dist/ (the bundle is the build)
+const cli = "import { main } from './dist/src/cli/main.js'; main(process.argv.slice(2)).then((c) => process.exit(c ?? 0), (e) => { process.stderr.write(`dgiqa: ${e instanceof Error ? e.message : e}\\n`); process.exit(1); });";
+for (const [entry, out] of [[{ stdin: { contents: cli, resolveDir: process.cwd(), sourcefile: 'dgiqa-entry.mjs' } }, 'dgiqa.mjs'], [{ entryPoints: ['bench/gpu/parity-paper.mjs'] }, 'parity-paper.mjs']]) {
   await build({
-    entryPoints: [entry], outfile: join(KIT, out), bundle: true, platform: 'node', format: 'esm', target: 'node20',
+    ...entry, outfile: join(KIT, out), bundle: true, platform: 'node', format: 'esm', target: 'node20',
     external: ['webgpu'], plugins: [stubs], logLevel: 'error',
-    // CommonJS packages inside an ES module bundle still call require()
-    banner: { js: "import { createRequire as __kitRequire } from 'node:module'; const require = __kitRequire(import.meta.url);" },
+    // CommonJS packages inside an ES module bundle still call require() and read __dirname (tfjs's wasm loader)
+    banner: { js: "import { createRequire as __kitRequire } from 'node:module'; import { fileURLToPath as __kitPath } from 'node:url'; const require = __kitRequire(import.meta.url); const __filename = __kitPath(import.meta.url); const __dirname = __kitPath(new URL('.', import.meta.url));" },
   });
 }
 // tfjs-backend-wasm looks for its binaries beside the bundle (the fallback backend, for a sanity run)
 const wasmDir = 'node_modules/@tensorflow/tfjs-backend-wasm/dist';
 for (const f of readdirSync(wasmDir).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDir, f), join(KIT, f));
+// src/backend/wasm/internals.ts checks the wasm backend's version in its package.json
+mkdirSync(join(KIT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm'), { recursive: true });
+copyFileSync('node_modules/@tensorflow/tfjs-backend-wasm/package.json', join(KIT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'package.json'));
 const webgpu = 'node_modules/webgpu';
 for (const f of ['package.json', 'index.js']) copyFileSync(join(webgpu, f), join(KIT, 'node_modules', 'webgpu', f));
 copyFileSync(join(webgpu, 'dist', 'linux-x64', 'dawn.node'), join(KIT, 'node_modules', 'webgpu', 'dist', 'linux-x64', 'dawn.node'));

@@ -11,11 +11,13 @@
 # GPU peak memory: torch.cuda.max_memory_allocated for PyTorch; for WebGPU, the highest nvidia-smi
 # reading while its step ran (Dawn's allocations are invisible to tfjs's counters beyond its buffers).
 # Usage (repository root): OUT=folder bash bench/gpu/run.sh [CONFIG]   (CONFIG default paper). A check of
-# the script itself on a machine without a GPU: QUICK=1 bash bench/gpu/run.sh tiny (the CONFIG rows only,
-# on SwiftShader, a few minutes).
+# the script itself on a machine without a GPU: QUICK=1 bash bench/gpu/run.sh demo (the CONFIG rows only,
+# batch 2, 2 timed steps, on SwiftShader: about ten minutes).
 set -u
 OUT=${OUT:-bench/gpu/results/$(date -u +%F)}
 CONFIG=${1:-paper}
+B=8; EXTRA=(); T=150  # seconds one measurement may take, so that a hung one leaves time for the rest
+[ -n "${QUICK:-}" ] && { B=2; EXTRA=(--steps 2 --warmup 1); T=600; }
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 ROOT=$(pwd)
@@ -54,29 +56,29 @@ fi
 kit() { # label, then dgiqa arguments; the bench's last line is its JSON
   local label=$1; shift
   local t0; t0=$(date -u +%FT%TZ)
-  local line; line=$(cd "$KIT" && timeout 240 env DGIQA_BACKEND=webgpu "$NODE" dgiqa.mjs "$@" 2>>"$LOG" | tail -1)
+  local line; line=$(cd "$KIT" && timeout $T env DGIQA_BACKEND=webgpu DGIQA_HOME="$KIT" "$NODE" dgiqa.mjs "$@" 2>>"$LOG" | tail -1)
   record "$label" "${line:-null}"
   say "$label ($t0 .. $(date -u +%FT%TZ)): ${line:-failed}"
 }
 pt() {
   local label=$1; shift
-  local line; line=$(cd bench/pytorch && timeout 240 python3 train_step.py "$@" 2>>"$LOG" | tail -1)
+  local line; line=$(cd bench/pytorch && timeout $T python3 train_step.py "$@" 2>>"$LOG" | tail -1)
   record "$label" "${line:-null}"
   say "$label: ${line:-failed}"
 }
 
 # forceful about WebGPU: a CPU adapter is accepted only when asked for by name, and the bench says which ran
-kit webgpu-$CONFIG-forward bench --config "$CONFIG" --batch 8 --what forward --engine tfjs
-kit webgpu-$CONFIG-train bench --config "$CONFIG" --batch 8 --what train --engine tfjs
+kit webgpu-$CONFIG-forward bench --config "$CONFIG" --batch $B "${EXTRA[@]}" --what forward --engine tfjs
+kit webgpu-$CONFIG-train bench --config "$CONFIG" --batch $B "${EXTRA[@]}" --what train --engine tfjs
 [ -n "${QUICK:-}" ] || {
 kit webgpu-demo-train bench --config demo --batch 16 --what train --engine tfjs
-line=$(cd "$KIT" && timeout 240 env DGIQA_BACKEND=webgpu DGIQA_PARITY_PAPER="$ROOT/test/fixtures/parity-paper" "$NODE" parity-paper.mjs 2>>"$LOG" | tail -1)
+line=$(cd "$KIT" && timeout $T env DGIQA_BACKEND=webgpu DGIQA_PARITY_PAPER="$ROOT/test/fixtures/parity-paper" "$NODE" parity-paper.mjs 2>>"$LOG" | tail -1)
 record webgpu-parity-paper "${line:-null}"; say "webgpu-parity-paper: ${line:-failed}"
 }
 
 if python3 -c 'import torch; assert torch.cuda.is_available()' 2>>"$LOG"; then
-  pt torch-$CONFIG-forward --config "$CONFIG" --batch 8 --what forward --device cuda
-  pt torch-$CONFIG-train --config "$CONFIG" --batch 8 --what train --device cuda
+  pt torch-$CONFIG-forward --config "$CONFIG" --batch $B "${EXTRA[@]}" --what forward --device cuda
+  pt torch-$CONFIG-train --config "$CONFIG" --batch $B "${EXTRA[@]}" --what train --device cuda
   [ -n "${QUICK:-}" ] || pt torch-demo-train --config demo --batch 16 --what train --device cuda
 else
   say "PyTorch with CUDA not available: no PyTorch rows"
