@@ -14,7 +14,7 @@
 # the script itself on a machine without a GPU: QUICK=1 bash bench/gpu/run.sh demo (the CONFIG rows only,
 # batch 2, 2 timed steps, on SwiftShader: about ten minutes).
 set -u
-OUT=${OUT:-bench/gpu/results/$(date -u +%F)}
+OUT=${OUT:-bench/gpu/measured/$(date -u +%F)}
 CONFIG=${1:-paper}
 B=8; EXTRA=(); T=150  # seconds one measurement may take, so that a hung one leaves time for the rest
 [ -n "${QUICK:-}" ] && { B=2; EXTRA=(--steps 2 --warmup 1); T=600; }
