@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { buildPage, serveStatic, GPU_CHROMIUM_ARGS } from '../src/browser/index.js';
+import { buildPage, scoreInPage, serveStatic } from '../src/browser/index.js';
 import { findChromium, encodePng } from '../src/plots/index.js';
 import { initBackend } from '../src/backend/index.js';
 import { loadModel, saveModel } from '../src/weights/index.js';
@@ -91,37 +91,23 @@ describe('the scoring page', () => {
     });
     const node = JSON.parse(stdout.trim().split('\n').at(-1) as string) as { score: number };
 
-    await buildPage(pageDir);
-    const { chromium: pw } = await import('playwright-core');
-    const { server, url } = await serveStatic(pageDir);
-    const browser = await pw.launch({ executablePath: chromium, args: GPU_CHROMIUM_ARGS });
-    try {
-      const page = await browser.newPage();
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(url);
-      await page.setInputFiles('#weights', weights);
-      await page.setInputFiles('#image', image);
-      await page.setInputFiles('#depth', depthPng);
-      await page.fill('#ncrops', String(crops));
-      await page.fill('#seed', String(seed));
-      await page.selectOption('#backend', 'wasm');
-      await page.click('#run');
-      await page.waitForFunction(() => {
-        const d = (globalThis as unknown as { document: { getElementById(id: string): { textContent: string | null; className: string } | null } }).document;
-        return d.getElementById('score')?.textContent !== '-' || d.getElementById('status')?.className === 'error';
-      }, undefined, { timeout: 120_000 });
-      const status = await page.textContent('#status');
-      const shown = Number(await page.textContent('#score'));
-      assert.deepEqual(errors, []);
-      assert.match(status ?? '', /mean of 3 crops, wasm/, status ?? '');
-      assert.equal(await page.locator('#crops tr').count(), crops + 1, 'one table row per crop');
-      // the page shows 4 decimals; the crops are the same windows, so the means agree to that
-      assertClose(shown, node.score, 6e-5, 'page score vs dgiqa score');
-    } finally {
-      await browser.close();
-      server.close();
-    }
+    // the form, through the CLI: the same files picked and Score pressed in headless Chromium
+    const shot = join(dir, 'page.png');
+    const { stdout: pageOut } = await run(process.execPath, [BIN, 'browser', '--out', pageDir, '--weights', weights, '--image', image, '--depth', depthPng, '--crops', String(crops), '--seed', String(seed), '--backend', 'wasm', '--screenshot', shot], { maxBuffer: 1 << 20 });
+    const page = JSON.parse(pageOut.trim().split('\n').at(-1) as string) as { score: number; backend: string; crops: number };
+    assert.equal(page.backend, 'wasm');
+    assert.equal(page.crops, crops);
+    // the same windows, decoded from the same PNGs: the means agree to float32 rounding
+    assertClose(page.score, node.score, 1e-5, 'page score vs dgiqa score');
+    const png = await readFile(shot);
+    assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47], 'the screenshot is a PNG');
+    // the page itself: one row per crop, no page error (scoreInPage, which the command runs)
+    const form = await scoreInPage({ pageDir, weights, image, depth: depthPng, preset: null, crops, seed, backend: 'wasm', screenshot: null, timeoutMs: 120_000 });
+    assert.equal(form.cropRows, crops);
+    assert.equal(form.cropScores.length, crops);
+    assert.deepEqual(form.pageErrors, []);
+    assert.match(form.status, /scene\.png: mean of 3 crops, wasm/);
+    assert.equal(form.score, page.score);
   });
 
   it('its server serves the folder and the named files, nothing outside', async () => {
@@ -154,7 +140,11 @@ describe('the scoring page', () => {
   it('bad arguments are refused with one line and a non-zero exit, before a browser starts', async () => {
     const cases: [string[], RegExp][] = [
       [['--backend', 'cuda'], /--backend must be one of webgpu, webgl, wasm, got "cuda"/],
-      [['--weights', join(TINY, 'weights.pth')], /--weights and --inputs go together/],
+      [['--weights', join(TINY, 'weights.pth')], /--weights needs --inputs or --image/],
+      [['--inputs', join(TINY, 'inputs.safetensors')], /--inputs and --image need --weights/],
+      [['--weights', join(TINY, 'weights.pth'), '--image', join(TINY, 'no-such.png')], /no-such\.png: no such file/],
+      [['--weights', join(TINY, 'weights.pth'), '--image', join(TINY, 'config.json'), '--config', join(TINY, 'config.json')], /a config file goes with --inputs/],
+      [['--depth', join(TINY, 'config.json')], /--depth and --screenshot go with --image/],
       [['--config', 'no-such-preset', '--weights', join(TINY, 'weights.pth'), '--inputs', join(TINY, 'inputs.safetensors')], /unknown model preset "no-such-preset"/],
       [['--batch', '0'], /--batch must be a positive integer/],
     ];

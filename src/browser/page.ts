@@ -22,7 +22,7 @@ import { minMax, resizeBilinear } from '../data/pipeline/planes.js';
 import type { Plane } from '../data/pipeline/planes.js';
 import { Rng } from '../util/rng.js';
 import { PAGE_BACKENDS } from './protocol.js';
-import type { BatchRequest, BatchResult, PageBackend } from './protocol.js';
+import type { BatchRequest, BatchResult, FormScore, PageBackend } from './protocol.js';
 
 // the wasm binaries sit beside page.js (build.ts copies them)
 setWasmPaths(new URL('./', import.meta.url).href);
@@ -226,6 +226,7 @@ async function onScore(): Promise<void> {
   const result = await scoreImage(loaded.model, image, depth, crops, seed);
   drawCrops(result, loaded.model.config.imgSize);
   el('score').textContent = result.score.toFixed(4);
+  window.dgiqa.last = { score: result.score, cropScores: result.cropScores, backend, adapter: adapterName };
   setStatus(`${image.name}: mean of ${crops} crops, ${backend}${adapterName ? ` (${adapterName})` : ''}, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 
@@ -241,9 +242,9 @@ function initForm(): void {
 
 declare global {
   interface Window {
-    dgiqa: { batch(req: BatchRequest): Promise<BatchResult>; ready: true };
+    dgiqa: { batch(req: BatchRequest): Promise<BatchResult>; ready: true; last: FormScore | null };
   }
 }
 
-window.dgiqa = { batch, ready: true };
+window.dgiqa = { batch, ready: true, last: null };
 initForm();

@@ -23,3 +23,11 @@ export interface BatchResult {
   adapter: string | null;
   seconds: number;
 }
+
+/** The form's last score (window.dgiqa.last), full precision. */
+export interface FormScore {
+  score: number;
+  cropScores: number[];
+  backend: string;
+  adapter: string | null;
+}

@@ -6,9 +6,10 @@ import { stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Page } from 'playwright-core';
 import { extname, join, normalize, sep } from 'node:path';
 import { CHROMIUM_HINT, findChromium } from '../plots/index.js';
-import type { BatchRequest, BatchResult, PageBackend } from './protocol.js';
+import type { BatchRequest, BatchResult, FormScore, PageBackend } from './protocol.js';
 
 /**
  * Headless Chromium with its GPU APIs on: WebGPU (still behind a flag on Linux) and WebGL. Where
@@ -76,12 +77,12 @@ export interface BrowserRun {
   timeoutMs: number;
 }
 
-/** Opens the page in headless Chromium and scores the inputs there; the page's errors come back as one line. */
-export async function runPage(o: BrowserRun): Promise<BatchResult> {
+/** The page open in headless Chromium, its server serving `extra` too; closed after `body`. */
+async function withPage<T>(pageDir: string, extra: Record<string, string>, timeoutMs: number, body: (page: Page, errors: string[]) => Promise<T>): Promise<T> {
   const executablePath = await findChromium();
   if (!executablePath) throw new Error(`no Chromium to run the page in; ${CHROMIUM_HINT}`);
   const { chromium } = await import('playwright-core');
-  const { server, url } = await serveStatic(o.pageDir, { '/input/weights': o.weights, '/input/inputs': o.inputs });
+  const { server, url } = await serveStatic(pageDir, extra);
   const browser = await chromium.launch({ executablePath, args: GPU_CHROMIUM_ARGS });
   try {
     const page = await browser.newPage();
@@ -90,13 +91,23 @@ export async function runPage(o: BrowserRun): Promise<BatchResult> {
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(m.text());
     });
-    page.setDefaultTimeout(o.timeoutMs);
+    page.setDefaultTimeout(timeoutMs);
     await page.goto(url + 'index.html');
     try {
       await page.waitForFunction(() => (globalThis as unknown as { dgiqa?: { ready: boolean } }).dgiqa?.ready === true, undefined, { timeout: 60_000 });
     } catch {
       throw new Error(`the page did not start${errors.length ? `: ${errors[0]}` : ''}`);
     }
+    return await body(page, errors);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
+/** Opens the page in headless Chromium and scores the inputs there; the page's errors come back as one line. */
+export async function runPage(o: BrowserRun): Promise<BatchResult> {
+  return withPage(o.pageDir, { '/input/weights': o.weights, '/input/inputs': o.inputs }, o.timeoutMs, async (page) => {
     const req: BatchRequest = { weightsUrl: '/input/weights', inputsUrl: '/input/inputs', config: o.config, backend: o.backend, batch: o.batch };
     try {
       return await page.evaluate((r) => (globalThis as unknown as { dgiqa: { batch(q: BatchRequest): Promise<BatchResult> } }).dgiqa.batch(r), req);
@@ -106,8 +117,57 @@ export async function runPage(o: BrowserRun): Promise<BatchResult> {
       const line = msg.split('\n').find((l) => l.startsWith('Error: ')) ?? msg.split('\n')[0];
       throw new Error(`in the page: ${line!.replace(/^(page\.evaluate: )?Error: /, '')}`);
     }
-  } finally {
-    await browser.close();
-    server.close();
-  }
+  });
+}
+
+export interface FormRun {
+  pageDir: string;
+  weights: string;
+  image: string;
+  depth: string | null;
+  /** a preset name for a checkpoint that records no config; null: the checkpoint's own, else paper */
+  preset: string | null;
+  crops: number;
+  seed: number;
+  /** 'auto': the page's own order */
+  backend: PageBackend | 'auto';
+  /** a PNG of the page after scoring */
+  screenshot: string | null;
+  timeoutMs: number;
+}
+
+export interface FormResult extends FormScore {
+  /** the page's status line */
+  status: string;
+  /** rows of the crop table the page drew */
+  cropRows: number;
+  /** uncaught errors and console errors of the page */
+  pageErrors: string[];
+}
+
+/**
+ * What a person does: picks the checkpoint, the image and its depth map in the page's form and presses
+ * Score. The page's status line comes back; an error shown there is thrown as one line.
+ */
+export async function scoreInPage(o: FormRun): Promise<FormResult> {
+  return withPage(o.pageDir, {}, o.timeoutMs, async (page, pageErrors) => {
+    await page.setInputFiles('#weights', o.weights);
+    await page.setInputFiles('#image', o.image);
+    if (o.depth !== null) await page.setInputFiles('#depth', o.depth);
+    if (o.preset !== null) await page.selectOption('#preset', o.preset);
+    await page.fill('#ncrops', String(o.crops));
+    await page.fill('#seed', String(o.seed));
+    await page.selectOption('#backend', o.backend);
+    await page.click('#run');
+    await page.waitForFunction(() => {
+      const d = (globalThis as unknown as { document: { getElementById(id: string): { textContent: string | null; className: string } | null } }).document;
+      return d.getElementById('score')?.textContent !== '-' || d.getElementById('status')?.className === 'error';
+    });
+    const status = (await page.textContent('#status')) ?? '';
+    if ((await page.getAttribute('#status', 'class')) === 'error') throw new Error(`in the page: ${status}`);
+    if (o.screenshot !== null) await page.screenshot({ path: o.screenshot, fullPage: true });
+    const last = await page.evaluate(() => (globalThis as unknown as { dgiqa: { last: FormScore | null } }).dgiqa.last);
+    if (last === null) throw new Error('the page showed a score but kept none');
+    return { ...last, status, cropRows: (await page.locator('#crops tr').count()) - 1, pageErrors };
+  });
 }
