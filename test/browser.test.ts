@@ -31,10 +31,12 @@ before(async () => {
   pageDir = join(await mkdtemp(join(tmpdir(), 'dgiqa-page-')), 'page');
 });
 
-async function browserScores(backend: string): Promise<{ scores: number[]; backend: string; adapter: string | null } | string> {
+type PageScores = { scores: number[]; backend: string; adapter: string | null; tensors_left: number };
+
+async function browserScores(backend: string): Promise<PageScores | string> {
   try {
     const { stdout } = await run(process.execPath, [BIN, 'browser', '--out', pageDir, '--config', join(TINY, 'config.json'), '--weights', join(TINY, 'weights.pth'), '--inputs', join(TINY, 'inputs.safetensors'), '--backend', backend], { maxBuffer: 1 << 20 });
-    return JSON.parse(stdout.trim().split('\n').at(-1) as string) as { scores: number[]; backend: string; adapter: string | null };
+    return JSON.parse(stdout.trim().split('\n').at(-1) as string) as PageScores;
   } catch (err) {
     const stderr = (err as { stderr?: string }).stderr ?? String(err);
     if (/is not available in this browser/.test(stderr)) return stderr.trim().split('\n').at(-1) as string;
@@ -44,12 +46,13 @@ async function browserScores(backend: string): Promise<{ scores: number[]; backe
 
 describe('dgiqa browser: the tiny fixture in headless Chromium', () => {
   for (const backend of ['webgl', 'webgpu']) {
-    it(`${backend}: the official .pth's scores within 1e-4 of PyTorch's`, async (t) => {
+    it(`${backend}: the official .pth's scores within 1e-4 of PyTorch's, no tensor left in the page`, async (t) => {
       if (!chromium) return t.skip('no Chromium');
       const out = await browserScores(backend);
       if (typeof out === 'string') return t.skip(`this Chromium offers no ${backend}: ${out}`);
       process.stderr.write(`# ${backend} adapter: ${out.adapter}\n`);
       assert.equal(out.backend, backend);
+      assert.equal(out.tensors_left, 0, 'tensors left allocated in the page');
       const expected = (JSON.parse(await readFile(join(TINY, 'expected.json'), 'utf8')) as { scores: number[] }).scores;
       assert.equal(out.scores.length, expected.length);
       out.scores.forEach((s, i) => assertClose(s, expected[i], TOL, `score ${i}`));

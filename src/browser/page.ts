@@ -73,7 +73,9 @@ function modelFrom(bytes: Uint8Array, name: string, config: string | Record<stri
 async function batch(req: BatchRequest): Promise<BatchResult> {
   const t0 = performance.now();
   const backend = await chooseBackend(req.backend);
+  const tensorsBefore = tf.memory().numTensors;
   const model = modelFrom(await fetchBytes(req.weightsUrl), req.weightsUrl, req.config);
+  const scores: number[] = [];
   try {
     const inputs = parseSafetensors(await fetchBytes(req.inputsUrl), req.inputsUrl);
     const size = model.config.imgSize;
@@ -90,7 +92,6 @@ async function batch(req: BatchRequest): Promise<BatchResult> {
     const per = 3 * size * size;
     const nhwc = (a: Float32Array, start: number, count: number): tf.Tensor4D =>
       tf.tidy(() => tf.transpose(tf.tensor4d(a.subarray(start * per, (start + count) * per), [count, 3, size, size]), [0, 2, 3, 1]));
-    const scores: number[] = [];
     for (let start = 0; start < n; start += req.batch) {
       const count = Math.min(req.batch, n - start);
       const x = nhwc(rgb, start, count);
@@ -101,10 +102,10 @@ async function batch(req: BatchRequest): Promise<BatchResult> {
       scores.push(...(await s.data()));
       s.dispose();
     }
-    return { scores, backend, adapter: adapterName, seconds: (performance.now() - t0) / 1000 };
   } finally {
     model.dispose();
   }
+  return { scores, backend, adapter: adapterName, seconds: (performance.now() - t0) / 1000, tensorsLeft: tf.memory().numTensors - tensorsBefore };
 }
 
 /** RGB (3 channels) or grey (the red channel) 8-bit plane of an image file, by the browser's decoder. */

@@ -22,6 +22,8 @@ export interface BatchResult {
   /** the GPU (or SwiftShader) the backend ran on, as the browser names it; null for wasm */
   adapter: string | null;
   seconds: number;
+  /** tensors the run left allocated in the page (0: nothing leaked) */
+  tensorsLeft: number;
 }
 
 /** The form's last score (window.dgiqa.last), full precision. */

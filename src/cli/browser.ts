@@ -65,10 +65,11 @@ export async function browserCommand(args: string[]): Promise<number> {
 
   if (values.weights !== undefined && values.inputs !== undefined) {
     const result = await runPage({ pageDir: out, weights: resolve(values.weights), inputs: resolve(values.inputs), config, backend: backend as PageBackend | null, batch, timeoutMs: timeout * 1000 });
+    if (result.tensorsLeft !== 0) throw new Error(`the page left ${result.tensorsLeft} tensors allocated on ${result.backend}: a leak in the kit's model code`);
     const bad = result.scores.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) throw new Error(`${values.inputs}: the score of image ${bad} is not finite in the page (${result.backend})`);
     process.stderr.write(`ran on ${result.backend}${result.adapter ? ` (${result.adapter})` : ''} in ${result.seconds.toFixed(1)} s\n`);
-    process.stdout.write(JSON.stringify({ scores: result.scores, backend: result.backend, adapter: result.adapter }) + '\n');
+    process.stdout.write(JSON.stringify({ scores: result.scores, backend: result.backend, adapter: result.adapter, tensors_left: result.tensorsLeft }) + '\n');
   }
   if (values.weights !== undefined && values.image !== undefined) {
     const r = await scoreInPage({
