@@ -15,7 +15,8 @@ import { promisify } from 'node:util';
 import { buildPage, scoreInPage, serveStatic } from '../src/browser/index.js';
 import { findChromium, encodePng } from '../src/plots/index.js';
 import { initBackend } from '../src/backend/index.js';
-import { loadModel, saveModel } from '../src/weights/index.js';
+import { encodeSafetensors, loadModel, saveModel } from '../src/weights/index.js';
+import type { RawTensor } from '../src/weights/index.js';
 import { readConfig } from '../src/cli/forward.js';
 import { TINY, assertClose } from './support/fixtures.js';
 
@@ -137,6 +138,30 @@ describe('the scoring page', () => {
       assert.equal(await get('/%E0%A4%A'), 400);
     } finally {
       server.close();
+    }
+  });
+
+  it('a broken checkpoint or inputs file fails in the page with one line naming the file, exit 1', async (t) => {
+    if (!chromium) return t.skip('no Chromium');
+    const dir = await mkdtemp(join(tmpdir(), 'dgiqa-hostile-'));
+    const truncated = join(dir, 'truncated.pth');
+    await writeFile(truncated, (await readFile(join(TINY, 'weights.pth'))).subarray(0, 5000));
+    // a valid safetensors file whose "rgb" has the wrong side (the weights as inputs would lack rgb)
+    const wrong = join(dir, 'wrong-side.safetensors');
+    const small: RawTensor = { dtype: 'F32', shape: [1, 3, 8, 8], data: new Float32Array(192) };
+    await writeFile(wrong, encodeSafetensors(new Map([['rgb', small], ['depth', small]])));
+    const cases: [string, string, RegExp][] = [
+      [truncated, join(TINY, 'inputs.safetensors'), /^dgiqa browser: in the page: \S*truncated\.pth: truncated or corrupt zip archive/],
+      [join(TINY, 'weights.pth'), wrong, /^dgiqa browser: in the page: \S*wrong-side\.safetensors: "rgb" must be NCHW \[N, 3, 224, 224\]/],
+    ];
+    for (const [weights, inputs, message] of cases) {
+      await assert.rejects(run(process.execPath, [BIN, 'browser', '--out', pageDir, '--config', join(TINY, 'config.json'), '--weights', weights, '--inputs', inputs, '--backend', 'wasm']), (err: { code?: number; stderr?: string }) => {
+        assert.equal(err.code, 1);
+        const lines = (err.stderr ?? '').trim().split('\n').filter((l) => !l.startsWith('page: '));
+        assert.equal(lines.length, 1, `one line: ${err.stderr}`);
+        assert.match(lines[0]!, message);
+        return true;
+      });
     }
   });
 

@@ -74,20 +74,20 @@ async function batch(req: BatchRequest): Promise<BatchResult> {
   const t0 = performance.now();
   const backend = await chooseBackend(req.backend);
   const tensorsBefore = tf.memory().numTensors;
-  const model = modelFrom(await fetchBytes(req.weightsUrl), req.weightsUrl, req.config);
+  const model = modelFrom(await fetchBytes(req.weightsUrl), req.weightsName, req.config);
   const scores: number[] = [];
   try {
-    const inputs = parseSafetensors(await fetchBytes(req.inputsUrl), req.inputsUrl);
+    const inputs = parseSafetensors(await fetchBytes(req.inputsUrl), req.inputsName);
     const size = model.config.imgSize;
     const get = (key: string): RawTensor => {
       const t = inputs.tensors.get(key);
       if (!t || t.shape.length !== 4 || t.shape[1] !== 3 || t.shape[2] !== size || t.shape[3] !== size) {
-        throw new Error(`${req.inputsUrl}: "${key}" must be NCHW [N, 3, ${size}, ${size}]`);
+        throw new Error(`${req.inputsName}: "${key}" must be NCHW [N, 3, ${size}, ${size}]`);
       }
       return t;
     };
-    const rgb = toFloat32(get('rgb'), req.inputsUrl);
-    const depth = model.config.useDepth ? toFloat32(get('depth'), req.inputsUrl) : undefined;
+    const rgb = toFloat32(get('rgb'), req.inputsName);
+    const depth = model.config.useDepth ? toFloat32(get('depth'), req.inputsName) : undefined;
     const n = get('rgb').shape[0]!;
     const per = 3 * size * size;
     const nhwc = (a: Float32Array, start: number, count: number): tf.Tensor4D =>

@@ -9,6 +9,9 @@ export const PAGE_BACKENDS: readonly PageBackend[] = ['webgpu', 'webgl', 'wasm']
 export interface BatchRequest {
   weightsUrl: string;
   inputsUrl: string;
+  /** what errors call the two files (their paths on the machine that serves them) */
+  weightsName: string;
+  inputsName: string;
   /** a preset name, a config object, or null: the checkpoint's own config, else the paper's */
   config: string | Record<string, unknown> | null;
   /** null: the first of PAGE_BACKENDS that starts */

@@ -108,14 +108,14 @@ async function withPage<T>(pageDir: string, extra: Record<string, string>, timeo
 /** Opens the page in headless Chromium and scores the inputs there; the page's errors come back as one line. */
 export async function runPage(o: BrowserRun): Promise<BatchResult> {
   return withPage(o.pageDir, { '/input/weights': o.weights, '/input/inputs': o.inputs }, o.timeoutMs, async (page) => {
-    const req: BatchRequest = { weightsUrl: '/input/weights', inputsUrl: '/input/inputs', config: o.config, backend: o.backend, batch: o.batch };
+    const req: BatchRequest = { weightsUrl: '/input/weights', inputsUrl: '/input/inputs', weightsName: o.weights, inputsName: o.inputs, config: o.config, backend: o.backend, batch: o.batch };
     try {
       return await page.evaluate((r) => (globalThis as unknown as { dgiqa: { batch(q: BatchRequest): Promise<BatchResult> } }).dgiqa.batch(r), req);
     } catch (err) {
       // playwright prefixes the page's message with its own context; the page's line is what helps
       const msg = err instanceof Error ? err.message : String(err);
-      const line = msg.split('\n').find((l) => l.startsWith('Error: ')) ?? msg.split('\n')[0];
-      throw new Error(`in the page: ${line!.replace(/^(page\.evaluate: )?Error: /, '')}`);
+      const line = msg.split('\n')[0]!.replace(/^page\.evaluate: /, '').replace(/^\w*Error: /, '');
+      throw new Error(`in the page: ${line}`);
     }
   });
 }
