@@ -69,7 +69,7 @@ export async function browserCommand(args: string[]): Promise<number> {
     const bad = result.scores.findIndex((v) => !Number.isFinite(v));
     if (bad >= 0) throw new Error(`${values.inputs}: the score of image ${bad} is not finite in the page (${result.backend})`);
     process.stderr.write(`ran on ${result.backend}${result.adapter ? ` (${result.adapter})` : ''} in ${result.seconds.toFixed(1)} s\n`);
-    process.stdout.write(JSON.stringify({ scores: result.scores, backend: result.backend, adapter: result.adapter, tensors_left: result.tensorsLeft }) + '\n');
+    process.stdout.write(JSON.stringify({ scores: result.scores, backend: result.backend, adapter: result.adapter, tensors_left: result.tensorsLeft, seconds: Math.round(result.seconds * 10) / 10 }) + '\n');
   }
   if (values.weights !== undefined && values.image !== undefined) {
     const r = await scoreInPage({
