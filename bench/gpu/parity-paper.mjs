@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { initBackend, tf } from '../../dist/src/backend/index.js';
 import { Dgiqa, configFrom } from '../../dist/src/model/index.js';
-import { loadIntoModel, readSafetensors, toFloat32 } from '../../dist/src/weights/index.js';
+import { inputBatch, loadIntoModel, nhwcSlice, readSafetensors } from '../../dist/src/weights/index.js';
 import { formulaTensor } from '../../dist/test/support/formulaWeights.js';
 
 const PAPER = process.env.DGIQA_PARITY_PAPER ?? 'test/fixtures/parity-paper';
@@ -19,10 +19,9 @@ const tensors = new Map();
 for (const [name, shape, dtype] of reference.keys) if (dtype !== 'torch.int64') tensors.set(name, formulaTensor(name, shape));
 const report = loadIntoModel(model, tensors, 'paper formula weights');
 if (report.missing.length || report.unexpected.length || report.misshapen.length) throw new Error(`the formula weights do not match the model: ${JSON.stringify(report)}`);
-const inputs = (await readSafetensors(`${PAPER}/inputs.safetensors`)).tensors;
-const nhwc = (t) => tf.tidy(() => tf.transpose(tf.tensor4d(toFloat32(t, 'inputs'), t.shape), [0, 2, 3, 1]));
-const rgb = nhwc(inputs.get('rgb'));
-const depth = nhwc(inputs.get('depth'));
+const inputs = inputBatch(await readSafetensors(`${PAPER}/inputs.safetensors`), `${PAPER}/inputs.safetensors`, model.config.imgSize, true);
+const rgb = nhwcSlice(inputs.rgb, inputs.size, 0, inputs.n);
+const depth = nhwcSlice(inputs.depth, inputs.size, 0, inputs.n);
 const t0 = performance.now();
 const out = model.predict(rgb, depth);
 const scores = Array.from(await out.data());

@@ -13,8 +13,7 @@ import type { DgiqaConfig } from '../model/config.js';
 import type { Dgiqa } from '../model/dgiqa.js';
 import { modelFromCheckpoint } from '../weights/checkpoint.js';
 import { parseCheckpoint, parseSafetensors } from '../weights/formats.js';
-import { toFloat32 } from '../weights/dtypes.js';
-import type { RawTensor } from '../weights/dtypes.js';
+import { inputBatch, nhwcSlice } from '../weights/inputs.js';
 import { CROP_SIZE, EVAL_CROPS, EVAL_SHORT_SIDE } from '../data/pipeline/constants.js';
 import { drawEvalCrops, evalView, sampleSeed, writeCrop } from '../data/pipeline/crops.js';
 import type { CropInfo, View } from '../data/pipeline/crops.js';
@@ -77,25 +76,11 @@ async function batch(req: BatchRequest): Promise<BatchResult> {
   const model = modelFrom(await fetchBytes(req.weightsUrl), req.weightsName, req.config);
   const scores: number[] = [];
   try {
-    const inputs = parseSafetensors(await fetchBytes(req.inputsUrl), req.inputsName);
-    const size = model.config.imgSize;
-    const get = (key: string): RawTensor => {
-      const t = inputs.tensors.get(key);
-      if (!t || t.shape.length !== 4 || t.shape[1] !== 3 || t.shape[2] !== size || t.shape[3] !== size) {
-        throw new Error(`${req.inputsName}: "${key}" must be NCHW [N, 3, ${size}, ${size}]`);
-      }
-      return t;
-    };
-    const rgb = toFloat32(get('rgb'), req.inputsName);
-    const depth = model.config.useDepth ? toFloat32(get('depth'), req.inputsName) : undefined;
-    const n = get('rgb').shape[0]!;
-    const per = 3 * size * size;
-    const nhwc = (a: Float32Array, start: number, count: number): tf.Tensor4D =>
-      tf.tidy(() => tf.transpose(tf.tensor4d(a.subarray(start * per, (start + count) * per), [count, 3, size, size]), [0, 2, 3, 1]));
+    const { n, size, rgb, depth } = inputBatch(parseSafetensors(await fetchBytes(req.inputsUrl), req.inputsName), req.inputsName, model.config.imgSize, model.config.useDepth);
     for (let start = 0; start < n; start += req.batch) {
       const count = Math.min(req.batch, n - start);
-      const x = nhwc(rgb, start, count);
-      const d = depth ? nhwc(depth, start, count) : undefined;
+      const x = nhwcSlice(rgb, size, start, count);
+      const d = depth ? nhwcSlice(depth, size, start, count) : undefined;
       const s = tf.tidy(() => model.forward(x, d).scores);
       x.dispose();
       d?.dispose();

@@ -8,23 +8,16 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Page } from 'playwright-core';
 import { extname, join, normalize, sep } from 'node:path';
-import { CHROMIUM_HINT, findChromium } from '../plots/index.js';
+import { CHROMIUM_ARGS, CHROMIUM_HINT, findChromium } from '../plots/index.js';
 import type { BatchRequest, BatchResult, FormScore, PageBackend } from './protocol.js';
 
 /**
- * Headless Chromium with its GPU APIs on: WebGPU (still behind a flag on Linux) and WebGL. Where
- * there is no GPU both fall back to the SwiftShader software renderer (`--enable-unsafe-swiftshader`
- * allows it; tried on Debian's Chromium 156); the page reports which adapter ran.
+ * The figure exporter's headless Chromium with its GPU APIs on instead of off: WebGPU (still behind a
+ * flag on Linux) and WebGL. Where there is no GPU both fall back to the SwiftShader software renderer
+ * (`--enable-unsafe-swiftshader` allows it; tried on Debian's Chromium 156); the page reports which
+ * adapter ran.
  */
-export const GPU_CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--enable-unsafe-webgpu',
-  '--enable-unsafe-swiftshader',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
+export const GPU_CHROMIUM_ARGS: readonly string[] = [...CHROMIUM_ARGS.filter((a) => a !== '--disable-gpu'), '--enable-unsafe-webgpu', '--enable-unsafe-swiftshader'];
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -83,7 +76,7 @@ async function withPage<T>(pageDir: string, extra: Record<string, string>, timeo
   if (!executablePath) throw new Error(`no Chromium to run the page in; ${CHROMIUM_HINT}`);
   const { chromium } = await import('playwright-core');
   const { server, url } = await serveStatic(pageDir, extra);
-  const browser = await chromium.launch({ executablePath, args: GPU_CHROMIUM_ARGS });
+  const browser = await chromium.launch({ executablePath, args: [...GPU_CHROMIUM_ARGS] });
   try {
     const page = await browser.newPage();
     const errors: string[] = [];

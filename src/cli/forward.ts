@@ -6,8 +6,7 @@ import { parseArgs } from 'node:util';
 import { initBackend, tf } from '../backend/index.js';
 import { configFrom } from '../model/index.js';
 import type { DgiqaConfig, DgiqaFeatures } from '../model/index.js';
-import { loadModel, readSafetensors, toFloat32 } from '../weights/index.js';
-import type { RawTensor } from '../weights/index.js';
+import { inputBatch, loadModel, nhwcSlice, readSafetensors } from '../weights/index.js';
 
 const USAGE = 'usage: dgiqa forward --config PRESET|config.json --weights W.pth|W.safetensors --inputs I.safetensors [--features] [--batch N]';
 const FIRST = 8; // values listed per feature map, as the parity fixture's expected.json
@@ -35,21 +34,6 @@ export async function readConfig(spec: string): Promise<DgiqaConfig> {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`${spec}: expected a JSON object of model config fields`);
   return configFrom(parsed as Record<string, unknown>, spec);
-}
-
-/** NCHW float tensor from an inputs file, checked. */
-function nchwInput(tensors: Map<string, RawTensor>, key: string, path: string, size: number): RawTensor {
-  const t = tensors.get(key);
-  if (!t) {
-    const names = [...tensors.keys()];
-    const shown = names.length > 6 ? `${names.slice(0, 6).join(', ')}, ... (${names.length} in all)` : names.join(', ') || 'none';
-    throw new Error(`${path}: no tensor "${key}" (expected "rgb" and "depth", NCHW float32; has: ${shown})`);
-  }
-  const [n, c, h, w] = t.shape;
-  if (t.shape.length !== 4 || c !== 3 || h !== size || w !== size || n === 0) {
-    throw new Error(`${path}: "${key}" must be NCHW [N, 3, ${size}, ${size}], got [${t.shape.join(', ')}]`);
-  }
-  return t;
 }
 
 /**
@@ -109,21 +93,13 @@ export async function forwardCommand(args: string[]): Promise<number> {
   const { model, configSource } = await loadModel(values.weights, config);
   process.stderr.write(`model: ${model.numParams().toLocaleString('en-US')} parameters (config: ${values.config ?? configSource})\n`);
   try {
-    const size = model.config.imgSize;
-    const rgb = nchwInput(inputs.tensors, 'rgb', values.inputs, size);
-    const depth = model.config.useDepth ? nchwInput(inputs.tensors, 'depth', values.inputs, size) : undefined;
-    if (depth && depth.shape[0] !== rgb.shape[0]) throw new Error(`${values.inputs}: "rgb" has ${rgb.shape[0]} images, "depth" has ${depth.shape[0]}`);
-    const n = rgb.shape[0];
-    const per = 3 * size * size;
-    const toNhwc = (t: RawTensor, start: number, count: number): tf.Tensor4D =>
-      tf.tidy(() => tf.transpose(tf.tensor4d(toFloat32(t, values.inputs).subarray(start * per, (start + count) * per), [count, 3, size, size]), [0, 2, 3, 1]));
-
+    const { n, size, rgb, depth } = inputBatch(inputs, values.inputs, model.config.imgSize, model.config.useDepth);
     const scores: number[] = [];
     const parts: Record<string, tf.Tensor4D[]> = {};
     for (let start = 0; start < n; start += batch) {
       const count = Math.min(batch, n - start);
-      const x = toNhwc(rgb, start, count);
-      const d = depth ? toNhwc(depth, start, count) : undefined;
+      const x = nhwcSlice(rgb, size, start, count);
+      const d = depth ? nhwcSlice(depth, size, start, count) : undefined;
       const batchScores = tf.tidy(() => {
         const out = model.forward(x, d);
         if (values.features) for (const [k, m] of Object.entries(featureMaps(out.features))) (parts[k] ??= []).push(tf.keep(m));

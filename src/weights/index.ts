@@ -6,3 +6,5 @@ export type { LoadedCheckpoint } from './checkpoint.js';
 export { loadPretrainedBackbones, timmSwinToKit } from './backbone.js';
 export type { BackboneReport } from './backbone.js';
 export { readSafetensorsMetadata } from './metadata.js';
+export { inputBatch, nhwcSlice } from './inputs.js';
+export type { InputBatch } from './inputs.js';
