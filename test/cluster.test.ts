@@ -236,12 +236,15 @@ test('the paper profile\'s kinds of entry resolve to the course\'s units: whole-
     const profile: Profile = {
       ...PROFILES.smoke, lrByKind: { synthetic: 1e-3, authentic: 5e-4 }, ablationCross: { train: 'synth-A', tests: ['synth-B', 'synth-A'] },
       cropsModel: { train: 'synth-A', test: 'synth-B' }, fullReferenceSplits: 2, fullReferenceTrain: { numEpochs: 1, lr: 2e-3 },
+      // the density study on whole-set models, and a t-SNE panel from Table 3's model, as the paper's
+      densityTrain: 'synth-A', tsne: [...PROFILES.smoke.tsne, { figure: 'fig14', model: 'whole', train: 'synth-A', test: 'synth-B' }],
     };
     const course = await coursePlan(profile);
     const specs = new Map<string, unknown>();
     for (const job of course.pending) if (job.task.kind === 'run') specs.set(relative(paths.results, job.task.spec.dir), job.task.spec);
     const plan = clusterPlan(profile, { env: FOLDERS(dir) });
-    for (const kind of ['table5', 'fig6', 'table6']) assert.ok(plan.runs.some((e) => e.experiment === kind), kind);
+    for (const kind of ['table5', 'fig6', 'table6', 'density', 'tsne', 'gradcam']) assert.ok(plan.runs.some((e) => e.experiment === kind), kind);
+    assert.deepEqual(plan.runs.filter((e) => e.experiment === 'density' && e.train !== null).map((e) => e.depends), [['smoke/cross/synth-A__full'], ['smoke/cross/synth-A__cfg5']]);
     for (const e of plan.runs) {
       const unit = await entryUnit(profile, e);
       if (e.kind === 'train' && e.experiment !== 'table6') assert.deepEqual(unit.spec, specs.get(e.id), e.id);

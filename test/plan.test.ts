@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { PROFILES, coursePlan, paths, planOf, pretrainedFor, resultPath } from '../src/experiments/index.js';
+import { PROFILES, coursePlan, densityFile, paths, planOf, pretrainedFor, resultPath, tsneFile } from '../src/experiments/index.js';
+import { gradCamFile } from '../src/report/index.js';
 import type { PlanEntry } from '../src/experiments/index.js';
 
 const run = promisify(execFile);
@@ -59,7 +60,9 @@ test('dgiqa plan --json: every entry has its fields; the paper plan needs no dat
       for (const k of ['id', 'experiment', 'model', 'train', 'split', 'test', 'seed', 'lr', 'epochs', 'lambda', 'selection', 'depends']) assert.ok(k in e, `${String(e.id)} has ${k}`);
       assert.ok(Number.isInteger(e.split) || e.split === 'all');
       assert.ok(Array.isArray(e.test) && Array.isArray(e.depends));
-      assert.ok(e.selection === 'validation' || e.selection === 'last');
+      // an untrained scorer (NIQE) has no training set and so no rate, epochs, lambda or selection
+      if (e.train === null) for (const k of ['lr', 'epochs', 'lambda', 'selection']) assert.equal(e[k], null, `${String(e.id)} ${k}`);
+      else assert.ok(e.selection === 'validation' || e.selection === 'last');
     }
     const ids = new Set(out.runs.map((e) => e.id));
     for (const d of PROFILES.paper.protocol) for (let k = 0; k < PROFILES.paper.splits; k++) assert.ok(ids.has(`paper/protocol/${d}/split-${String(k).padStart(2, '0')}`), `${d} split ${k}`);
@@ -93,9 +96,10 @@ test('the paper plan runs each experiment on the sets and repeats the paper name
   const synthetic = new Set(['live', 'csiq', 'tid2013', 'kadid10k']);
   const authentic = new Set(['livec', 'koniq10k', 'livefb']);
   assert.ok(profile.lrByKind && profile.lrByKind.synthetic !== profile.lrByKind.authentic);
-  for (const e of plan.filter((x) => x.experiment !== 'table6')) {
-    assert.ok(synthetic.has(e.train) || authentic.has(e.train), e.id);
-    assert.equal(e.lr, synthetic.has(e.train) ? profile.lrByKind.synthetic : profile.lrByKind.authentic, e.id);
+  for (const e of plan.filter((x) => x.experiment !== 'table6' && x.train !== null)) {
+    const set = e.train!;
+    assert.ok(synthetic.has(set) || authentic.has(set), e.id);
+    assert.equal(e.lr, synthetic.has(set) ? profile.lrByKind.synthetic : profile.lrByKind.authentic, e.id);
   }
 
   // Table 4: LIVE-C over the protocol's splits; its full model's runs are Table 2's LIVE-C
@@ -148,7 +152,7 @@ test('the paper plan runs each experiment on the sets and repeats the paper name
   }
   for (const e of t6) {
     assert.equal(e.lr, profile.fullReferenceTrain.lr);
-    assert.ok(e.epochs < nr.epochs && e.lr !== nr.lr, e.id);
+    assert.ok(e.epochs! < nr.epochs! && e.lr !== nr.lr, e.id);
   }
 });
 
@@ -156,7 +160,7 @@ test('the demo and smoke profiles keep their single-rate, split-model course', (
   for (const profile of [PROFILES.demo, PROFILES.smoke]) {
     const plan = planOf(profile);
     assert.equal(profile.lrByKind, null);
-    assert.equal(new Set(plan.map((e) => e.lr)).size, 1, profile.name);
+    assert.equal(new Set(plan.filter((e) => e.train !== null).map((e) => e.lr)).size, 1, profile.name);
     assert.equal(of(plan, 'fig6').length, 0);
     assert.ok(of(plan, 'table5').every((e) => e.kind === 'evaluate' && e.split !== 'all'));
     assert.deepEqual(of(plan, 'table6').map((e) => e.id), profile.fullReference.map((id) => `${profile.name}/full-reference/${id}`));
@@ -176,4 +180,49 @@ test('the paper profile refuses to train from random backbones unless asked (--f
     if (saved === undefined) delete process.env.DGIQA_FROM_SCRATCH;
     else process.env.DGIQA_FROM_SCRATCH = saved;
   }
+});
+
+test('the studies of trained models are plan entries: one per saved result, needing the models that make it', () => {
+  const idOfFile = (file: string): string => relative(paths.results, file).split('\\').join('/').replace(/\.json$/, '');
+  for (const profile of [PROFILES.smoke, PROFILES.demo, PROFILES.paper]) {
+    const plan = planOf(profile);
+    const trainings = new Set(trainingIds(plan));
+    const studies = plan.filter((e) => ['density', 'tsne', 'gradcam'].includes(e.experiment));
+    // exactly the files runDensity, runTsnePanels and runGradCam save
+    const files = [
+      ...profile.densityScorers.flatMap((s) => profile.natural.map((set) => densityFile(profile, s, set))),
+      ...profile.tsne.map((t) => tsneFile(profile, t)),
+      gradCamFile(profile),
+    ].map(idOfFile);
+    assert.deepEqual(studies.map((e) => e.id).sort(), [...files].sort(), profile.name);
+    for (const e of studies) {
+      assert.equal(e.kind, 'evaluate', e.id);
+      for (const d of e.depends) assert.ok(trainings.has(d), `${e.id} needs ${d}, which the plan does not train`);
+      assert.equal(e.depends.length === 0, e.train === null, `${e.id}: only the untrained scorer needs no model`);
+    }
+  }
+  // the paper's: five sets with D2G, each scored by the KonIQ-10k models of Tables 3 and 5 and by NIQE
+  const paper = planOf(PROFILES.paper);
+  const density = of(paper, 'density');
+  assert.deepEqual([...new Set(density.flatMap((e) => e.test))], ['lol', 'd2g', 'flare7k', 'ihaze', 'gopro']);
+  for (const e of density) {
+    const scorer = e.id.split('/')[2];
+    const want = { dgiqa: ['paper/cross/koniq10k__full'], 'rgb-only': ['paper/cross/koniq10k__cfg5'], niqe: [] }[scorer as 'dgiqa' | 'rgb-only' | 'niqe'];
+    assert.deepEqual(e.depends, want, e.id);
+    assert.equal(e.train, scorer === 'niqe' ? null : 'koniq10k', e.id);
+  }
+  // t-SNE: the ten panels of Figs. 7 and 14, within from Table 2's split 0, across from Table 3's models
+  const tsne = of(paper, 'tsne');
+  assert.deepEqual(tsne.map((e) => `${e.train}->${e.test[0]}:${e.depends[0]}`), [
+    'koniq10k->koniq10k:paper/protocol/koniq10k/split-00', 'kadid10k->kadid10k:paper/protocol/kadid10k/split-00',
+    'kadid10k->live:paper/cross/kadid10k__full', 'koniq10k->livec:paper/cross/koniq10k__full',
+    'livec->livec:paper/protocol/livec/split-00', 'csiq->csiq:paper/protocol/csiq/split-00', 'tid2013->tid2013:paper/protocol/tid2013/split-00',
+    'livefb->livefb:paper/protocol/livefb/split-00', 'kadid10k->tid2013:paper/cross/kadid10k__full', 'tid2013->live:paper/cross/tid2013__full',
+  ]);
+  // Grad-CAM with vs without depth input: Table 4's full and RGB-only models of split 0
+  assert.deepEqual(of(paper, 'gradcam')[0]!.depends, ['paper/protocol/livec/split-00', 'paper/ablation/cfg5/split-00']);
+  // a profile whose density models the course does not train is refused, naming why
+  assert.throws(() => planOf({ ...PROFILES.paper, densityTrain: 'csiq' }), /density study's dgiqa model is trained on all of csiq, but the course trains none \(no Table 3 pair/);
+  assert.throws(() => planOf({ ...PROFILES.paper, densityTrain: 'livefb' }), /density study's rgb-only model is trained on all of livefb, but the course trains none \(Table 5/);
+  assert.throws(() => planOf({ ...PROFILES.paper, tsne: [{ figure: 'fig07', model: 'whole', train: 'csiq', test: 'live' }] }), /no Table 3 model is trained on all of csiq/);
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { initBackend, tf } from '../src/backend/index.js';
 import { Dgiqa, configFrom } from '../src/model/index.js';
 import type { Environment } from '../src/util/environment.js';
-import type { DensityPanel } from '../src/experiments/analysis.js';
+import type { DensityPanel } from '../src/experiments/density.js';
 import { densitySeparation, meanInterval, pairedComparison } from '../src/eval/index.js';
 import type { AblationRun, LambdaRow } from '../src/experiments/index.js';
 import { lambdaFigure } from '../src/plots/index.js';
@@ -360,21 +360,28 @@ test('formatSeconds', () => {
   assert.equal(formatSeconds(3 * 3600 + 7 * 60), '3 h 07 min');
 });
 
-test('density panels: per subset (Fig. 8), pooled per dataset (Fig. 2), and their table', () => {
+test('density panels: per subset and scorer (Fig. 8), pooled per dataset and scorer (Fig. 2), and their table', () => {
   const clean = [0.8, 0.85, 0.9, 0.82];
-  const panel = (subset: string, distorted: number[]): DensityPanel => ({ dataset: 'synth-B', subset, clean, distorted, ...densitySeparation(clean, distorted) });
-  const panels = [panel('haze', [0.4, 0.5, 0.45]), panel('low_light', [0.6, 0.7, 0.65])];
+  const panel = (subset: string, distorted: number[], scorer: DensityPanel['scorer'] = 'dgiqa'): DensityPanel => ({ dataset: 'synth-B', subset, scorer, clean, distorted, ...densitySeparation(clean, distorted) });
+  // given scorer-major (as runDensity returns them), shown distortion-major with the scorers side by side
+  const panels = [panel('haze', [0.4, 0.5, 0.45]), panel('low_light', [0.6, 0.7, 0.65]), panel('haze', [0.7, 0.75, 0.72], 'niqe'), panel('low_light', [0.3, 0.2, 0.25], 'niqe')];
   const bySubset = densityBySubset(panels);
-  assert.deepEqual(bySubset.map((p) => p.dataset), ['synth-B: haze', 'synth-B: low_light']);
+  assert.deepEqual(bySubset.map((p) => p.dataset), [
+    'synth-B: haze · DGIQA', 'synth-B: haze · NIQE (lower is better)', 'synth-B: low_light · DGIQA', 'synth-B: low_light · NIQE (lower is better)',
+  ]);
   assert.equal(bySubset[0]!.overlapPct, panels[0]!.overlap_pct);
+  assert.equal(bySubset[1]!.overlapPct, panels[2]!.overlap_pct);
   const byDataset = densityByDataset(panels);
-  assert.equal(byDataset.length, 1);
-  assert.equal(byDataset[0]!.distorted.length, 6);
+  assert.deepEqual(byDataset.map((p) => p.dataset), ['synth-B: all natural distortions · DGIQA', 'synth-B: all natural distortions · NIQE (lower is better)']);
+  assert.deepEqual(byDataset[0]!.distorted, [0.4, 0.5, 0.45, 0.6, 0.7, 0.65]);
+  assert.deepEqual(byDataset[1]!.distorted, [0.7, 0.75, 0.72, 0.3, 0.2, 0.25]);
   // repeating the clean scores leaves their fit unchanged
   assert.ok(Math.abs(byDataset[0]!.fitted.mean_clean - panels[0]!.mean_clean) < 1e-12);
   assert.ok(Math.abs(byDataset[0]!.fitted.std_clean - panels[0]!.std_clean) < 1e-12);
   const t = densityTable('demo', panels);
-  assert.deepEqual(t.rows.map((r) => r.subset), ['haze', 'low_light', 'all (Fig. 2)']);
+  assert.deepEqual(t.rows.map((r) => `${r.subset} ${r.scorer}`), [
+    'haze DGIQA', 'haze NIQE (lower is better)', 'low_light DGIQA', 'low_light NIQE (lower is better)', 'all (Fig. 2) DGIQA', 'all (Fig. 2) NIQE (lower is better)',
+  ]);
   assert.ok(t.rows.every((r) => String(r.source).includes('not comparable')));
 });
 

@@ -44,7 +44,7 @@ absolute paths: they must be on a file system every node mounts). Each task runs
   --gpu-tflops X       the sustained GPU throughput the time estimates assume (default ${RESOURCE_DEFAULTS.gpuTflops})`;
 
 const cell = (e: PlanEntry): string[] => [
-  e.id, e.kind, e.experiment, e.model, e.train, String(e.split), e.test.join(','), String(e.seed), String(e.lr), String(e.epochs), String(e.lambda), e.selection,
+  e.id, e.kind, e.experiment, e.model, e.train ?? '-', String(e.split), e.test.join(','), String(e.seed), String(e.lr ?? '-'), String(e.epochs ?? '-'), String(e.lambda ?? '-'), e.selection ?? '-',
   e.depends.join(',') || '-',
 ];
 

@@ -1,13 +1,14 @@
 // A plan entry back to the course's own unit of work: the RunSpec that coursePlan queues for the same
 // folder (the same items, seed, model and training overrides), DGIQA-FR's dataset job, or the code a
-// notebook calls for an evaluation (runCross, ablationCrossTest, cropsRow). Nothing here computes anything of
+// notebook calls for an evaluation (runCross, ablationCrossTest, cropsRow, densityOf, tsnePanel, runGradCam). Nothing here computes anything of
 // its own, so a task run by `dgiqa job` on a cluster node saves what the local course saves.
 // Only the datasets the entry needs are opened (coursePlan opens every one).
 import { join, relative } from 'node:path';
 import {
-  VARIANTS, ablationCrossSpecs, ablationCrossTest, ablationSpecs, cropsRow, cropsRowFile, crossSpecs, frSplit, frSplitDir, lambdaSpecs, openBenchmark, paths,
-  protocolSpecs, readResult, resultPath, runCross, scratchSpecs, trainAndTest, variantTag,
+  SCORER_LABELS, VARIANTS, ablationCrossSpecs, ablationCrossTest, ablationSpecs, cropsRow, cropsRowFile, crossSpecs, densityFile, densityOf, frSplit, frSplitDir,
+  lambdaSpecs, openBenchmark, paths, protocolSpecs, readResult, resultPath, runCross, scratchSpecs, trainAndTest, tsneCaption, tsneFile, tsnePanel, variantTag,
 } from '../experiments/index.js';
+import { gradCamFile, runGradCam } from '../report/index.js';
 import type { PlanEntry, Profile, RunResult, RunSpec } from '../experiments/index.js';
 
 export interface EntryUnit {
@@ -23,7 +24,7 @@ const idOf = (dir: string): string => relative(paths.results, dir).split('\\').j
 /** The course's specs that could hold a training entry of this experiment. */
 async function candidates(profile: Profile, e: PlanEntry): Promise<RunSpec[]> {
   switch (e.experiment) {
-    case 'table2': return (await protocolSpecs(profile, e.train)).specs;
+    case 'table2': return e.train === null ? [] : (await protocolSpecs(profile, e.train)).specs;
     case 'pretrained-vs-scratch': return scratchSpecs(profile);
     case 'table4': return ablationSpecs(profile);
     case 'table5': return ablationCrossSpecs(profile);
@@ -37,13 +38,31 @@ async function candidates(profile: Profile, e: PlanEntry): Promise<RunSpec[]> {
 const notInCourse = (profile: Profile, e: PlanEntry): Error =>
   new Error(`plan entry ${e.id}: not a ${e.kind === 'train' ? 'training' : 'evaluation'} of the ${profile.name} profile's course (a plan made by another version of the kit? make it again)`);
 
+/** A density, t-SNE or Grad-CAM entry: the notebook's own call for the result file the entry names (null: not a study). */
+function studyUnit(profile: Profile, e: PlanEntry): EntryUnit | null {
+  if (e.kind !== 'evaluate' || !['density', 'tsne', 'gradcam'].includes(e.experiment)) return null;
+  const is = (file: string): boolean => idOf(file) === `${e.id}.json`;
+  for (const scorer of profile.densityScorers) {
+    const set = profile.natural.find((s) => is(densityFile(profile, scorer, s)));
+    if (set !== undefined && e.experiment === 'density') return { label: `density: ${set} scored by ${SCORER_LABELS[scorer]}`, run: () => densityOf(profile, scorer, set) };
+  }
+  const t = profile.tsne.find((x) => is(tsneFile(profile, x)));
+  if (t && e.experiment === 'tsne') return { label: `t-SNE: ${tsneCaption(t)}`, run: () => tsnePanel(profile, t) };
+  if (e.experiment === 'gradcam' && is(gradCamFile(profile))) return { label: 'Grad-CAM: full model vs without depth input', run: () => runGradCam(profile) };
+  throw notInCourse(profile, e);
+}
+
 /** The unit of work of one entry; throws one line when the course has no such entry. */
 export async function entryUnit(profile: Profile, e: PlanEntry): Promise<EntryUnit> {
+  const study = studyUnit(profile, e);
+  if (study) return study;
+  const train = e.train;
+  if (train === null) throw notInCourse(profile, e);
   if (e.kind === 'train') {
     if (e.experiment === 'table6') {
       const k = e.split;
-      if (typeof k !== 'number' || !profile.fullReference.includes(e.train) || k >= Math.max(1, profile.fullReferenceSplits) || idOf(frSplitDir(profile, e.train, k)) !== e.id) throw notInCourse(profile, e);
-      return { label: profile.fullReferenceSplits > 1 ? `${e.train} DGIQA-FR split ${k}` : `${e.train} DGIQA-FR`, run: () => frSplit(profile, e.train, k) };
+      if (typeof k !== 'number' || !profile.fullReference.includes(train) || k >= Math.max(1, profile.fullReferenceSplits) || idOf(frSplitDir(profile, train, k)) !== e.id) throw notInCourse(profile, e);
+      return { label: profile.fullReferenceSplits > 1 ? `${train} DGIQA-FR split ${k}` : `${train} DGIQA-FR`, run: () => frSplit(profile, train, k) };
     }
     const spec = (await candidates(profile, e)).find((s) => idOf(s.dir) === e.id);
     if (!spec) throw notInCourse(profile, e);
@@ -81,7 +100,7 @@ export async function entryUnit(profile: Profile, e: PlanEntry): Promise<EntryUn
   }
   const test = e.test[0];
   if (e.experiment === 'table3' && test !== undefined && profile.cross.some(([a, b]) => a === e.train && b === test) && e.id === `${e.depends[0]}/test-${test}`) {
-    return { label: `${e.train} -> ${test}`, run: () => runCross(profile, e.train, test) };
+    return { label: `${train} -> ${test}`, run: () => runCross(profile, train, test) };
   }
   throw notInCourse(profile, e);
 }

@@ -76,7 +76,7 @@ export function entryResources(profile: Profile, e: PlanEntry, options: Resource
   let gflop: number;
   if (e.kind === 'train') {
     // a validation part of about a tenth of the training images, scored after every epoch
-    const val = e.selection === 'validation' && e.trainImages !== null ? scoringGflop(Math.ceil(e.trainImages / 8), profile.valCrops, forward) * e.epochs : 0;
+    const val = e.selection === 'validation' && e.trainImages !== null ? scoringGflop(Math.ceil(e.trainImages / 8), profile.valCrops, forward) * (e.epochs ?? 0) : 0;
     // the test: the whole test set where the run trains on all of it but validation, else a fifth
     const tested = e.split === 'all' ? testImages : testImages === null ? null : Math.ceil(testImages / 5);
     gflop = (e.trainGflop ?? 0) + val + scoringGflop(tested, profile.evalCrops, forward);

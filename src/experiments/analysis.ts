@@ -1,13 +1,11 @@
-// Studies made from trained models, without training: crops (Fig. 6), density separation of natural
-// distortions (Figs. 2 and 8), Grad-CAM (Figs. 5 and 15), t-SNE of features (Figs. 7 and 14).
+// Studies made from trained models, without training: crops (Fig. 6) and Grad-CAM (Figs. 5 and 15);
+// the density study is density.ts, t-SNE tsne.ts.
 import { tf } from '../backend/index.js';
 import type { Dgiqa } from '../model/index.js';
-import { computeMetrics, densitySeparation, predictRecords } from '../eval/index.js';
-import type { DensitySeparation } from '../eval/index.js';
+import { computeMetrics, predictRecords } from '../eval/index.js';
 import { evalCrops } from '../data/pipeline/index.js';
-import { tsne } from '../plots/index.js';
 import { applySplit } from '../data/splits.js';
-import { openBenchmark, openPairs } from './datasets.js';
+import { openBenchmark } from './datasets.js';
 import type { BenchItem } from './datasets.js';
 import type { Profile } from './profiles.js';
 import { readResult, resultPath, writeResult } from './results.js';
@@ -84,38 +82,6 @@ export async function runCropsSweep(profile: Profile): Promise<CropsRow[]> {
   return rows;
 }
 
-export interface DensityPanel extends DensitySeparation {
-  dataset: string;
-  subset: string;
-  clean: number[];
-  distorted: number[];
-}
-
-/** Figs. 2 and 8: predicted scores of clean and distorted images per natural-distortion set, Gaussians and overlap. */
-export async function runDensity(profile: Profile): Promise<DensityPanel[]> {
-  const file = resultPath(profile, 'density', 'summary.json');
-  const saved = await readResult<{ panels: DensityPanel[] }>(file);
-  if (saved) return saved.panels;
-  const model = await referenceModel(profile);
-  const panels: DensityPanel[] = [];
-  for (const id of profile.natural) {
-    const { pairs } = await openPairs(id, profile);
-    const subsets = [...new Set(pairs.map((p) => p.subset))];
-    for (const subset of subsets) {
-      const chosen = pairs.filter((p) => p.subset === subset);
-      // each clean image once, even when several distorted images share it
-      const cleanItems = [...new Map(chosen.map((p) => [p.clean.image, p.clean])).values()];
-      const score = async (items: BenchItem[]): Promise<number[]> => (await predictRecords(model, items, { crops: profile.evalCrops, seed: 0, evalShortSide: profile.evalShortSide, imagesPerBatch: 4 })).scores;
-      const clean = await score(cleanItems);
-      const distorted = await score(chosen.map((p) => p.distorted));
-      panels.push({ dataset: id, subset, clean, distorted, ...densitySeparation(clean, distorted) });
-    }
-  }
-  model.dispose();
-  await writeResult(file, 'density', profile, profile.natural.join(', '), { panels });
-  return panels;
-}
-
 /**
  * Grad-CAM from the dilated stack (Selvaraju et al.): the stack's maps weighted by the spatially pooled
  * gradient of the score, summed over channels, ReLU, upsampled to the crop. With this model's pooled
@@ -142,24 +108,4 @@ export async function gradCamFor(model: Dgiqa, item: BenchItem, profile: Profile
   const heat = gradCam(model, rgb, depth);
   tf.dispose(depth ? [rgb, depth] : [rgb]);
   return { heat, crop: crops.rgb.slice(0, s * s * 3), size: s };
-}
-
-/** Figs. 7 and 14: t-SNE of the pooled dilated-stack features of test images, with their quality. */
-export async function runTsne(profile: Profile): Promise<{ x: number; y: number; quality: number; distortion?: string }[]> {
-  const file = resultPath(profile, 'tsne', 'summary.json');
-  const saved = await readResult<{ points: { x: number; y: number; quality: number; distortion?: string }[] }>(file);
-  if (saved) return saved.points;
-  const model = await referenceModel(profile);
-  const test = (await testItems(profile)).slice(0, 300);
-  const features: number[][] = [];
-  for (const item of test) {
-    const s = profile.cropSize;
-    const c = await evalCrops({ image: item.image, depth: item.depth }, { seed: 0, index: 0, crops: 1, size: s, evalShortSide: profile.evalShortSide });
-    features.push(tf.tidy(() => Array.from(model.features(tf.tensor4d(c.rgb, [1, s, s, 3]), model.config.useDepth ? tf.tensor4d(c.depth, [1, s, s, 3]) : undefined).pooled.dataSync())));
-  }
-  model.dispose();
-  const { embedding } = tsne(features, { perplexity: 30, iterations: 500, seed: 0 });
-  const points = embedding.map(([x, y], i) => ({ x, y, quality: test[i].score01, ...(test[i].distortion ? { distortion: test[i].distortion } : {}) }));
-  await writeResult(file, 'tsne', profile, `${profile.ablation.train} split 0 test`, { points });
-  return points;
 }

@@ -1,6 +1,6 @@
 // The paper's experiments as library calls: what the notebooks and `dgiqa protocol|cross|reproduce` run.
-export { PROFILES, PROFILE_NAMES, SYNTHETIC_DATASETS, datasetTrain, profileFrom } from './profiles.js';
-export type { Profile, ProfileName } from './profiles.js';
+export { PROFILES, PROFILE_NAMES, DENSITY_SCORERS, SYNTHETIC_DATASETS, datasetTrain, profileFrom } from './profiles.js';
+export type { Profile, ProfileName, DensityScorer, TsneSpec } from './profiles.js';
 export { paths, KIT_ROOT } from './paths.js';
 export { openBenchmark, openPairs, ensureSynth } from './datasets.js';
 export type { BenchItem, Benchmark, PairItem } from './datasets.js';
@@ -11,8 +11,12 @@ export type { RunSpec, RunResult } from './run.js';
 export { trainAndTestAll, trainingParallelism } from './parallel.js';
 export { runProtocol, runScratch, scratchSpecs, runCross, runCrossAll, runAblations, runLambdaSweep, splitsFor, paperParams, VARIANTS, FULL_CFG, protocolSpecs, ablationSpecs, lambdaSpecs, crossSpecs, ablationCrossTest, ablationCrossSpecs, variantTag } from './protocol.js';
 export type { ProtocolSummary, AblationRow, AblationRun, LambdaRow } from './protocol.js';
-export { runCropsSweep, cropsRow, cropsRowFile, runDensity, runTsne, gradCam, gradCamFor, referenceModel } from './analysis.js';
-export type { CropsRow, DensityPanel } from './analysis.js';
+export { runCropsSweep, cropsRow, cropsRowFile, gradCam, gradCamFor, referenceModel } from './analysis.js';
+export type { CropsRow } from './analysis.js';
+export { runDensity, densityOf, densityFile, densityModelRun, SCORER_LABELS, RGB_ONLY_CFG } from './density.js';
+export type { DensityPanel } from './density.js';
+export { runTsnePanels, tsnePanel, tsneFile, tsneCaption, crossFirstTest } from './tsne.js';
+export type { TsnePanel, TsnePoint } from './tsne.js';
 export { runFullReference, frDataset, frSplit, frSplitDir, frResultFile } from './fullReference.js';
 export { coursePlan, trainCourse } from './course.js';
 export type { CoursePlan, CourseTrainings } from './course.js';

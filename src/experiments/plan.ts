@@ -12,26 +12,30 @@ import { resolveTrainConfig } from '../train/index.js';
 import { paths } from './paths.js';
 import { datasetTrain } from './profiles.js';
 import type { Profile } from './profiles.js';
+import { densityModelRun, RGB_ONLY_CFG } from './density.js';
 import { FULL_CFG, VARIANTS, splitDir, variantTag } from './protocol.js';
 import { resultPath } from './results.js';
 import { runModelConfig } from './run.js';
+import { crossFirstTest } from './tsne.js';
 
 export interface PlanEntry {
   /** the run's folder relative to the results root (an evaluation: its result file without .json) */
   id: string;
   kind: 'train' | 'evaluate';
-  /** table2, pretrained-vs-scratch, table4, table5, fig11, table3, fig6, table6 */
+  /** table2, pretrained-vs-scratch, table4, table5, fig11, table3, fig6, table6, density, tsne, gradcam */
   experiment: string;
   model: string;
-  train: string;
+  /** the set the model is (or was) trained on; null for a scorer that is not trained (NIQE) */
+  train: string | null;
   split: number | 'all';
   test: string[];
   seed: number;
-  lr: number;
-  epochs: number;
-  lambda: number;
+  /** the training's (an evaluation: its model's); null for an untrained scorer, as are epochs, lambda and selection */
+  lr: number | null;
+  epochs: number | null;
+  lambda: number | null;
   /** validation: the best validation epoch is tested; last: the last epoch */
-  selection: 'validation' | 'last';
+  selection: 'validation' | 'last' | null;
   /** ids whose trained model this entry needs */
   depends: string[];
   /** training images per epoch, estimated from the dataset's size (null: size unknown) */
@@ -87,6 +91,10 @@ export function planOf(profile: Profile): PlanEntry[] {
     if (seen.has(e.id)) return; // a run another experiment shares is trained once
     seen.add(e.id);
     const { val, flopsPerImage, lambda, overrides, ...rest } = e;
+    if (e.train === null) {
+      out.push({ ...rest, lr: null, epochs: null, lambda: null, selection: null, trainGflop: null });
+      return;
+    }
     const c = resolveTrainConfig({ ...profile.train, ...datasetTrain(profile, e.train), ...overrides });
     const training = e.kind === 'train';
     const gflop = training && e.trainImages !== null ? (e.trainImages * c.numEpochs * c.cropsPerImage * flopsPerImage) / 1e9 : null;
@@ -177,6 +185,36 @@ export function planOf(profile: Profile): PlanEntry[] {
       add({ id: dir, kind: 'train', experiment: 'table6', model: 'DGIQA-FR', train: id, split: k, test: [id], seed: k, depends: [], trainImages: p ? p.train + p.val : null, val: 0, lambda: 0, flopsPerImage: 2 * fullCost, overrides: profile.fullReferenceTrain });
     }
   }
+
+  // The studies of trained models, one evaluation per saved result (density.ts, tsne.ts, report/explain.ts).
+  // The split-0 model of a variant on the ablation set, and of the full model on a protocol set:
+  const variantOf = (cfg: number): (typeof VARIANTS)[number] => VARIANTS.find((v) => v.cfg === cfg)!;
+  const ablationSplit0 = (cfg: number): string => (cfg === FULL_CFG ? shared(0, rel('ablation', `cfg${cfg}`, splitDir(0))) : rel('ablation', `cfg${cfg}`, splitDir(0)));
+  const valOf = (set: string): number => parts(profile, set)?.val ?? UNKNOWN_VAL;
+  // Figs. 2 and 8: each scorer on each natural-distortion set
+  for (const scorer of profile.densityScorers) {
+    for (const set of profile.natural) {
+      const id = rel('density', scorer, set);
+      if (scorer === 'niqe') {
+        add({ id, kind: 'evaluate', experiment: 'density', model: 'NIQE (classic, untrained)', train: null, split: 'all', test: [set], seed: 0, depends: [], trainImages: null, val: 0, flopsPerImage: 0 });
+        continue;
+      }
+      const v = variantOf(scorer === 'dgiqa' ? FULL_CFG : RGB_ONLY_CFG);
+      const run = densityModelRun(profile, scorer);
+      const dir = run.kind === 'whole' ? rel('cross', `${run.train}__${variantTag(v.cfg)}`) : ablationSplit0(v.cfg);
+      const train = run.kind === 'whole' ? run.train : abl;
+      add({ id, kind: 'evaluate', experiment: 'density', model: v.name, train, split: run.kind === 'whole' ? 'all' : 0, test: [set], seed: 0, depends: [dir], trainImages: null, val: valOf(train), flopsPerImage: cost(v.model) });
+    }
+  }
+  // Figs. 7 and 14: each t-SNE panel, from a protocol split-0 model or a Table 3 model
+  for (const t of profile.tsne) {
+    if (t.model === 'split0' && !profile.protocol.includes(t.train)) throw new Error(`profile ${profile.name}: t-SNE panel ${t.train} -> ${t.test} needs a split-0 model of ${t.train}, which is not a protocol dataset`);
+    const dir = t.model === 'whole' ? rel('cross', `${t.train}__full`) : protocolDir(t.train, 0);
+    if (t.model === 'whole') crossFirstTest(profile, t.train); // throws when Table 3 trains no such model
+    add({ id: rel('tsne', `${t.train}__${t.test}`), kind: 'evaluate', experiment: 'tsne', model: DEPTH_FULL, train: t.train, split: t.model === 'whole' ? 'all' : 0, test: [t.test], seed: 0, depends: [dir], trainImages: null, val: valOf(t.train), flopsPerImage: fullCost });
+  }
+  // Figs. 5 and 15: Grad-CAM of the full model and of the model without depth input, split 0 of the ablation set
+  add({ id: rel('gradcam', 'without-depth'), kind: 'evaluate', experiment: 'gradcam', model: `${DEPTH_FULL} vs ${variantOf(RGB_ONLY_CFG).name}`, train: abl, split: 0, test: [abl], seed: 0, depends: [ablationSplit0(FULL_CFG), ablationSplit0(RGB_ONLY_CFG)], trainImages: null, val: valOf(abl), flopsPerImage: fullCost });
   return out;
 }
 

@@ -3,6 +3,17 @@
 import { setting } from '../settings/index.js';
 
 export type ProfileName = 'smoke' | 'demo' | 'paper';
+
+/** dgiqa: the full model; rgb-only: the variant without depth input (cfg 5); niqe: NIQE, untrained (src/classic) */
+export type DensityScorer = 'dgiqa' | 'rgb-only' | 'niqe';
+export const DENSITY_SCORERS: readonly DensityScorer[] = ['dgiqa', 'rgb-only', 'niqe'];
+
+/**
+ * One t-SNE panel: the full model trained on `train` (`model` split0: its protocol split 0, tested on
+ * that split's test part when `test` is `train`, else on all of `test`; whole: Table 3's model trained
+ * on all of `train`), embedding the pooled features of `test`'s images, in figure `figure`.
+ */
+export interface TsneSpec { figure: 'fig07' | 'fig14'; model: 'split0' | 'whole'; train: string; test: string }
 export const PROFILE_NAMES: readonly ProfileName[] = ['smoke', 'demo', 'paper'];
 
 export interface Profile {
@@ -66,6 +77,18 @@ export interface Profile {
   cropCounts: number[];
   /** natural-distortion pair sets for the density plots (Figs. 2 and 8) */
   natural: string[];
+  /**
+   * the density study's trained models: null, the ablation set's split-0 models (full and RGB-only, of
+   * Table 4); a set id, the models trained on all of that set (Table 3's full model and Table 5's
+   * RGB-only variant), as the paper trains its density models on KonIQ-10k (Sec. 5.2)
+   */
+  densityTrain: string | null;
+  /** who scores the density study's images: DGIQA, its RGB-only variant, a classic NR metric (NIQE) */
+  densityScorers: DensityScorer[];
+  /** t-SNE panels (Figs. 7 and 14), each a model and the images it embeds */
+  tsne: TsneSpec[];
+  /** at most this many test images per t-SNE panel (evenly subsampled; t-SNE costs n^2) */
+  tsneImages: number;
   /** datasets with references for DGIQA-FR (Table 6) */
   fullReference: string[];
   /**
@@ -87,6 +110,8 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     protocol: ['synth-A'], cross: [['synth-A', 'synth-B']], ablation: { train: 'synth-A', cross: 'synth-B' }, ablationSplits: 1,
     lrByKind: null, ablationCross: null, lambdaSplits: 1, cropsModel: null, fullReferenceSplits: 1, fullReferenceTrain: {},
     lambdas: [0, 1], cropCounts: [1, 2, 4], natural: ['synth-B'], fullReference: ['synth-A'], synth: 'smoke',
+    densityTrain: null, densityScorers: ['dgiqa', 'rgb-only', 'niqe'], tsneImages: 300,
+    tsne: [{ figure: 'fig07', model: 'split0', train: 'synth-A', test: 'synth-A' }, { figure: 'fig14', model: 'split0', train: 'synth-A', test: 'synth-B' }],
   },
   // the embedded benchmark on a 2-core CPU: the demo model from the kit's appearance-pretrained
   // backbones (data/pretrained/README.md). The course keeps its trainings few: 3 splits (the first 3 also
@@ -104,6 +129,8 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     protocol: ['synth-A'], cross: [['synth-A', 'synth-B'], ['synth-B', 'synth-A']], ablation: { train: 'synth-A', cross: 'synth-B' }, ablationSplits: 3,
     lrByKind: null, ablationCross: null, lambdaSplits: 3, cropsModel: null, fullReferenceSplits: 1, fullReferenceTrain: {},
     lambdas: [0, 0.5], cropCounts: [1, 2, 5, 10, 20], natural: ['synth-B'], fullReference: ['synth-A'], synth: 'demo',
+    densityTrain: null, densityScorers: ['dgiqa', 'rgb-only', 'niqe'], tsneImages: 300,
+    tsne: [{ figure: 'fig07', model: 'split0', train: 'synth-A', test: 'synth-A' }, { figure: 'fig14', model: 'split0', train: 'synth-A', test: 'synth-B' }],
   },
   // the paper: real datasets on disk (DGIQA_DATA), ImageNet backbones (DGIQA_PRETRAINED), a GPU.
   // Each experiment on the sets and with the repeats the paper names (data/paper/hyperparameters.csv
@@ -132,7 +159,22 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     // length, as the paper says DGIQA-FR converges faster; 1e-4, since the FR head learns a new mapping
     // of a feature difference and the shorter schedule needs a larger step than NR's 2e-5
     fullReferenceSplits: 10, fullReferenceTrain: { lr: 1e-4, numEpochs: 10 },
-    lambdas: [0, 0.25, 0.5, 0.75, 1], cropCounts: [1, 5, 10, 15, 20, 25, 30], natural: ['lol', 'ihaze', 'gopro', 'flare7k'], fullReference: ['live', 'csiq', 'tid2013', 'kadid10k'], synth: null,
+    lambdas: [0, 0.25, 0.5, 0.75, 1], cropCounts: [1, 5, 10, 15, 20, 25, 30], fullReference: ['live', 'csiq', 'tid2013', 'kadid10k'], synth: null,
+    // Figs. 2 and 8 (Sec. 5.2): the five sets, scored by models trained on KonIQ-10k (whole set: Table 3's
+    // full model, Table 5's RGB-only one), beside NIQE; the paper's baselines (MANIQA, ARNIQA) are not in the kit
+    natural: ['lol', 'd2g', 'flare7k', 'ihaze', 'gopro'], densityTrain: 'koniq10k', densityScorers: ['dgiqa', 'rgb-only', 'niqe'],
+    // Fig. 7: (a) KonIQ-10k and KADID-10k within, (b) the cross-dataset LIVE and LIVE-C (the Table 3
+    // models that test on them); Fig. 14 (App. C.1): LIVE-C, CSIQ, TID2013, LIVE-FB within, KADID-10k
+    // -> TID2013 and TID2013 -> LIVE. Within: split 0's model on its test part. Kit choice: at most 1000
+    // images a panel (t-SNE is quadratic; the paper does not say how many it embedded)
+    tsneImages: 1000,
+    tsne: [
+      { figure: 'fig07', model: 'split0', train: 'koniq10k', test: 'koniq10k' }, { figure: 'fig07', model: 'split0', train: 'kadid10k', test: 'kadid10k' },
+      { figure: 'fig07', model: 'whole', train: 'kadid10k', test: 'live' }, { figure: 'fig07', model: 'whole', train: 'koniq10k', test: 'livec' },
+      { figure: 'fig14', model: 'split0', train: 'livec', test: 'livec' }, { figure: 'fig14', model: 'split0', train: 'csiq', test: 'csiq' },
+      { figure: 'fig14', model: 'split0', train: 'tid2013', test: 'tid2013' }, { figure: 'fig14', model: 'split0', train: 'livefb', test: 'livefb' },
+      { figure: 'fig14', model: 'whole', train: 'kadid10k', test: 'tid2013' }, { figure: 'fig14', model: 'whole', train: 'tid2013', test: 'live' },
+    ],
   },
 });
 

@@ -1,8 +1,6 @@
 // Notebook 09's pieces: Grad-CAM panels of the full model and of the model without depth input
-// (Figs. 5 and 15), and the t-SNE of the features on the cross-dataset test set (Fig. 14; Fig. 7
-// is experiments.runTsne). Results are saved, so the figures redraw without the models.
-import { tf } from '../backend/index.js';
-import { evalCrops } from '../data/pipeline/index.js';
+// (Figs. 5 and 15; t-SNE is experiments.runTsnePanels). Results are saved, so the figures redraw
+// without the models.
 import { applySplit } from '../data/splits.js';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../data/pipeline/index.js';
 import { gradCamFor, referenceModel } from '../experiments/analysis.js';
@@ -11,7 +9,7 @@ import type { BenchItem } from '../experiments/datasets.js';
 import type { Profile } from '../experiments/profiles.js';
 import { splitsFor } from '../experiments/protocol.js';
 import { readResult, resultPath, writeResult } from '../experiments/results.js';
-import { heatmapOverlayFigure, pngBase64, tsne } from '../plots/index.js';
+import { heatmapOverlayFigure, pngBase64 } from '../plots/index.js';
 import type { Figure, OverlayPanel } from '../plots/index.js';
 
 /**
@@ -85,13 +83,17 @@ export function pickVaried<T extends { relImage: string; refId?: string; distort
   return out;
 }
 
+/** Where the Grad-CAM panels are saved (a file of its own: summary.json of an older kit compared with the model without Depth-CAR). */
+export function gradCamFile(profile: Profile): string {
+  return resultPath(profile, 'gradcam', 'without-depth.json');
+}
+
 /**
  * Figs. 5 and 15: Grad-CAM from the dilated stack of the full model and of the model without depth
  * input, as the paper compares them. 3 images for Fig. 5, 6 for Fig. 15.
  */
 export async function runGradCam(profile: Profile): Promise<GradCamPanel[]> {
-  // a file of its own: summary.json of an older kit compared with the model without Depth-CAR
-  const file = resultPath(profile, 'gradcam', 'without-depth.json');
+  const file = gradCamFile(profile);
   const saved = await readResult<{ panels: GradCamPanel[] }>(file);
   if (saved) return saved.panels;
   const items = pickVaried(await ablationTest(profile), 9);
@@ -140,39 +142,4 @@ export function gradCamFigure(panels: GradCamPanel[], figure: 'fig05' | 'fig15',
     cols: mine.length > 3 ? 6 : 3,
     cellSize: 220,
   });
-}
-
-export interface TsnePoint {
-  x: number;
-  y: number;
-  quality: number;
-  distortion?: string;
-}
-
-/**
- * Fig. 14: t-SNE of the pooled dilated-stack features of the cross-dataset test set (the profile's
- * ablation cross set), from the reference model trained on the ablation set. Up to 300 images.
- */
-export async function runTsneCross(profile: Profile): Promise<TsnePoint[]> {
-  const file = resultPath(profile, 'tsne-cross', 'summary.json');
-  const saved = await readResult<{ points: TsnePoint[] }>(file);
-  if (saved) return saved.points;
-  const b = await openBenchmark(profile.ablation.cross, profile);
-  const step = Math.max(1, Math.ceil(b.items.length / 300));
-  const items = b.items.filter((_, i) => i % step === 0);
-  const model = await referenceModel(profile);
-  const features: number[][] = [];
-  try {
-    const s = profile.cropSize;
-    for (const item of items) {
-      const c = await evalCrops({ image: item.image, depth: item.depth }, { seed: 0, index: 0, crops: 1, size: s, evalShortSide: profile.evalShortSide });
-      features.push(tf.tidy(() => Array.from(model.features(tf.tensor4d(c.rgb, [1, s, s, 3]), model.config.useDepth ? tf.tensor4d(c.depth, [1, s, s, 3]) : undefined).pooled.dataSync())));
-    }
-  } finally {
-    model.dispose();
-  }
-  const { embedding } = tsne(features, { perplexity: Math.min(30, Math.max(2, Math.floor((features.length - 1) / 3))), iterations: 500, seed: 0 });
-  const points = embedding.map(([x, y], i) => ({ x: x!, y: y!, quality: items[i]!.score01, ...(items[i]!.distortion ? { distortion: items[i]!.distortion } : {}) }));
-  await writeResult(file, 'tsne', profile, `${profile.ablation.train} model on ${profile.ablation.cross}`, { points });
-  return points;
 }

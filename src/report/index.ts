@@ -27,8 +27,8 @@ export {
 export type { EpochRow, StartRun } from './training.js';
 export { densityByDataset, densityBySubset, densityTable, runExamples, examplesFigure, exampleRows, EXAMPLE_TITLES } from './natural.js';
 export type { ExampleImage } from './natural.js';
-export { WITHOUT_DEPTH_VARIANT, GRADCAM_TITLES, cropPng, shrinkHeat, runGradCam, gradCamFigure, runTsneCross } from './explain.js';
-export type { GradCamPanel, TsnePoint } from './explain.js';
+export { WITHOUT_DEPTH_VARIANT, GRADCAM_TITLES, cropPng, shrinkHeat, runGradCam, gradCamFigure, gradCamFile } from './explain.js';
+export type { GradCamPanel } from './explain.js';
 export { COURSE_RUN_FILE, courseRunRecord, writeCourseRun, readmeBlocks, fillBlocks, blocksIn, updateReadme } from './readme.js';
 export type { CourseRunRecord } from './readme.js';
 export { insideBatch, insideTensors, insideModel, tapsTable, tcbGateFigure, attentionFigure, dilatedFieldFigure } from './inside.js';

@@ -3,7 +3,8 @@
 import { densitySeparation, predictRecords } from '../eval/index.js';
 import { openPairs } from '../experiments/datasets.js';
 import type { BenchItem, PairItem } from '../experiments/datasets.js';
-import type { DensityPanel as ResultPanel } from '../experiments/analysis.js';
+import type { DensityPanel as ResultPanel } from '../experiments/density.js';
+import { SCORER_LABELS } from '../experiments/density.js';
 import { referenceModel } from '../experiments/analysis.js';
 import type { Profile } from '../experiments/profiles.js';
 import { readResult, resultPath, writeResult } from '../experiments/results.js';
@@ -21,52 +22,65 @@ function plotPanel(title: string, clean: number[], distorted: number[]): PlotPan
   };
 }
 
-/** Fig. 8: one panel per dataset and natural distortion (subset). */
-export function densityBySubset(panels: ResultPanel[]): PlotPanel[] {
-  return panels.map((p) => plotPanel(`${datasetLabel(p.dataset)}: ${p.subset}`, p.clean, p.distorted));
+/** Panels in reading order: by dataset, then distortion, then scorer (the scorers side by side in a row). */
+function ordered(panels: ResultPanel[]): ResultPanel[] {
+  const rank = <T>(xs: T[]): Map<T, number> => new Map([...new Set(xs)].map((x, i) => [x, i]));
+  const d = rank(panels.map((p) => p.dataset));
+  const s = rank(panels.map((p) => p.subset));
+  const c = rank(panels.map((p) => p.scorer));
+  return [...panels].sort((a, b) => d.get(a.dataset)! - d.get(b.dataset)! || s.get(a.subset)! - s.get(b.subset)! || c.get(a.scorer)! - c.get(b.scorer)!);
 }
 
-/**
- * Fig. 2: one panel per dataset, all its natural distortions pooled. (In the embedded benchmark the
- * subsets share their clean scenes: pooling repeats the clean scores, which leaves their Gaussian fit
- * unchanged.)
- */
-export function densityByDataset(panels: ResultPanel[]): PlotPanel[] {
-  const ids = [...new Set(panels.map((p) => p.dataset))];
-  return ids.map((id) => {
-    const mine = panels.filter((p) => p.dataset === id);
-    return plotPanel(`${datasetLabel(id)}: all natural distortions`, mine.flatMap((p) => p.clean), mine.flatMap((p) => p.distorted));
+/** Fig. 8: one panel per dataset, natural distortion (subset) and scorer. */
+export function densityBySubset(panels: ResultPanel[]): PlotPanel[] {
+  return ordered(panels).map((p) => plotPanel(`${datasetLabel(p.dataset)}: ${p.subset} · ${SCORER_LABELS[p.scorer]}`, p.clean, p.distorted));
+}
+
+/** Each dataset and scorer with its subsets' scores pooled (Fig. 2's panels, the table's "all" rows). */
+function pooled(panels: ResultPanel[]): { dataset: string; scorer: ResultPanel['scorer']; clean: number[]; distorted: number[] }[] {
+  const keys = [...new Map(ordered(panels).map((p) => [`${p.dataset}\n${p.scorer}`, p])).values()];
+  return keys.map(({ dataset, scorer }) => {
+    const mine = panels.filter((p) => p.dataset === dataset && p.scorer === scorer);
+    return { dataset, scorer, clean: mine.flatMap((p) => p.clean), distorted: mine.flatMap((p) => p.distorted) };
   });
 }
 
+/**
+ * Fig. 2: one panel per dataset and scorer, all its natural distortions pooled. (In the embedded
+ * benchmark the subsets share their clean scenes: pooling repeats the clean scores, which leaves their
+ * Gaussian fit unchanged.)
+ */
+export function densityByDataset(panels: ResultPanel[]): PlotPanel[] {
+  return pooled(panels).map((p) => plotPanel(`${datasetLabel(p.dataset)}: all natural distortions · ${SCORER_LABELS[p.scorer]}`, p.clean, p.distorted));
+}
+
 export function densityTable(profile: string, panels: ResultPanel[]): CourseTable {
-  const row = (dataset: string, subset: string, clean: number[], distorted: number[]): TableRow => {
+  const row = (dataset: string, subset: string, scorer: ResultPanel['scorer'], clean: number[], distorted: number[]): TableRow => {
     const s = densitySeparation(clean, distorted);
     return {
-      dataset: datasetLabel(dataset), subset, n_clean: s.n_clean, n_distorted: s.n_distorted, mean_clean: s.mean_clean, std_clean: s.std_clean,
+      scorer: SCORER_LABELS[scorer], dataset: datasetLabel(dataset), subset, n_clean: s.n_clean, n_distorted: s.n_distorted, mean_clean: s.mean_clean, std_clean: s.std_clean,
       mean_distorted: s.mean_distorted, std_distorted: s.std_distorted, overlap_pct: s.overlap_pct, separation: s.separation,
       source: kitSource(profile, [dataset]),
     };
   };
-  const ids = [...new Set(panels.map((p) => p.dataset))];
   const rows = [
-    ...panels.map((p) => row(p.dataset, p.subset, p.clean, p.distorted)),
-    ...ids.map((id) => {
-      const mine = panels.filter((p) => p.dataset === id);
-      return row(id, 'all (Fig. 2)', mine.flatMap((p) => p.clean), mine.flatMap((p) => p.distorted));
-    }),
+    ...ordered(panels).map((p) => row(p.dataset, p.subset, p.scorer, p.clean, p.distorted)),
+    ...pooled(panels).map((p) => row(p.dataset, 'all (Fig. 2)', p.scorer, p.clean, p.distorted)),
   ];
   const d = 3;
   return {
     name: 'fig08-overlap',
-    title: 'Density separation of predicted scores, clean vs distorted (Figs. 2 and 8): Gaussian fits and overlap',
+    title: 'Density separation of predicted scores, clean vs distorted (Figs. 2 and 8): Gaussian fits and overlap, per scorer',
     rows,
     columns: [
-      { key: 'dataset' }, { key: 'subset' }, { key: 'n_clean' }, { key: 'n_distorted' },
+      { key: 'scorer' }, { key: 'dataset' }, { key: 'subset' }, { key: 'n_clean' }, { key: 'n_distorted' },
       { key: 'mean_clean', digits: d }, { key: 'std_clean', digits: d }, { key: 'mean_distorted', digits: d }, { key: 'std_distorted', digits: d },
       { key: 'overlap_pct', label: 'overlap (%)', digits: 1 }, { key: 'separation', label: 'separation (pooled std)', digits: 2 }, { key: 'source' },
     ],
-    notes: ['Overlap: 100 x the area under the smaller of the two fitted Gaussians; a model that tells clean from distorted keeps it small.'],
+    notes: [
+      'Overlap: 100 x the area under the smaller of the two fitted Gaussians; a scorer that tells clean from distorted keeps it small.',
+      'Scorers: DGIQA (the full model), its RGB-only variant (no depth input), and NIQE (Mittal et al. 2013; untrained, lower is better: its clean mean sits below the distorted one). The overlap does not depend on the direction of a score.',
+    ],
   };
 }
 

@@ -34,6 +34,7 @@ export const DATASET_LABELS: Readonly<Record<string, string>> = Object.freeze({
   koniq10k: 'KonIQ-10k',
   livefb: 'LIVE-FB',
   lol: 'LOL',
+  d2g: 'D2G',
   ihaze: 'I-HAZE',
   gopro: 'GoPro',
   flare7k: 'Flare7K',

@@ -31,6 +31,8 @@ export const LOADERS: Readonly<Record<DatasetId, BenchmarkLoader>> = {
 
 export const PAIR_LOADERS: Readonly<Record<PairDatasetId, PairLoader>> = {
   lol: loadLol,
+  // D2G (Khan et al. 2021) ships low-light and well-lit images in two folders: the generic loader
+  d2g: loadFolderPairs,
   ihaze: loadIhaze,
   gopro: loadGopro,
   flare7k: loadFlare7k,

@@ -6,7 +6,7 @@ export const DATASET_IDS = ['live', 'csiq', 'tid2013', 'kadid10k', 'livec', 'kon
 export type DatasetId = (typeof DATASET_IDS)[number];
 
 /** The natural-distortion sets (clean/distorted pairs) and the generic two-folder loader. */
-export const PAIR_DATASET_IDS = ['lol', 'ihaze', 'gopro', 'flare7k', 'pairs'] as const;
+export const PAIR_DATASET_IDS = ['lol', 'd2g', 'ihaze', 'gopro', 'flare7k', 'pairs'] as const;
 export type PairDatasetId = (typeof PAIR_DATASET_IDS)[number];
 
 /** A benchmark as loaded: its records in the official file's order, and what the loader noticed. */
