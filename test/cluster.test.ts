@@ -12,7 +12,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { initBackend } from '../src/backend/index.js';
-import { PROFILES, coursePlan, paths, planOf } from '../src/experiments/index.js';
+import { PROFILES, coursePlan, datasetImages, paths, planOf } from '../src/experiments/index.js';
 import type { Profile, RunResult } from '../src/experiments/index.js';
 import { RESOURCE_DEFAULTS, clusterPlan, entryUnit, k8sEnv, k8sFiles, slurmFiles, stateFileOf } from '../src/cluster/index.js';
 import type { ClusterPlan, JobState } from '../src/cluster/index.js';
@@ -55,7 +55,10 @@ test('Slurm: one array job per stage, requests from the cost model, overrides, s
     assert.match(files['2-evaluate.sbatch']!, new RegExp(`^#SBATCH --array=${trainings}-${plan.runs.length - 1}%8$`, 'm'));
     assert.match(files['2-evaluate.sbatch']!, /^#SBATCH --kill-on-invalid-dep=yes$/m);
     // every entry's estimate is positive, and the smoke profile asks for no GPU
-    assert.ok(plan.runs.every((e) => e.resources.hours > 0 && e.resources.gpus === 1));
+    // (a set whose size the kit does not know, D2G, gets the least request and no estimate)
+    assert.ok(plan.runs.every((e) => (e.resources.hours > 0 || e.test.some((id) => datasetImages(PROFILES.paper, id) === null)) && e.resources.gpus === 1));
+    assert.ok(plan.runs.every((e) => e.resources.minutes >= RESOURCE_DEFAULTS.minMinutes));
+    assert.deepEqual([...new Set(plan.runs.filter((e) => !(e.resources.hours > 0)).flatMap((e) => e.test))], ['d2g']);
     const smoke = slurmFiles(clusterPlan(PROFILES.smoke, { env: FOLDERS(dir) }), { dir, launcher: 'dgiqa' });
     assert.doesNotMatch(smoke['1-train.sbatch']!, /--gres/);
 
@@ -73,7 +76,7 @@ test('Slurm: one array job per stage, requests from the cost model, overrides, s
     const out = join(dir, 'cluster');
     const made = await dgiqa(['plan', '--profile', 'smoke', '--slurm', out, '--max-parallel', '2', '--partition', 'cpu'], { ...process.env, ...FOLDERS(dir) });
     assert.equal(made.code, 0, made.stderr);
-    assert.match(made.stdout, /11 trainings, 5 evaluations; estimated [\d.]+ CPU-core hours/);
+    assert.match(made.stdout, /11 trainings, 11 evaluations; estimated [\d.]+ CPU-core hours/);
     const bin = join(dir, 'bin');
     mkdirSync(bin);
     writeFileSync(join(bin, 'sbatch'), `#!/bin/sh\necho "$@" >> ${join(dir, 'sbatch.log')}\nn=$(wc -l < ${join(dir, 'sbatch.log')})\necho "$((100 + n));cluster"\n`);

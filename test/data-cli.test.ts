@@ -92,7 +92,7 @@ test('data summary errors: one line on stderr, exit 1', async () => {
   assert.equal(missing.code, 1);
   assert.equal(missing.stderr, `dgiqa data: ${join(root, 'dmos.mat')}: missing (expected LIVE release 2 layout: dmos.mat, refnames_all.mat, refimgs/, jp2k/ jpeg/ wn/ gblur/ fastfading/ with info.txt)\n`);
   const unknown = await dgiqaData(['summary', 'foo', root]);
-  assert.match(unknown.stderr, /^dgiqa data: unknown dataset "foo" \(benchmarks: live, csiq, tid2013, kadid10k, livec, koniq10k, livefb; pair sets: lol, ihaze, gopro, flare7k, pairs\)\n$/);
+  assert.match(unknown.stderr, /^dgiqa data: unknown dataset "foo" \(benchmarks: live, csiq, tid2013, kadid10k, livec, koniq10k, livefb; pair sets: lol, d2g, ihaze, gopro, flare7k, pairs\)\n$/);
   const flag = await dgiqaData(['summary', 'csiq', root, '--realigned']);
   assert.match(flag.stderr, /^dgiqa data: option --realigned applies to live only\n$/);
   assert.equal(flag.code, 1);

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { PROFILES, coursePlan, densityFile, paths, planOf, pretrainedFor, resultPath, tsneFile } from '../src/experiments/index.js';
+import { readFileSync } from 'node:fs';
+import { PROFILES, coursePlan, densityFile, paths, planOf, planSummary, pretrainedFor, resultPath, tsneFile } from '../src/experiments/index.js';
 import { gradCamFile } from '../src/report/index.js';
 import type { PlanEntry } from '../src/experiments/index.js';
 
@@ -225,4 +226,15 @@ test('the studies of trained models are plan entries: one per saved result, need
   assert.throws(() => planOf({ ...PROFILES.paper, densityTrain: 'csiq' }), /density study's dgiqa model is trained on all of csiq, but the course trains none \(no Table 3 pair/);
   assert.throws(() => planOf({ ...PROFILES.paper, densityTrain: 'livefb' }), /density study's rgb-only model is trained on all of livefb, but the course trains none \(Table 5/);
   assert.throws(() => planOf({ ...PROFILES.paper, tsne: [{ figure: 'fig07', model: 'whole', train: 'csiq', test: 'live' }] }), /no Table 3 model is trained on all of csiq/);
+});
+
+test('the README prints the paper plan as the plan makes it (dgiqa plan --summary)', async () => {
+  const readme = readFileSync(join(KIT, 'README.md'), 'utf8');
+  const block = /<!-- plan:paper -->\n([\s\S]*?)\n<!-- \/plan:paper -->/.exec(readme);
+  assert.ok(block, 'README.md has the paper plan block');
+  assert.equal(block[1], planSummary(planOf(PROFILES.paper)), 'README.md: the paper plan is stale (npx dgiqa plan --profile paper --summary)');
+  const { stdout } = await run(process.execPath, [BIN, 'plan', '--profile', 'paper', '--summary']);
+  assert.equal(stdout.trim(), block[1]);
+  // a table that can fail: one training fewer changes it
+  assert.notEqual(planSummary(planOf({ ...PROFILES.paper, splits: 9 })), block[1]);
 });

@@ -72,6 +72,11 @@ test('blocks are refilled from the tables, inline and as whole lines; unknown bl
     assert.equal(await updateReadme(readme, dir), true);
     assert.match(await readFile(readme, 'utf8'), /SROCC \*\*0\.801\*\*/);
 
+    assert.match(await readFile(readme, 'utf8'), /haze 20\.0%/);
+    // the density table with its scorers: the overlaps grouped per scorer
+    await writeFile(join(dir, 'fig08-overlap.csv'), `scorer,dataset,subset,overlap (%),source\nDGIQA,synth-B,haze,20.0,"this run, profile demo"\nNIQE (lower is better),synth-B,haze,35.5,"this run, profile demo"\n`);
+    assert.match((await readmeBlocks(dir)).get('course-results')!, /DGIQA: haze 20\.0%; NIQE \(lower is better\): haze 35\.5%/);
+
     assert.throws(() => fillBlocks('<!-- dgiqa:nope -->x<!-- /dgiqa:nope -->', new Map([['a', 'b']]), 'R.md'), /^Error: R\.md: unknown block "nope"/);
     await writeFile(join(dir, 'table6-full-reference.csv'), 'model,synth-A SROCC,synth-A PLCC,source\nA,0.1,0.1,paper\n');
     await assert.rejects(readmeBlocks(dir), /table6-full-reference\.csv: the kit's row is missing/);

@@ -3,13 +3,13 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { KIT_ROOT, planOf, planTotals, profileFrom } from '../experiments/index.js';
+import { KIT_ROOT, planOf, planSummary, planTotals, profileFrom } from '../experiments/index.js';
 import type { PlanEntry, Profile } from '../experiments/index.js';
 import { RESOURCE_DEFAULTS, clusterPlan, currentEnv, k8sEnv, k8sFiles, shellQuote, slurmFiles, usesGpu } from '../cluster/index.js';
 import type { ClusterPlan } from '../cluster/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 
-const USAGE = `usage: dgiqa plan [--profile smoke|demo|paper] [--json] [--only ID,...]
+const USAGE = `usage: dgiqa plan [--profile smoke|demo|paper] [--json | --summary] [--only ID,...]
                   [--slurm DIR [--partition P] [--gres G] [--time T] [--mem M] [--sbatch-extras FILE] [--launcher CMD]]
                   [--k8s DIR --image IMAGE --claim PVC [--mount PATH] [--namespace NS] [--launcher CMD]]
                   [--max-parallel N] [--gpu-tflops X]
@@ -21,6 +21,7 @@ seed, learning rate, epochs, lambda, model selection, what it needs), then the t
 of the training compute from the cost model (src/model/cost.ts), not a measurement.
   --profile P  smoke, demo or paper (default DGIQA_PROFILE, else demo)
   --json       the last line is {"profile": P, "runs": [...]}
+  --summary    one Markdown row per experiment (what the README prints for the paper profile)
   --only IDS   keep these entries (comma-separated ids) and the trainings they need
 
 On a cluster (README: "Run the paper's protocol on a cluster"): the plan as DIR/plan.json, stage by
@@ -84,7 +85,7 @@ export async function planCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
-      profile: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false }, only: { type: 'string' },
+      profile: { type: 'string' }, json: { type: 'boolean', default: false }, summary: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false }, only: { type: 'string' },
       slurm: { type: 'string' }, k8s: { type: 'string' }, partition: { type: 'string' }, gres: { type: 'string' }, time: { type: 'string' }, mem: { type: 'string' },
       'sbatch-extras': { type: 'string' }, launcher: { type: 'string' }, 'max-parallel': { type: 'string' }, 'gpu-tflops': { type: 'string' },
       image: { type: 'string' }, claim: { type: 'string' }, mount: { type: 'string', default: '/shared' }, namespace: { type: 'string' },
@@ -130,8 +131,13 @@ export async function planCommand(args: string[]): Promise<number> {
   }
   let runs = planOf(profile);
   if (only) runs = clusterPlan(profile, { only }).runs.map(({ index: _i, stage: _s, resources: _r, ...e }) => e);
+  if (values.json && values.summary) throw new Error('--json and --summary: one at a time');
   if (values.json) {
     process.stdout.write(JSON.stringify({ profile: profile.name, runs }) + '\n');
+    return 0;
+  }
+  if (values.summary) {
+    process.stdout.write(planSummary(runs) + '\n');
     return 0;
   }
   const header = ['id', 'kind', 'experiment', 'model', 'train', 'split', 'test', 'seed', 'lr', 'epochs', 'lambda', 'selection', 'depends'];

@@ -59,7 +59,11 @@ function scoringGflop(images: number | null, crops: number, forwardFlops: number
   return images === null ? 0 : (images * crops * forwardFlops) / 1e9;
 }
 
-/** The model config of an entry: its variant's overrides (VARIANTS' names), DGIQA-FR and the rest the full model. */
+/**
+ * The model config of an entry: its variant's overrides (VARIANTS' names), DGIQA-FR and the rest the
+ * full model. NIQE's entries too are costed as the full model's scoring: NIQE is a CPU metric with no
+ * FLOP count in the cost model, and a request is better too long than too short.
+ */
 function entryModel(profile: Profile, e: PlanEntry): Record<string, unknown> {
   return runModelConfig(profile, VARIANTS.find((v) => v.name === e.model)?.model ?? {});
 }

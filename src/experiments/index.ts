@@ -21,5 +21,5 @@ export { runFullReference, frDataset, frSplit, frSplitDir, frResultFile } from '
 export { coursePlan, trainCourse } from './course.js';
 export type { CoursePlan, CourseTrainings } from './course.js';
 export type { FrRow } from './fullReference.js';
-export { planOf, planTotals, datasetImages } from './plan.js';
+export { planOf, planTotals, planSummary, datasetImages } from './plan.js';
 export type { PlanEntry } from './plan.js';

@@ -4,7 +4,7 @@
 // the two together through coursePlan); image counts are estimates from the datasets' sizes.
 import { relative } from 'node:path';
 import { partSizes, SPLIT_DEFAULTS } from '../data/splits.js';
-import { TABLE1_COUNTS } from '../data/loaders/types.js';
+import { PAIR_COUNTS, TABLE1_COUNTS } from '../data/loaders/types.js';
 import { distortionsOf, SYNTH_PROFILES } from '../data/synth/index.js';
 import { configFrom } from '../model/index.js';
 import { modelCost } from '../model/cost.js';
@@ -54,6 +54,9 @@ function datasetSize(profile: Profile, id: string): { images: number; groups: nu
     // the embedded benchmark splits by scene: every distorted version of a scene on one side
     return { images: s.scenes * distortionsOf(family).length * s.levels.length, groups: s.scenes };
   }
+  // a pair set: each pair a clean and a distorted image
+  const pairs = (PAIR_COUNTS as Readonly<Record<string, number>>)[id];
+  if (pairs !== undefined) return { images: 2 * pairs, groups: pairs };
   const images = (TABLE1_COUNTS as Readonly<Record<string, number>>)[id];
   // real sets: counted by image (their reference counts need the files; the fractions are alike)
   return images === undefined ? null : { images, groups: images };
@@ -230,4 +233,24 @@ export function planTotals(plan: PlanEntry[]): { trainings: number; evaluations:
     gflop: trainings.reduce((s, e) => s + (e.trainGflop ?? 0), 0),
     unknown: trainings.filter((e) => e.trainGflop === null).length,
   };
+}
+
+/** What each experiment of a plan runs, as Markdown: trainings, evaluations, models, sets, splits (the README's paper plan). */
+export function planSummary(plan: PlanEntry[]): string {
+  const experiments = [...new Set(plan.map((e) => e.experiment))];
+  const list = (xs: (string | null)[]): string => [...new Set(xs.map((x) => x ?? '- (untrained)'))].join(', ');
+  const rows = experiments.map((x) => {
+    const mine = plan.filter((e) => e.experiment === x);
+    const splits = [...new Set(mine.map((e) => e.split))];
+    const numeric = splits.filter((k): k is number => typeof k === 'number');
+    const splitText = [...(numeric.length > 0 ? [numeric.length === 1 ? String(numeric[0]) : `${Math.min(...numeric)}-${Math.max(...numeric)}`] : []), ...(splits.includes('all') ? ['all'] : [])].join(', ');
+    return `| ${x} | ${mine.filter((e) => e.kind === 'train').length} | ${mine.filter((e) => e.kind === 'evaluate').length} | ${list(mine.map((e) => e.model))} | ${list(mine.map((e) => e.train))} | ${list(mine.flatMap((e) => e.test))} | ${splitText} | ${list(mine.map((e) => e.selection))} |`;
+  });
+  const t = planTotals(plan);
+  return [
+    '| experiment | trainings | evaluations | models | trained on | tested on | splits | selection |',
+    '| --- | ---: | ---: | --- | --- | --- | --- | --- |',
+    ...rows,
+    `| **total** | **${t.trainings}** | **${t.evaluations}** | | | | | |`,
+  ].join('\n');
 }

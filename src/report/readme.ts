@@ -139,8 +139,12 @@ async function courseResults(figuresDir: string, run: CourseRunRecord): Promise<
   rows.push(['Depth guidance, full minus RGB-only (SROCC)', groups.join('; ')]);
 
   const ov = await table(figuresDir, 'fig08-overlap');
-  const subsets = kitRows(ov).map((r) => `${r[ov.col('subset')]} ${r[ov.col('overlap (%)')]}%`);
-  rows.push(['Figs. 2 and 8, clean vs distorted overlap', subsets.join(', ')]);
+  const overlaps = (rs: string[][]): string => rs.map((r) => `${r[ov.col('subset')]} ${r[ov.col('overlap (%)')]}%`).join(', ');
+  // one group per scorer (DGIQA, RGB only, NIQE); a table from before the scorers has none
+  const scorerCol = ov.csv.header.indexOf('scorer');
+  const kit = kitRows(ov);
+  const scorers = scorerCol < 0 ? [] : [...new Set(kit.map((r) => r[scorerCol]!))];
+  rows.push(['Figs. 2 and 8, clean vs distorted overlap', scorerCol < 0 ? overlaps(kit) : scorers.map((sc) => `${sc}: ${overlaps(kit.filter((r) => r[scorerCol] === sc))}`).join('; ')]);
 
   if (existsSync(join(figuresDir, 'table-pretrained-vs-scratch.csv'))) {
     const ps = await table(figuresDir, 'table-pretrained-vs-scratch');

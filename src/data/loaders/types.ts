@@ -70,6 +70,9 @@ export interface PairOptions {
   distorted?: string;
 }
 
+/** Pairs of the natural-distortion sets as released (their loaders' notes); D2G's count is not known to the kit. */
+export const PAIR_COUNTS: Readonly<Partial<Record<PairDatasetId, number>>> = { lol: 500, ihaze: 35, gopro: 3214, flare7k: 200 };
+
 /** Image counts of the paper's Table 1, which each loader compares its count with. */
 export const TABLE1_COUNTS: Readonly<Record<DatasetId, number>> = {
   live: 982,
