@@ -99,9 +99,9 @@ export const SETTINGS = {
     readBy: ['experiments/run', 'cluster/planFile'],
   },
   DGIQA_TRAIN_PARALLEL: {
-    meaning: 'how many trainings run at once in worker threads (above 1, their steps run on TensorFlow.js)',
+    meaning: 'how many trainings run at once: in child processes where their steps run on ONNX Runtime, in worker threads on TensorFlow.js',
     accepts: { kind: 'positive-integer' },
-    default: '1 where steps run on ONNX Runtime (the CPU default) or the GPU; else one per core as memory allows',
+    default: '1 on the GPU; else one per core as memory allows',
     readBy: ['experiments/parallel'],
   },
   DGIQA_SKIP_BAD: {
@@ -131,8 +131,8 @@ export const SETTINGS = {
   DGIQA_TRAIN_THREADS: {
     meaning: 'ONNX Runtime threads of a training step; a run gives the same bits again with the same count (other counts sum in other orders)',
     accepts: { kind: 'positive-integer' },
-    default: 'every core',
-    readBy: ['train/engine'],
+    default: 'every core, shared out among trainings that run side by side',
+    readBy: ['train/engine', 'experiments/parallel'],
   },
   DGIQA_DEPTH_MODEL: {
     meaning: 'the Depth Anything model when `--model` is not given',
