@@ -106,3 +106,20 @@ test('generic pairs: detected or named folders; nothing paired is an error', asy
   await assert.rejects(loadFolderPairs(root, { clean: 'clean', distorted: 'other' }), /no image pairs found/);
   await assert.rejects(loadFolderPairs(root, { clean: 'nope' }), /nope: missing \(expected the clean folder\)/);
 });
+
+test('D2G: the generic loader under its own id, {high,low} detected, or the folders named', async () => {
+  const root = tempDir('d2g');
+  await writeImage(join(root, 'high', '1.png'), 1);
+  await writeImage(join(root, 'high', '2.png'), 2);
+  await writeImage(join(root, 'low', '1.png'), 3);
+  await writeImage(join(root, 'low', '2.png'), 4);
+  const loaded = await loadPairs('d2g', root);
+  assert.deepEqual(loaded.pairs.map((p) => [p.clean, p.distorted]), [
+    [join(root, 'high', '1.png'), join(root, 'low', '1.png')],
+    [join(root, 'high', '2.png'), join(root, 'low', '2.png')],
+  ]);
+  await writeImage(join(root, 'Well-lit', '1.png'), 5);
+  await writeImage(join(root, 'Ill-lit', '1.png'), 6);
+  const named = await loadPairs('d2g', root, { clean: 'Well-lit', distorted: 'Ill-lit' });
+  assert.deepEqual(named.pairs.map((p) => p.distorted), [join(root, 'Ill-lit', '1.png')]);
+});

@@ -1,6 +1,8 @@
 // NIQE against the published MATLAB value for baboon.png, imresize against hand-computed values and a
 // dense-matrix form of its definition, the AGGD fit on seeded samples, and the metric's sanity.
+import { execFile } from 'node:child_process';
 import { test } from 'node:test';
+import { promisify } from 'node:util';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -217,6 +219,42 @@ test('refusals: too small, wrong length, malformed model', async () => {
     const cov = Array.from({ length: 36 }, () => new Array<number>(35).fill(0));
     await writeFile(bad, JSON.stringify({ mu: [...model.mu], cov }));
     assert.throws(() => loadNiqeModel(bad), /cov must be 36x36/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('dgiqa niqe: one JSON line per image; bad input refused with one line naming the file, exit 1', async () => {
+  const run = promisify(execFile);
+  const bin = fileURLToPath(new URL('../../bin/dgiqa.js', import.meta.url));
+  const { stdout } = await run(process.execPath, [bin, 'niqe', BABOON]);
+  const line = JSON.parse(stdout.trim()) as { file: string; niqe: number };
+  assert.equal(line.file, BABOON);
+  assert.ok(Math.abs(line.niqe - 5.72957338) < 1e-5, String(line.niqe));
+  const dir = await mkdtemp(join(tmpdir(), 'dgiqa-niqe-'));
+  try {
+    // a 16-bit PNG of the same image reads as its 8-bit values (not as bytes of 16-bit samples)
+    const deep = join(dir, 'baboon16.png');
+    await sharp(BABOON).toColourspace('rgb16').png().toFile(deep);
+    assert.equal((await sharp(deep).metadata()).depth, 'ushort');
+    assert.equal(await niqeOfFile(deep), await niqeOfFile(BABOON));
+    const broken = join(dir, 'broken.png');
+    await writeFile(broken, 'not a png');
+    const small = join(dir, 'small.png');
+    await sharp({ create: { width: 50, height: 60, channels: 3, background: { r: 9, g: 99, b: 199 } } }).png().toFile(small);
+    for (const [args, want] of [
+      [[broken], /^dgiqa niqe: .*broken\.png: /],
+      [[small], /^dgiqa niqe: .*small\.png: .*96/],
+      [[BABOON, '--block', '7'], /^dgiqa niqe: --block must be an even integer/],
+      [[], /^dgiqa niqe: no image given/],
+      [['--nope'], /^dgiqa niqe: unknown option "--nope"/],
+    ] as const) {
+      const err = await run(process.execPath, [bin, 'niqe', ...args]).then(() => null, (e: { code: number; stderr: string }) => e);
+      assert.ok(err, `${args.join(' ')}: refused`);
+      assert.equal(err.code, 1);
+      assert.equal(err.stderr.trim().split('\n').length, 1, err.stderr);
+      assert.match(err.stderr, want);
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -318,6 +318,11 @@ export function niqe(plane: Float64Array, width: number, height: number, options
 
 /** NIQE of an image file on MATLAB's Y channel (8-bit decode by sharp; alpha dropped). */
 export async function niqeOfFile(path: string, options: NiqeOptions = {}): Promise<number> {
-  const { data, info } = await sharp(path).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  return niqe(lumaY(data, info.width, info.height, info.channels), info.width, info.height, options);
+  try {
+    // 8 bits a channel, as the release reads images (a 16-bit PNG is scaled down, not misread)
+    const { data, info } = await sharp(path).removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    return niqe(lumaY(data, info.width, info.height, info.channels), info.width, info.height, options);
+  } catch (err) {
+    throw new Error(`${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }

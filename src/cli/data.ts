@@ -29,8 +29,8 @@ options:
   --column MOS|MOS_zscore   koniq10k: the score column (default MOS_zscore)
   --image-dir DIR           koniq10k: the image folder (default 1024x768)
   --blur blur|blur_gamma    gopro: the distorted folder (default blur)
-  --clean DIR               pairs: the clean folder
-  --distorted DIR           pairs: the distorted folder
+  --clean DIR               pairs, d2g: the clean folder
+  --distorted DIR           pairs, d2g: the distorted folder
   --no-decode               do not decode the first image
 
 The last line printed is one JSON object:
@@ -54,8 +54,8 @@ const FLAGS: Readonly<Record<string, Flag>> = {
   '--column': { only: ['koniq10k'], value: ['MOS', 'MOS_zscore'] },
   '--image-dir': { only: ['koniq10k'], value: 'any' },
   '--blur': { only: ['gopro'], value: ['blur', 'blur_gamma'] },
-  '--clean': { only: ['pairs'], value: 'any' },
-  '--distorted': { only: ['pairs'], value: 'any' },
+  '--clean': { only: ['pairs', 'd2g'], value: 'any' },
+  '--distorted': { only: ['pairs', 'd2g'], value: 'any' },
   '--no-decode': {},
 };
 

@@ -7,6 +7,7 @@ import { siteCommand } from './site.js';
 import { kernelCommand } from './kernel.js';
 import { metricsCommand } from './metrics.js';
 import { densityCommand } from './density.js';
+import { niqeCommand } from './niqe.js';
 import { benchCommand } from './bench.js';
 import { dataCommand } from './data.js';
 import { synthCommand } from './synth.js';
@@ -43,6 +44,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   data: { run: dataCommand, help: 'dataset tools: `data summary <dataset> <root>` reads a dataset in its official layout' },
   bench: { run: benchCommand, help: 'steady-state images/s of a forward pass and a training step, peak memory, FLOPs (last line: JSON)' },
   density: { run: densityCommand, help: 'Gaussian overlap of clean vs distorted scores (CSV with score, group columns)' },
+  niqe: { run: niqeCommand, help: 'NIQE of images (the classic no-reference score, lower is better), as its MATLAB release computes it' },
 };
 
 function usage(): string {
