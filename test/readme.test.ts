@@ -74,8 +74,11 @@ test('blocks are refilled from the tables, inline and as whole lines; unknown bl
 
     assert.match(await readFile(readme, 'utf8'), /haze 20\.0%/);
     // the density table with its scorers: the overlaps grouped per scorer
-    await writeFile(join(dir, 'fig08-overlap.csv'), `scorer,dataset,subset,overlap (%),source\nDGIQA,synth-B,haze,20.0,"this run, profile demo"\nNIQE (lower is better),synth-B,haze,35.5,"this run, profile demo"\n`);
-    assert.match((await readmeBlocks(dir)).get('course-results')!, /DGIQA: haze 20\.0%; NIQE \(lower is better\): haze 35\.5%/);
+    await writeFile(join(dir, 'fig08-overlap.csv'), `scorer,dataset,subset,overlap (%),clean scored better (% of pairs),source\nDGIQA,synth-B,haze,20.0,91.7,"this run, profile demo"\nNIQE (lower is better),synth-B,haze,35.5,80.6,"this run, profile demo"\n` +
+      `DGIQA,synth-B,all (Fig. 2),21.0,88.2,"this run, profile demo"\nNIQE (lower is better),synth-B,all (Fig. 2),40.0,70.8,"this run, profile demo"\n`);
+    const results = (await readmeBlocks(dir)).get('course-results')!;
+    assert.match(results, /DGIQA: haze 20\.0%, all \(Fig\. 2\) 21\.0%; NIQE \(lower is better\): haze 35\.5%, all \(Fig\. 2\) 40\.0%/);
+    assert.match(results, /\| Figs\. 2 and 8, clean image scored better than its distorted version \(level 3 and worse, % of pairs\) \| DGIQA: 88\.2%; NIQE \(lower is better\): 70\.8% \|/);
 
     assert.throws(() => fillBlocks('<!-- dgiqa:nope -->x<!-- /dgiqa:nope -->', new Map([['a', 'b']]), 'R.md'), /^Error: R\.md: unknown block "nope"/);
     await writeFile(join(dir, 'table6-full-reference.csv'), 'model,synth-A SROCC,synth-A PLCC,source\nA,0.1,0.1,paper\n');

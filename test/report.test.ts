@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { initBackend, tf } from '../src/backend/index.js';
 import { Dgiqa, configFrom } from '../src/model/index.js';
 import type { Environment } from '../src/util/environment.js';
-import type { DensityPanel } from '../src/experiments/density.js';
+import { cleanAbovePct, type DensityPanel } from '../src/experiments/density.js';
 import { densitySeparation, meanInterval, pairedComparison } from '../src/eval/index.js';
 import type { AblationRun, LambdaRow } from '../src/experiments/index.js';
 import { lambdaFigure } from '../src/plots/index.js';
@@ -383,6 +383,27 @@ test('density panels: per subset and scorer (Fig. 8), pooled per dataset and sco
     'haze DGIQA', 'haze NIQE (lower is better)', 'low_light DGIQA', 'low_light NIQE (lower is better)', 'all (Fig. 2) DGIQA', 'all (Fig. 2) NIQE (lower is better)',
   ]);
   assert.ok(t.rows.every((r) => String(r.source).includes('not comparable')));
+  // panels saved without their pairing (an older kit) leave the pairs column empty
+  assert.ok(t.rows.every((r) => Number.isNaN(r.clean_above_pct)));
+});
+
+test('the pairs criterion: clean scored better than its distorted version, at level 3 and worse, in the scorer\'s direction', () => {
+  // clean scores 0.8 and 0.6; distorted: level 1 (not counted), level 3 and 5 of each clean image
+  const clean = [0.8, 0.6];
+  const distorted = [0.9, 0.7, 0.5, 0.1, 0.65, 0.2];
+  const pairs = [{ clean: 0, level: 1 }, { clean: 0, level: 3 }, { clean: 0, level: 5 }, { clean: 1, level: 1 }, { clean: 1, level: 3 }, { clean: 1, level: 5 }];
+  const panel = (scorer: DensityPanel['scorer'], subset: string): DensityPanel => ({ dataset: 'synth-B', subset, scorer, clean, distorted, pairs, ...densitySeparation(clean, distorted) });
+  // DGIQA (higher is better): 0.8 > 0.7, 0.8 > 0.5, 0.6 < 0.65, 0.6 > 0.2: 3 of 4
+  assert.deepEqual(cleanAbovePct(panel('dgiqa', 'haze')), { pct: 75, n: 4 });
+  // NIQE (lower is better): 1 of 4
+  assert.deepEqual(cleanAbovePct(panel('niqe', 'haze')), { pct: 25, n: 4 });
+  // a set without levels counts every pair: 0.8 < 0.9 and 0.6 > 0.1 join them, 4 of 6
+  assert.deepEqual(cleanAbovePct({ ...panel('dgiqa', 'x'), pairs: pairs.map((p) => ({ ...p, level: null })) }), { pct: (100 * 4) / 6, n: 6 });
+  // the table's pooled row counts every pair of the dataset's subsets
+  const t = densityTable('demo', [panel('dgiqa', 'haze'), { ...panel('dgiqa', 'blur'), distorted: [0.9, 0.1, 0.1, 0.1, 0.1, 0.1] }]);
+  const pooledRow = t.rows.find((r) => r.subset === 'all (Fig. 2)')!;
+  assert.equal(pooledRow.clean_above_pct, 87.5);
+  assert.equal(pooledRow.pairs_counted, 8);
 });
 
 test('curveRows keeps the step records of a training log', () => {

@@ -28,6 +28,8 @@ export interface DensityPanel extends DensitySeparation {
   scorer: DensityScorer;
   clean: number[];
   distorted: number[];
+  /** per distorted image: the index of its clean image in `clean`, and its level (null: the set has none) */
+  pairs?: { clean: number; level: number | null }[];
 }
 
 /** The ablation variant a trained scorer is. */
@@ -91,15 +93,40 @@ export async function densityOf(profile: Profile, scorer: DensityScorer, set: st
   try {
     for (const subset of [...new Set(pairs.map((p) => p.subset))]) {
       const chosen = pairs.filter((p) => p.subset === subset);
-      const clean = await score([...new Map(chosen.map((p) => [p.clean.image, p.clean])).values()]);
+      const cleanItems = [...new Map(chosen.map((p) => [p.clean.image, p.clean])).values()];
+      const clean = await score(cleanItems);
       const distorted = await score(chosen.map((p) => p.distorted));
-      panels.push({ dataset: set, subset, scorer, clean, distorted, ...densitySeparation(clean, distorted) });
+      const cleanIndex = new Map(cleanItems.map((c, i) => [c.image, i]));
+      const pairing = chosen.map((p) => ({ clean: cleanIndex.get(p.clean.image)!, level: p.distorted.level ?? null }));
+      panels.push({ dataset: set, subset, scorer, clean, distorted, pairs: pairing, ...densitySeparation(clean, distorted) });
     }
   } finally {
     model?.dispose();
   }
   await writeResult(file, 'density', profile, `${set} scored by ${SCORER_LABELS[scorer]}`, { panels });
   return panels;
+}
+
+/** Whether a scorer's higher scores mean better quality (NIQE's lower ones do). */
+export const HIGHER_IS_BETTER: Readonly<Record<DensityScorer, boolean>> = { dgiqa: true, 'rgb-only': true, niqe: false };
+
+/**
+ * Pairs in which the clean image scores better than its distorted version, in %: of the pairs at
+ * `minLevel` and worse where the set has levels (the embedded benchmark), of every pair where it has
+ * none (the real sets). null: the panel was saved without its pairing (an older kit).
+ */
+export function cleanAbovePct(panel: DensityPanel, minLevel = 3): { pct: number; n: number } | null {
+  if (!panel.pairs) return null;
+  let above = 0;
+  let n = 0;
+  panel.pairs.forEach((p, i) => {
+    if (p.level !== null && p.level < minLevel) return;
+    const c = panel.clean[p.clean]!;
+    const d = panel.distorted[i]!;
+    n++;
+    if (HIGHER_IS_BETTER[panel.scorer] ? c > d : c < d) above++;
+  });
+  return n === 0 ? null : { pct: (100 * above) / n, n };
 }
 
 async function sequential<T>(items: T[], f: (item: T) => Promise<number>): Promise<number[]> {

@@ -13,7 +13,7 @@ export { runProtocol, runScratch, scratchSpecs, runCross, runCrossAll, runAblati
 export type { ProtocolSummary, AblationRow, AblationRun, LambdaRow } from './protocol.js';
 export { runCropsSweep, cropsRow, cropsRowFile, gradCam, gradCamFor, referenceModel } from './analysis.js';
 export type { CropsRow } from './analysis.js';
-export { runDensity, densityOf, densityFile, densityModelRun, SCORER_LABELS, RGB_ONLY_CFG } from './density.js';
+export { runDensity, densityOf, densityFile, densityModelRun, cleanAbovePct, HIGHER_IS_BETTER, SCORER_LABELS, RGB_ONLY_CFG } from './density.js';
 export type { DensityPanel } from './density.js';
 export { runTsnePanels, tsnePanel, tsneFile, tsneCaption, crossFirstTest } from './tsne.js';
 export type { TsnePanel, TsnePoint } from './tsne.js';

@@ -4,7 +4,7 @@ import { densitySeparation, predictRecords } from '../eval/index.js';
 import { openPairs } from '../experiments/datasets.js';
 import type { BenchItem, PairItem } from '../experiments/datasets.js';
 import type { DensityPanel as ResultPanel } from '../experiments/density.js';
-import { SCORER_LABELS } from '../experiments/density.js';
+import { SCORER_LABELS, cleanAbovePct } from '../experiments/density.js';
 import { referenceModel } from '../experiments/analysis.js';
 import type { Profile } from '../experiments/profiles.js';
 import { readResult, resultPath, writeResult } from '../experiments/results.js';
@@ -55,17 +55,26 @@ export function densityByDataset(panels: ResultPanel[]): PlotPanel[] {
 }
 
 export function densityTable(profile: string, panels: ResultPanel[]): CourseTable {
-  const row = (dataset: string, subset: string, scorer: ResultPanel['scorer'], clean: number[], distorted: number[]): TableRow => {
+  type Above = { pct: number; n: number } | null;
+  const row = (dataset: string, subset: string, scorer: ResultPanel['scorer'], clean: number[], distorted: number[], above: Above): TableRow => {
     const s = densitySeparation(clean, distorted);
     return {
       scorer: SCORER_LABELS[scorer], dataset: datasetLabel(dataset), subset, n_clean: s.n_clean, n_distorted: s.n_distorted, mean_clean: s.mean_clean, std_clean: s.std_clean,
       mean_distorted: s.mean_distorted, std_distorted: s.std_distorted, overlap_pct: s.overlap_pct, separation: s.separation,
+      clean_above_pct: above ? above.pct : NaN, pairs_counted: above ? above.n : NaN,
       source: kitSource(profile, [dataset]),
     };
   };
+  // the pooled row's share: over every counted pair of the dataset's subsets
+  const pooledAbove = (dataset: string, scorer: ResultPanel['scorer']): Above => {
+    const parts = panels.filter((p) => p.dataset === dataset && p.scorer === scorer).map((p) => cleanAbovePct(p));
+    if (parts.length === 0 || parts.some((x) => x === null)) return null;
+    const n = parts.reduce((a, x) => a + x!.n, 0);
+    return { pct: parts.reduce((a, x) => a + (x!.pct * x!.n) / 100, 0) * (100 / n), n };
+  };
   const rows = [
-    ...ordered(panels).map((p) => row(p.dataset, p.subset, p.scorer, p.clean, p.distorted)),
-    ...pooled(panels).map((p) => row(p.dataset, 'all (Fig. 2)', p.scorer, p.clean, p.distorted)),
+    ...ordered(panels).map((p) => row(p.dataset, p.subset, p.scorer, p.clean, p.distorted, cleanAbovePct(p))),
+    ...pooled(panels).map((p) => row(p.dataset, 'all (Fig. 2)', p.scorer, p.clean, p.distorted, pooledAbove(p.dataset, p.scorer))),
   ];
   const d = 3;
   return {
@@ -75,11 +84,13 @@ export function densityTable(profile: string, panels: ResultPanel[]): CourseTabl
     columns: [
       { key: 'scorer' }, { key: 'dataset' }, { key: 'subset' }, { key: 'n_clean' }, { key: 'n_distorted' },
       { key: 'mean_clean', digits: d }, { key: 'std_clean', digits: d }, { key: 'mean_distorted', digits: d }, { key: 'std_distorted', digits: d },
-      { key: 'overlap_pct', label: 'overlap (%)', digits: 1 }, { key: 'separation', label: 'separation (pooled std)', digits: 2 }, { key: 'source' },
+      { key: 'overlap_pct', label: 'overlap (%)', digits: 1 }, { key: 'separation', label: 'separation (pooled std)', digits: 2 },
+      { key: 'clean_above_pct', label: 'clean scored better (% of pairs)', digits: 1 }, { key: 'pairs_counted', label: 'pairs counted' }, { key: 'source' },
     ],
     notes: [
       'Overlap: 100 x the area under the smaller of the two fitted Gaussians; a scorer that tells clean from distorted keeps it small.',
       'Scorers: DGIQA (the full model), its RGB-only variant (no depth input), and NIQE (Mittal et al. 2013; untrained, lower is better: its clean mean sits below the distorted one). The overlap does not depend on the direction of a score.',
+      'Clean scored better: the pairs in which the clean image gets the better score than its distorted version (higher for DGIQA, lower for NIQE), of the pairs at level 3 and worse where the set has levels (the embedded benchmark), of every pair where it has none.',
     ],
   };
 }

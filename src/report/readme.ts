@@ -145,6 +145,12 @@ async function courseResults(figuresDir: string, run: CourseRunRecord): Promise<
   const kit = kitRows(ov);
   const scorers = scorerCol < 0 ? [] : [...new Set(kit.map((r) => r[scorerCol]!))];
   rows.push(['Figs. 2 and 8, clean vs distorted overlap', scorerCol < 0 ? overlaps(kit) : scorers.map((sc) => `${sc}: ${overlaps(kit.filter((r) => r[scorerCol] === sc))}`).join('; ')]);
+  // the pairs criterion, from the pooled rows, where the table has it
+  const aboveCol = ov.csv.header.indexOf('clean scored better (% of pairs)');
+  if (scorerCol >= 0 && aboveCol >= 0) {
+    const pooledRows = kit.filter((r) => r[ov.col('subset')] === 'all (Fig. 2)' && r[aboveCol] !== '');
+    if (pooledRows.length > 0) rows.push(['Figs. 2 and 8, clean image scored better than its distorted version (level 3 and worse, % of pairs)', pooledRows.map((r) => `${r[scorerCol]}: ${r[aboveCol]}%`).join('; ')]);
+  }
 
   if (existsSync(join(figuresDir, 'table-pretrained-vs-scratch.csv'))) {
     const ps = await table(figuresDir, 'table-pretrained-vs-scratch');
