@@ -4,36 +4,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend } from '../src/backend/index.js';
-import { generateBenchmark, loadSynth, SYNTH_DEFAULT_SEED } from '../src/data/synth/index.js';
-import { openSyntheticDepth } from '../src/depth/index.js';
-import { PROFILES, trainAndTestAll, type BenchItem, type Profile, type RunSpec } from '../src/experiments/index.js';
+import { trainAndTestAll, type RunSpec } from '../src/experiments/index.js';
+import { tinyRuns, type TinyRuns } from './support/tinyRuns.js';
 
 // the steps on ONNX Runtime with one thread, in this process and in the children alike
 process.env.DGIQA_TRAIN_ENGINE = 'onnx';
 process.env.DGIQA_TRAIN_THREADS = '1';
 
-let root = '';
-const items: BenchItem[] = [];
-const profile: Profile = { ...PROFILES.smoke, train: { ...PROFILES.smoke.train, batchSize: 3 }, evalCrops: 1 };
+let runs: TinyRuns;
+const specs = (dir: string, extra?: Partial<RunSpec>[]): RunSpec[] => runs.specs(dir, extra);
 
 test.before(async () => {
   await initBackend('wasm');
-  root = await mkdtemp(join(tmpdir(), 'dgiqa-parallel-onnx-'));
-  await generateBenchmark({ outDir: join(root, 'synth'), seed: SYNTH_DEFAULT_SEED, family: 'A', scenes: 2, size: 192, levels: [1, 5], distortions: ['haze', 'gaussian_blur'], workers: 0 });
-  const family = join(root, 'synth', 'A');
-  const depth = await openSyntheticDepth(family);
-  for (const r of await loadSynth(family)) items.push({ image: r.image, relImage: r.relImage, depth: await depth.pathOf(r.image), score01: r.score01 });
+  runs = await tinyRuns('dgiqa-parallel-onnx-');
 });
 test.after(async () => {
-  await rm(root, { recursive: true, force: true });
+  await runs.remove();
 });
-
-const specs = (dir: string, extra: Partial<RunSpec>[] = [{}, {}]): RunSpec[] =>
-  extra.map((e, k) => ({ profile, dir: join(root, dir, `run-${k}`), train: items.slice(0, 6), test: items, label: `run ${k}`, data: 'test benchmark', seed: k, ...e }));
 
 test('two at a time in processes on ONNX Runtime gives what one after another gives, in order', async () => {
   // three runs on two lanes: one process trains two models in turn
@@ -45,7 +35,7 @@ test('two at a time in processes on ONNX Runtime gives what one after another gi
     assert.deepEqual(side[k]!.predictions.map((p) => p.pred), alone[k]!.predictions.map((p) => p.pred), `run ${k}: same predictions`);
     assert.deepEqual(side[k]!.metrics, alone[k]!.metrics);
     // the child trained on ONNX Runtime with one thread, as its log says
-    const log = (await readFile(join(root, 'parallel', `run-${k}`, 'run', 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const log = (await readFile(join(runs.root, 'parallel', `run-${k}`, 'run', 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const epochs = log.filter((r) => r.kind === 'epoch');
     assert.ok(epochs.length > 0 && epochs.every((r) => r.engine === 'onnx' && r.threads === 1), JSON.stringify(epochs));
   }

@@ -3,41 +3,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../src/backend/index.js';
 import { tf } from '../src/backend/tf.js';
-import { generateBenchmark, loadSynth, SYNTH_DEFAULT_SEED } from '../src/data/synth/index.js';
-import { openSyntheticDepth } from '../src/depth/index.js';
-import { PROFILES, trainAndTestAll, trainingParallelism, type BenchItem, type Profile, type RunSpec } from '../src/experiments/index.js';
+import { trainAndTestAll, trainingParallelism, type RunSpec } from '../src/experiments/index.js';
+import { tinyRuns, type TinyRuns } from './support/tinyRuns.js';
 
 // Worker threads train on TensorFlow.js (ONNX Runtime runs on the main thread only): the comparison
 // with one-after-another is between tfjs trainings on both sides.
 process.env.DGIQA_TRAIN_ENGINE = 'tfjs';
 
-let root = '';
-let items: BenchItem[] = [];
-// The smoke profile made smaller still: one epoch over 6 images, one evaluation crop.
-const profile: Profile = { ...PROFILES.smoke, train: { ...PROFILES.smoke.train, batchSize: 3 }, evalCrops: 1 };
+let runs: TinyRuns;
+const specs = (dir: string, extra?: Partial<RunSpec>[]): RunSpec[] => runs.specs(dir, extra);
 
 test.before(async () => {
   await initBackend('wasm');
-  root = await mkdtemp(join(tmpdir(), 'dgiqa-parallel-'));
-  await generateBenchmark({ outDir: join(root, 'synth'), seed: SYNTH_DEFAULT_SEED, family: 'A', scenes: 2, size: 192, levels: [1, 5], distortions: ['haze', 'gaussian_blur'], workers: 0 });
-  const family = join(root, 'synth', 'A');
-  const depth = await openSyntheticDepth(family);
-  for (const r of await loadSynth(family)) items.push({ image: r.image, relImage: r.relImage, depth: await depth.pathOf(r.image), score01: r.score01 });
+  runs = await tinyRuns('dgiqa-parallel-');
 });
 test.after(async () => {
-  await rm(root, { recursive: true, force: true });
+  await runs.remove();
 });
 
-const specs = (dir: string, extra: Partial<RunSpec>[] = [{}, {}]): RunSpec[] =>
-  extra.map((e, k) => ({ profile, dir: join(root, dir, `run-${k}`), train: items.slice(0, 6), test: items, label: `run ${k}`, data: 'test benchmark', seed: k, ...e }));
-
 test('two at a time in workers gives what one after another gives, in order', async () => {
-  assert.equal(items.length, 8);
+  assert.equal(runs.items.length, 8);
   const before = tf.memory().numTensors;
   const alone = await trainAndTestAll(specs('sequential'), 1);
   assert.equal(tf.memory().numTensors, before, 'no tensors leaked by the in-process trainings');

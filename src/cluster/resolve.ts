@@ -22,15 +22,15 @@ export interface EntryUnit {
 const idOf = (dir: string): string => relative(paths.results, dir).split('\\').join('/');
 
 /** The course's specs that could hold a training entry of this experiment. */
-async function candidates(profile: Profile, e: PlanEntry): Promise<RunSpec[]> {
+async function candidates(profile: Profile, e: PlanEntry, train: string): Promise<RunSpec[]> {
   switch (e.experiment) {
-    case 'table2': return e.train === null ? [] : (await protocolSpecs(profile, e.train)).specs;
+    case 'table2': return (await protocolSpecs(profile, train)).specs;
     case 'pretrained-vs-scratch': return scratchSpecs(profile);
     case 'table4': return ablationSpecs(profile);
     case 'table5': return ablationCrossSpecs(profile);
     case 'fig11': return lambdaSpecs(profile);
     // the first pair of the training set names the model's first test (crossSpecs keeps the first)
-    case 'table3': return crossSpecs(profile, profile.cross.filter(([a]) => a === e.train));
+    case 'table3': return crossSpecs(profile, profile.cross.filter(([a]) => a === train));
     default: return [];
   }
 }
@@ -64,7 +64,7 @@ export async function entryUnit(profile: Profile, e: PlanEntry): Promise<EntryUn
       if (typeof k !== 'number' || !profile.fullReference.includes(train) || k >= Math.max(1, profile.fullReferenceSplits) || idOf(frSplitDir(profile, train, k)) !== e.id) throw notInCourse(profile, e);
       return { label: profile.fullReferenceSplits > 1 ? `${train} DGIQA-FR split ${k}` : `${train} DGIQA-FR`, run: () => frSplit(profile, train, k) };
     }
-    const spec = (await candidates(profile, e)).find((s) => idOf(s.dir) === e.id);
+    const spec = (await candidates(profile, e, train)).find((s) => idOf(s.dir) === e.id);
     if (!spec) throw notInCourse(profile, e);
     return { label: spec.label, spec, run: () => trainAndTest(spec) };
   }

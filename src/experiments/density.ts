@@ -3,6 +3,7 @@
 // One saved result per scorer and set (density/<scorer>/<set>.json, a plan entry each), so a cluster
 // runs them as separate tasks and the figures redraw from the files.
 import { niqeOfFile } from '../classic/index.js';
+import { mapLimit } from '../util/limit.js';
 import { densitySeparation, predictRecords } from '../eval/index.js';
 import type { DensitySeparation } from '../eval/index.js';
 import type { Dgiqa } from '../model/index.js';
@@ -84,7 +85,7 @@ export async function densityOf(profile: Profile, scorer: DensityScorer, set: st
       const got = model
         ? (await predictRecords(model, todo, { crops: profile.evalCrops, seed: 0, evalShortSide: profile.evalShortSide, imagesPerBatch: 4 })).scores
         // NIQE on the file as it is, at full resolution, as its release computes it
-        : await sequential(todo, (i) => niqeOfFile(i.image));
+        : await mapLimit(todo, 1, (i) => niqeOfFile(i.image));
       todo.forEach((i, k) => cache.set(i.image, got[k]!));
     }
     return items.map((i) => cache.get(i.image)!);
@@ -127,12 +128,6 @@ export function cleanAbovePct(panel: DensityPanel, minLevel = 3): { pct: number;
     if (HIGHER_IS_BETTER[panel.scorer] ? c > d : c < d) above++;
   });
   return n === 0 ? null : { pct: (100 * above) / n, n };
-}
-
-async function sequential<T>(items: T[], f: (item: T) => Promise<number>): Promise<number[]> {
-  const out: number[] = [];
-  for (const item of items) out.push(await f(item));
-  return out;
 }
 
 /** Figs. 2 and 8: every scorer of the profile on every natural-distortion set. */
