@@ -6,9 +6,12 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { initBackend } from '../src/backend/index.js';
-import { trainAndTestAll, type RunSpec } from '../src/experiments/index.js';
-import { tinyRuns, type TinyRuns } from './support/tinyRuns.js';
+import { rm } from 'node:fs/promises';
+import { initBackend, tf } from '../src/backend/index.js';
+import { Dgiqa, configFrom } from '../src/model/index.js';
+import { predictRecords, predictRecordsEach } from '../src/eval/index.js';
+import { ablationCrossTests, ablationCrossTestsOf, trainAndTestAll, type Benchmark, type CrossTestEntry, type RunSpec } from '../src/experiments/index.js';
+import { tinyProfile, tinyRuns, type TinyRuns } from './support/tinyRuns.js';
 
 // the steps on ONNX Runtime with one thread, in this process and in the children alike
 process.env.DGIQA_TRAIN_ENGINE = 'onnx';
@@ -47,4 +50,60 @@ test('on ONNX Runtime too, a failing training is reported and the one beside it 
   await assert.rejects(trainAndTestAll(bad, 2), /bogus/);
   assert.ok(existsSync(join(bad[0]!.dir, 'result.json')));
   assert.ok(!existsSync(join(bad[1]!.dir, 'result.json')));
+});
+
+test('predictRecordsEach: each model gets what predictRecords gives it alone, on either engine, RGB-only beside depth', async () => {
+  const models = [new Dgiqa(configFrom('demo'), 1), new Dgiqa(configFrom('demo'), 2), new Dgiqa(configFrom({ ...configFrom('demo'), useDepth: false, depthCar: false }), 3)];
+  try {
+    for (const engine of ['onnx', 'tfjs'] as const) {
+      const o = { crops: 2, seed: 4, evalShortSide: 160, imagesPerBatch: 3, workers: 0, engine };
+      const before = tf.memory().numTensors;
+      const each = await predictRecordsEach(models, runs.items, o);
+      assert.equal(tf.memory().numTensors, before, `${engine}: no tensors left behind`);
+      assert.equal(each.length, 3);
+      for (const [k, m] of models.entries()) {
+        const alone = await predictRecords(m, runs.items, o);
+        assert.deepEqual(each[k]!.scores, alone.scores, `${engine}, model ${k}`);
+        assert.equal(each[k]!.engine, engine);
+        assert.ok(each[k]!.scores.every(Number.isFinite));
+      }
+      assert.notDeepEqual(each[0]!.scores, each[1]!.scores, 'two seeds, two models');
+    }
+    await assert.rejects(predictRecordsEach([], runs.items, { crops: 1, seed: 0 }), /no model/);
+    const other = new Dgiqa(configFrom('tiny'), 1);
+    await assert.rejects(predictRecordsEach([models[0]!, other], runs.items, { crops: 1, seed: 0 }), /different input sizes/);
+    other.dispose();
+  } finally {
+    for (const m of models) m.dispose();
+  }
+});
+
+test("Table 5's tests in the training processes, in groups, give what one after another here gives", async () => {
+  const three = [{}, { model: { depthCar: false } }, {}];
+  const trained = await trainAndTestAll(specs('cross', three), 1);
+  const variants = three.map((e, k) => ({ name: `variant ${k}`, model: e.model ?? {} }));
+  const entries: CrossTestEntry[] = specs('cross', three).map((spec, k) => ({ spec, variant: variants[k]!, within: trained[k]! }));
+  const set = (id: string): Benchmark => ({ id, items: runs.items, depthSource: 'synthetic', kind: 'embedded', bad: [], small: [] });
+  const [a, b] = [set('tiny-a'), set('tiny-b')];
+  process.env.DGIQA_TRAIN_PARALLEL = '2';
+  let lanes;
+  try {
+    lanes = await ablationCrossTests(tinyProfile, entries, a, b);
+  } finally {
+    delete process.env.DGIQA_TRAIN_PARALLEL;
+  }
+  for (const e of entries) {
+    assert.ok(existsSync(join(e.spec.dir, 'test-tiny-b.json')), 'saved beside the run');
+    await rm(join(e.spec.dir, 'test-tiny-b.json'));
+  }
+  const here = await ablationCrossTestsOf(tinyProfile, entries, a, b);
+  assert.deepEqual(lanes.map((r) => r.label), ['variant 0: tiny-a -> tiny-b', 'variant 1: tiny-a -> tiny-b', 'variant 2: tiny-a -> tiny-b']);
+  for (const k of [0, 1, 2]) {
+    assert.deepEqual(lanes[k]!.predictions, here[k]!.predictions, `run ${k}`);
+    assert.equal(lanes[k]!.evalEngine, 'onnx');
+    assert.equal(lanes[k]!.trainSeconds, trained[k]!.trainSeconds, "the run's own training time is kept");
+  }
+  // a rerun reads them back
+  const again = await ablationCrossTestsOf(tinyProfile, entries, a, b);
+  assert.deepEqual(again.map((r) => r.metrics), here.map((r) => r.metrics));
 });

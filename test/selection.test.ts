@@ -43,12 +43,12 @@ test('a run with a validation part tests its best validation epoch, not its last
     const meta = await readSafetensorsMetadata(join(runDir, 'run', 'best.safetensors'));
     assert.equal(Number(meta.epoch), r.selection.epoch);
     const { model } = await loadModel(join(runDir, 'run', 'best.safetensors'));
-    const again = await testModel(model, { profile, test: parts.test, label: 'again' }, undefined, profile.evalCrops, 'tfjs');
+    const again = await testModel(model, { profile, test: parts.test, label: 'again' }, undefined, profile.evalCrops, r.evalEngine);
     model.dispose();
     assert.deepEqual(again.predictions.map((p) => p.pred), r.predictions.map((p) => p.pred));
     // what later studies load (cross-dataset tests, Grad-CAM, crops, density) is that model too
     const reloaded = await loadRunModel(runDir, profile);
-    const third = await testModel(reloaded, { profile, test: parts.test, label: 'reloaded' }, undefined, profile.evalCrops, 'tfjs');
+    const third = await testModel(reloaded, { profile, test: parts.test, label: 'reloaded' }, undefined, profile.evalCrops, r.evalEngine);
     reloaded.dispose();
     assert.deepEqual(third.predictions.map((p) => p.pred), r.predictions.map((p) => p.pred));
     // a rerun reads the saved result

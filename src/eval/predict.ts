@@ -67,33 +67,50 @@ export interface Predictions {
 }
 
 export async function predictRecords(model: Dgiqa, records: readonly SampleRecord[], o: PredictOptions): Promise<Predictions> {
+  return (await predictRecordsEach([model], records, o))[0]!;
+}
+
+/**
+ * Several models (of one input size) scored on the same crops, each batch decoded once for all of
+ * them: what each gets is what predictRecords gives it alone. `seconds` is each model's share of the
+ * pass. (Table 5 tests 15 trained runs on one set: decoding it once per run cost a third of that.)
+ */
+export async function predictRecordsEach(models: readonly Dgiqa[], records: readonly SampleRecord[], o: PredictOptions): Promise<Predictions[]> {
   const t0 = performance.now();
-  const scores = new Array<number>(records.length).fill(NaN);
+  const size = models[0]?.config.imgSize;
+  if (size === undefined) throw new Error('predictRecordsEach: no model given');
+  if (models.some((m) => m.config.imgSize !== size)) throw new Error(`predictRecordsEach: the models take different input sizes (${models.map((m) => m.config.imgSize).join(', ')})`);
+  const scores = models.map(() => new Array<number>(records.length).fill(NaN));
   // the engine first: a model that cannot be exported leaves no loader (and its workers) behind
   const engine = await resolveEngine(o.engine);
-  const onnx = engine === 'onnx' ? await OnnxDgiqa.fromModel(model, { threads: o.threads ?? 1 }) : undefined;
-  const loader = new Prefetcher(records, {
-    mode: 'eval',
-    size: model.config.imgSize,
-    crops: o.crops,
-    seed: o.seed,
-    batchSize: o.imagesPerBatch ?? 1,
-    ...(o.evalShortSide ? { evalShortSide: o.evalShortSide } : {}),
-    ...(o.pool ? { pool: o.pool } : o.workers !== undefined ? { workers: o.workers } : {}),
-    allowMissingDepth: !model.config.useDepth,
-  });
+  const sessions: OnnxDgiqa[] = [];
   try {
+    if (engine === 'onnx') for (const m of models) sessions.push(await OnnxDgiqa.fromModel(m, { threads: o.threads ?? 1 }));
+    const loader = new Prefetcher(records, {
+      mode: 'eval',
+      size,
+      crops: o.crops,
+      seed: o.seed,
+      batchSize: o.imagesPerBatch ?? 1,
+      ...(o.evalShortSide ? { evalShortSide: o.evalShortSide } : {}),
+      ...(o.pool ? { pool: o.pool } : o.workers !== undefined ? { workers: o.workers } : {}),
+      allowMissingDepth: models.every((m) => !m.config.useDepth),
+    });
     let done = 0;
     for await (const b of loader) {
-      const perImage = onnx ? meanOfCrops(await onnx.scores(b.rgb, model.config.useDepth ? b.depth : undefined, b.n), b.cropsPerImage) : await tfjsMeans(model, b);
-      b.indices.forEach((recordIndex, i) => (scores[recordIndex] = perImage[i]));
+      for (const [k, model] of models.entries()) {
+        const onnx = sessions[k];
+        const perImage = onnx ? meanOfCrops(await onnx.scores(b.rgb, model.config.useDepth ? b.depth : undefined, b.n), b.cropsPerImage) : await tfjsMeans(model, b);
+        b.indices.forEach((recordIndex, i) => (scores[k]![recordIndex] = perImage[i]!));
+      }
       done += b.indices.length;
       o.onProgress?.(done);
     }
   } finally {
-    await onnx?.dispose();
+    for (const onnx of sessions) await onnx.dispose();
   }
-  return { scores, engine, crops: o.crops, seed: o.seed, seconds: (performance.now() - t0) / 1000 };
+  const seconds = (performance.now() - t0) / 1000 / models.length;
+  return scores.map((s) => ({ scores: s, engine, crops: o.crops, seed: o.seed, seconds }));
 }
 
 /** each image's mean crop score, in float32 as the tfjs path computes it */

@@ -11,8 +11,9 @@ import { setting } from '../settings/index.js';
 import { tf } from '../backend/tf.js';
 import { onDeviceBackend } from '../backend/select.js';
 import { readResult } from './results.js';
-import { trainAndTest, type RunResult, type RunSpec } from './run.js';
-import type { ProfileName } from './profiles.js';
+import { trainAndTest, type CrossTestEntry, type RunResult, type RunSpec } from './run.js';
+import type { Profile, ProfileName } from './profiles.js';
+import type { Benchmark } from './datasets.js';
 import { StoppedError, handleInterrupts, onStop, trainsOnOnnx } from '../train/index.js';
 
 /**
@@ -39,8 +40,14 @@ export function trainingParallelism(): number {
   return Math.max(1, Math.min(availableParallelism(), Math.floor(totalmem() / perTraining)));
 }
 
-/** What a worker thread can run: a train-and-test unit, or one DGIQA-FR dataset (fullReference.ts). */
-export type WorkerTask = { kind: 'run'; spec: RunSpec } | { kind: 'fr'; profile: ProfileName; dataset: string; split?: number };
+/**
+ * What a lane can run (tasks.ts): a train-and-test unit, one DGIQA-FR dataset (fullReference.ts), or
+ * Table 5's test of a trained ablation run on another set (protocol.ts, ablationCrossTest).
+ */
+export type WorkerTask =
+  | { kind: 'run'; spec: RunSpec }
+  | { kind: 'fr'; profile: ProfileName; dataset: string; split?: number }
+  | { kind: 'cross-test'; profile: Profile; entries: CrossTestEntry[]; a: Benchmark; b: Benchmark };
 
 /** A task, its name for messages, and how to run it on this thread when there is nothing to share. */
 export interface Job<R> {

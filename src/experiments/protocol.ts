@@ -1,6 +1,5 @@
 // The paper's protocols: 80/20 splits over 10 seeds (Table 2), cross-dataset tests (Table 3),
 // ablations (Tables 4 and 5) and the consistency-loss sweep (Fig. 11).
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { applySplit, makeSplits, saveSplits } from '../data/splits.js';
 import type { Split } from '../data/splits.js';
@@ -10,15 +9,15 @@ import { Dgiqa, configFrom } from '../model/index.js';
 import { openBenchmark } from './datasets.js';
 import type { BenchItem, Benchmark } from './datasets.js';
 import { DISTORTIONS } from '../data/synth/index.js';
-import { resolveTrainConfig } from '../train/index.js';
+import { resolveTrainConfig, trainsOnOnnx } from '../train/index.js';
 import { datasetTrain } from './profiles.js';
 import type { Profile } from './profiles.js';
 import { readResult, resultPath, writeResult } from './results.js';
-import { loadRunModel, runModelConfig, testModel, trainAndTest } from './run.js';
-import type { RunResult, RunSpec } from './run.js';
-import { trainAndTestAll, trainingParallelism } from './parallel.js';
+import { loadRunModel, runModelConfig, testModel, testModels, trainAndTest } from './run.js';
+import type { CrossTestEntry, RunResult, RunSpec } from './run.js';
+import { runJobs, trainAndTestAll, trainingParallelism } from './parallel.js';
+import type { Job } from './parallel.js';
 import { noteProgress } from '../util/progress.js';
-import { mapLimit } from '../util/limit.js';
 
 const SPLIT_SEED = 0;
 
@@ -259,13 +258,66 @@ function sroccWhere(r: RunResult, dependent: boolean): number {
  * test-<b>.json (read back when there); `within` is the run's own result. `dgiqa job` runs it alone.
  */
 export async function ablationCrossTest(profile: Profile, spec: RunSpec, v: { name: string; model: Record<string, unknown> }, within: RunResult, a: Benchmark, b: Benchmark): Promise<RunResult> {
-  const file = join(spec.dir, `test-${b.id}.json`);
-  const saved = await readResult<RunResult>(file);
-  if (saved) return saved;
-  const m = await loadRunModel(spec.dir, profile, v.model);
-  const r = await testModel(m, { profile, test: b.items, label: `${v.name}: ${a.id} -> ${b.id}` });
-  m.dispose();
-  return writeResult(file, 'run', profile, `${dataLabel(a)} -> ${dataLabel(b)}`, { ...r, trainSeconds: within.trainSeconds, pretrained: within.pretrained, trainConfig: within.trainConfig });
+  return (await ablationCrossTestsOf(profile, [{ spec, variant: v, within }], a, b))[0]!;
+}
+
+/** ablationCrossTest for several runs, `b` decoded once for all of them (testModels). */
+export async function ablationCrossTestsOf(profile: Profile, entries: readonly CrossTestEntry[], a: Benchmark, b: Benchmark): Promise<RunResult[]> {
+  const fileOf = (e: CrossTestEntry): string => join(e.spec.dir, `test-${b.id}.json`);
+  const out: RunResult[] = new Array(entries.length);
+  const todo: number[] = [];
+  for (const [i, e] of entries.entries()) {
+    const saved = await readResult<RunResult>(fileOf(e));
+    if (saved) out[i] = saved;
+    else todo.push(i);
+  }
+  const models: Dgiqa[] = [];
+  try {
+    for (const i of todo) models.push(await loadRunModel(entries[i]!.spec.dir, profile, entries[i]!.variant.model));
+    const labels = todo.map((i) => `${entries[i]!.variant.name}: ${a.id} -> ${b.id}`);
+    const tested = models.length > 0 ? await testModels(models, labels, { profile, test: b.items }) : [];
+    for (const [k, i] of todo.entries()) {
+      const { within } = entries[i]!;
+      out[i] = await writeResult(fileOf(entries[i]!), 'run', profile, `${dataLabel(a)} -> ${dataLabel(b)}`, { ...tested[k]!, trainSeconds: within.trainSeconds, pretrained: within.pretrained, trainConfig: within.trainConfig });
+    }
+  } finally {
+    for (const m of models) m.dispose();
+  }
+  return out;
+}
+
+/** At most this many models in one pass of ablationCrossTestsOf (the demo model is 7 MB; the paper's 220 MB). */
+const CROSS_TEST_GROUP = 8;
+
+/**
+ * Table 5's tests of the split models, in the training lanes where trainings run in processes (ONNX
+ * Runtime): its Node binding runs a session on the thread that calls it, so tests side by side in one
+ * process took turns (notebook 07 spent 6 of the demo's 34 minutes on them). Each lane tests a group
+ * of runs on one decoding of `b`. Elsewhere they run here, as a worker thread would test on
+ * TensorFlow.js and give other numbers than the main thread. Saved tests are read back.
+ */
+export async function ablationCrossTests(profile: Profile, entries: CrossTestEntry[], a: Benchmark, b: Benchmark): Promise<RunResult[]> {
+  const out: RunResult[] = new Array(entries.length);
+  const pending: number[] = [];
+  for (const [i, e] of entries.entries()) {
+    const saved = await readResult<RunResult>(join(e.spec.dir, `test-${b.id}.json`));
+    if (saved) out[i] = saved;
+    else pending.push(i);
+  }
+  const lanes = trainsOnOnnx() ? trainingParallelism() : 1;
+  const groupCount = Math.max(Math.min(lanes, pending.length), Math.ceil(pending.length / CROSS_TEST_GROUP));
+  const groups = Array.from({ length: groupCount }, (_, g) => pending.filter((_, k) => k % groupCount === g));
+  const jobs = groups.map((g): Job<RunResult[]> => {
+    const chosen = g.map((i) => entries[i]!);
+    return {
+      task: { kind: 'cross-test', profile, entries: chosen, a, b },
+      label: `Table 5 tests on ${b.id} (${chosen.map((e) => e.spec.label).join('; ')})`,
+      local: () => ablationCrossTestsOf(profile, chosen, a, b),
+    };
+  });
+  const done = await runJobs(jobs, lanes);
+  groups.forEach((g, k) => g.forEach((i, j) => (out[i] = done[k]![j]!)));
+  return out;
 }
 
 /** Tables 4 and 5 (and the RGB-only model): each variant trained on the first splits of the ablation set, tested there and across datasets. */
@@ -281,10 +333,8 @@ export async function runAblations(profile: Profile): Promise<AblationRow[]> {
   const specs = await ablationSpecs(profile);
   const trained = await trainAndTestAll(specs);
   const perVariant = profile.ablationSplits;
-  // Table 5's tests of the split models, one per core at a time: each scores on one ONNX Runtime
-  // thread (predictRecords), so one at a time left the other cores idle (6 of the demo's 42 minutes)
   const variantAt = (i: number): (typeof VARIANTS)[number] => VARIANTS[Math.floor(i / perVariant)]!;
-  const acrossAll = b ? await mapLimit(specs, availableParallelism(), (spec, i) => ablationCrossTest(profile, spec, variantAt(i), trained[i]!, a, b)) : [];
+  const acrossAll = b ? await ablationCrossTests(profile, specs.map((spec, i) => ({ spec, variant: variantAt(i), within: trained[i]! })), a, b) : [];
   const runsOf = new Map<number, AblationRun[]>();
   for (const [k, v] of VARIANTS.entries()) {
     const runs: AblationRun[] = [];

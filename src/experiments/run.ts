@@ -6,10 +6,10 @@ import { settingOn } from '../settings/index.js';
 import { configFrom, resolveConfig, PRESETS } from '../model/index.js';
 import type { Dgiqa } from '../model/index.js';
 import { fit, readLog, resolveTrainConfig } from '../train/index.js';
-import type { HostBatch } from '../train/index.js';
+import type { FitOptions, HostBatch } from '../train/index.js';
 import { DecodePool, Prefetcher, defaultWorkers } from '../data/pipeline/index.js';
 import { epochSkipOptions } from '../data/check/index.js';
-import { computeMetrics, metricsByGroup, predictRecords } from '../eval/index.js';
+import { computeMetrics, metricsByGroup, predictRecords, predictRecordsEach } from '../eval/index.js';
 import type { Engine, Metrics } from '../eval/index.js';
 import { loadModel, saveModel } from '../weights/index.js';
 import { seedFor } from '../util/rng.js';
@@ -56,7 +56,7 @@ export interface RunResult {
   pretrained: boolean;
   trainSeconds: number;
   evalSeconds: number;
-  /** what scored the test images: tfjs in a training (any thread), else resolveEngine in src/eval/predict.ts */
+  /** what scored the test images: in a training, the engine that stepped it; else resolveEngine in src/eval/predict.ts */
   evalEngine?: Engine;
   evalCrops: number;
   evalSeed: number;
@@ -64,6 +64,13 @@ export interface RunResult {
   trainConfig: Record<string, unknown>;
   /** model selection: the epoch tested (1-based) and every epoch's validation SROCC; absent without a validation part */
   selection?: { epoch: number; valSrocc: number; valCurve: number[]; valImages: number };
+}
+
+/** A trained run to test on another set (Table 5's tests of the ablation runs): the run, its model variant, its own result. */
+export interface CrossTestEntry {
+  spec: RunSpec;
+  variant: { name: string; model: Record<string, unknown> };
+  within: RunResult;
 }
 
 /** The best epoch's weights beside the run's last checkpoint. */
@@ -129,9 +136,10 @@ export async function trainAndTest(spec: RunSpec): Promise<RunResult> {
       model = (await loadModel(join(runDir, BEST_FILE), model.config)).model;
       selection = { epoch: best + 1, valSrocc: curve[best]!, valCurve: curve, valImages: val.length };
     }
-    // tfjs, wherever the training ran: a worker thread cannot use ONNX Runtime, and one engine keeps
-    // a training's result the same in a worker and on the main thread
-    const result = await testModel(model, spec, pool, spec.profile.evalCrops, 'tfjs');
+    // on the engine that trained it: ONNX Runtime (one thread) where the steps ran on it, 3.6x the
+    // wasm backend's forward here; TensorFlow.js for a tfjs training, which may run in a worker thread
+    // where ONNX Runtime cannot, so its result is the same in a worker and on the main thread
+    const result = await testModel(model, spec, pool, spec.profile.evalCrops, fitted.engine);
     model.dispose();
     const picked = selection ? `; epoch ${selection.epoch} of ${config.numEpochs} picked on validation (SROCC ${selection.valSrocc.toFixed(3)})` : '';
     noteProgress(`${spec.label}: test SROCC ${result.metrics.srocc.toFixed(3)}, PLCC ${result.metrics.plcc.toFixed(3)} (${spec.test.length} images; trained in ${Math.round(trainSeconds)} s${picked})`);
@@ -150,15 +158,15 @@ export function bestEpoch(valSrocc: readonly number[]): number {
 }
 
 /**
- * The per-epoch hook of model selection: scores the validation part (tfjs, the profile's validation
- * crops) and, when the epoch beats every earlier one, saves its weights as best.safetensors. It runs
+ * The per-epoch hook of model selection: scores the validation part (on the training's engine, the
+ * profile's validation crops) and, when the epoch beats every earlier one, saves its weights as best.safetensors. It runs
  * before the epoch's checkpoint is committed, and a resumed run replays an uncommitted epoch exactly,
  * so a kill at any point leaves best.safetensors equal to the best committed (or replayed) epoch.
  */
-function selectBest(runDir: string, val: BenchItem[], profile: Profile, pool: DecodePool): (model: Dgiqa, epoch: number) => Promise<Record<string, number>> {
-  return async (model, epoch) => {
+function selectBest(runDir: string, val: BenchItem[], profile: Profile, pool: DecodePool): NonNullable<FitOptions['evaluate']> {
+  return async (model, epoch, engine) => {
     const earlier = existsSync(join(runDir, 'log.jsonl')) ? (await readLog(runDir)).filter((r) => r.kind === 'epoch' && Number(r.epoch) <= epoch).map((r) => Number(r.valSrocc)) : [];
-    const pred = await predictRecords(model, val, { crops: profile.valCrops, seed: 0, evalShortSide: profile.evalShortSide, imagesPerBatch: Math.max(1, Math.floor(32 / profile.valCrops)), pool, engine: 'tfjs' });
+    const pred = await predictRecords(model, val, { crops: profile.valCrops, seed: 0, evalShortSide: profile.evalShortSide, imagesPerBatch: Math.max(1, Math.floor(32 / profile.valCrops)), pool, engine });
     const m = computeMetrics(pred.scores, val.map((t) => t.score01));
     const curve = [...earlier, m.srocc];
     if (bestEpoch(curve) === curve.length - 1) await saveModel(model, join(runDir, BEST_FILE), { epoch: String(epoch + 1), valSrocc: String(m.srocc) });
@@ -167,26 +175,35 @@ function selectBest(runDir: string, val: BenchItem[], profile: Profile, pool: De
 }
 
 /** Score test items with a trained model and compute the metrics. */
-export async function testModel(model: Dgiqa, spec: Pick<RunSpec, 'profile' | 'test' | 'label'>, pool?: DecodePool, crops = spec.profile.evalCrops, engine: Engine | 'auto' = 'auto'): Promise<Omit<RunResult, 'trainSeconds' | 'pretrained' | 'trainConfig'>> {
+export async function testModel(model: Dgiqa, spec: Pick<RunSpec, 'profile' | 'test' | 'label'>, pool?: DecodePool, crops = spec.profile.evalCrops, engine: Engine | 'auto' = 'auto'): Promise<TestResult> {
+  return (await testModels([model], [spec.label], spec, pool, crops, engine))[0]!;
+}
+
+type TestResult = Omit<RunResult, 'trainSeconds' | 'pretrained' | 'trainConfig'>;
+
+/** testModel for several models on the same test items, decoded once for all (predictRecordsEach); one label each. */
+export async function testModels(models: readonly Dgiqa[], labels: readonly string[], spec: Pick<RunSpec, 'profile' | 'test'>, pool?: DecodePool, crops = spec.profile.evalCrops, engine: Engine | 'auto' = 'auto'): Promise<TestResult[]> {
   const evalSeed = 0;
-  const pred = await predictRecords(model, spec.test, { crops, seed: evalSeed, evalShortSide: spec.profile.evalShortSide, imagesPerBatch: Math.max(1, Math.floor(32 / crops)), ...(pool ? { pool } : {}), engine });
+  const preds = await predictRecordsEach(models, spec.test, { crops, seed: evalSeed, evalShortSide: spec.profile.evalShortSide, imagesPerBatch: Math.max(1, Math.floor(32 / crops)), ...(pool ? { pool } : {}), engine });
   const mos = spec.test.map((t) => t.score01);
-  const metrics = computeMetrics(pred.scores, mos);
   const typed = spec.test.every((t) => t.distortion !== undefined);
-  const perDistortion: Record<string, number> = {};
-  if (typed) for (const [k, m] of Object.entries(metricsByGroup(pred.scores, mos, spec.test.map((t) => t.distortion as string)))) perDistortion[k] = m.srocc;
-  return {
-    label: spec.label,
-    metrics,
-    perDistortion,
-    predictions: spec.test.map((t, i) => ({ image: t.relImage, pred: pred.scores[i], mos: t.score01, ...(t.distortion ? { distortion: t.distortion } : {}) })),
-    params: model.numParams(),
-    evalSeconds: pred.seconds,
-    evalEngine: pred.engine,
-    evalCrops: crops,
-    evalSeed,
-    modelConfig: { ...model.config },
-  };
+  return models.map((model, k): TestResult => {
+    const pred = preds[k]!;
+    const perDistortion: Record<string, number> = {};
+    if (typed) for (const [g, m] of Object.entries(metricsByGroup(pred.scores, mos, spec.test.map((t) => t.distortion as string)))) perDistortion[g] = m.srocc;
+    return {
+      label: labels[k]!,
+      metrics: computeMetrics(pred.scores, mos),
+      perDistortion,
+      predictions: spec.test.map((t, i) => ({ image: t.relImage, pred: pred.scores[i]!, mos: t.score01, ...(t.distortion ? { distortion: t.distortion } : {}) })),
+      params: model.numParams(),
+      evalSeconds: pred.seconds,
+      evalEngine: pred.engine,
+      evalCrops: crops,
+      evalSeed,
+      modelConfig: { ...model.config },
+    };
+  });
 }
 
 /** The trained model of a finished run: the epoch its test used (best.safetensors with a validation part, else its last checkpoint). */

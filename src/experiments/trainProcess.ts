@@ -2,9 +2,7 @@
 // worker threads: tasks received over IPC one at a time, each result sent back the same way; the
 // process ends when its parent closes the channel.
 import { initBackend, type BackendName } from '../backend/index.js';
-import { trainAndTest } from './run.js';
-import { frDataset, frSplit } from './fullReference.js';
-import { PROFILES } from './profiles.js';
+import { runTask } from './tasks.js';
 import type { WorkerTask } from './parallel.js';
 import { StoppedError, handleInterrupts, requestStop } from '../train/index.js';
 
@@ -32,7 +30,7 @@ async function run(task: WorkerTask, backend: BackendName): Promise<void> {
   let reply: { ok: true; result: unknown } | { ok: false; error: string; stopped: boolean };
   try {
     await initBackend(backend);
-    const result = task.kind === 'run' ? await trainAndTest(task.spec) : task.split === undefined ? await frDataset(PROFILES[task.profile], task.dataset) : await frSplit(PROFILES[task.profile], task.dataset, task.split);
+    const result = await runTask(task);
     reply = { ok: true, result };
   } catch (err) {
     reply = { ok: false, error: err instanceof Error ? err.message : String(err), stopped: err instanceof StoppedError };

@@ -1,9 +1,7 @@
 // The worker thread of parallel.ts: one training task on its own TensorFlow.js, its result sent back.
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend, type BackendName } from '../backend/index.js';
-import { trainAndTest } from './run.js';
-import { frDataset, frSplit } from './fullReference.js';
-import { PROFILES } from './profiles.js';
+import { runTask } from './tasks.js';
 import type { WorkerTask } from './parallel.js';
 import { StoppedError, requestStop } from '../train/index.js';
 
@@ -13,7 +11,7 @@ parentPort?.on('message', (m) => {
 });
 try {
   await initBackend(backend);
-  const result = task.kind === 'run' ? await trainAndTest(task.spec) : task.split === undefined ? await frDataset(PROFILES[task.profile], task.dataset) : await frSplit(PROFILES[task.profile], task.dataset, task.split);
+  const result = await runTask(task);
   parentPort?.postMessage({ ok: true, result });
 } catch (err) {
   parentPort?.postMessage({ ok: false, error: err instanceof Error ? err.message : String(err), stopped: err instanceof StoppedError });

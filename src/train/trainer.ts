@@ -12,7 +12,7 @@ import { seedFor } from '../util/rng.js';
 import { AdamW } from './adamw.js';
 import { cosineLr } from './schedule.js';
 import { chooseTrainEngine, createStepEngine } from './engine.js';
-import type { StepEngine } from './engine.js';
+import type { StepEngine, TrainEngineName } from './engine.js';
 import type { TrainConfig } from './config.js';
 import { Progress } from './progress.js';
 import { RunFolder } from './runFolder.js';
@@ -41,8 +41,11 @@ export interface FitOptions {
   batches: (epoch: number) => AsyncIterable<HostBatch>;
   /** images per epoch, for the progress bar */
   imagesPerEpoch: number;
-  /** evaluation after each epoch (metrics are logged with the epoch record) */
-  evaluate?: (model: Dgiqa, epoch: number) => Promise<Record<string, number>>;
+  /**
+   * evaluation after each epoch (metrics are logged with the epoch record); `engine` is what steps
+   * the training, so an evaluation can run on the same one
+   */
+  evaluate?: (model: Dgiqa, epoch: number, engine: TrainEngineName) => Promise<Record<string, number>>;
   resume?: boolean;
   /** recorded in every result file: split, data, profile, ... */
   meta?: Record<string, unknown>;
@@ -53,6 +56,8 @@ export interface FitResult {
   model: Dgiqa;
   state: RunState;
   epochs: Record<string, number>[];
+  /** what stepped the training (ONNX Runtime only in a process's main thread) */
+  engine: TrainEngineName;
 }
 
 /** What trains: the model, its optimizer and the engine that steps them. */
@@ -92,7 +97,7 @@ async function fitLocked(o: FitOptions): Promise<FitResult> {
   }
   await engine.dispose();
   optimizer.dispose();
-  return { model, state: run.state, epochs };
+  return { model, state: run.state, epochs, engine: engine.name };
 }
 
 const isBackbone = (name: string): boolean => name.startsWith('backbone.') || name.startsWith('depth_backbone.');
@@ -216,7 +221,7 @@ async function trainEpochs(o: FitOptions, run: RunFolder, { model, optimizer, en
     const seconds = (performance.now() - t0) / 1000;
     faultPoint('evaluate');
     engine.sync();
-    const metrics = o.evaluate ? await o.evaluate(model, epoch) : {};
+    const metrics = o.evaluate ? await o.evaluate(model, epoch, engine.name) : {};
     const record = { epoch: epoch + 1, step, lr, loss: sum / Math.max(seen, 1), images: seen, seconds, imagesPerSecond: seen / seconds, ...metrics };
     epochs.push(record);
     await checkpoint({ epoch: epoch + 1, step, pretrained: run.state.pretrained, finished: epoch + 1 === c.numEpochs }, { kind: 'epoch', engine: engine.name, ...(engine.threads === null ? {} : { threads: engine.threads }), ...record });
