@@ -73,7 +73,8 @@ export async function predictRecords(model: Dgiqa, records: readonly SampleRecor
 /**
  * Several models (of one input size) scored on the same crops, each batch decoded once for all of
  * them: what each gets is what predictRecords gives it alone. `seconds` is each model's share of the
- * pass. (Table 5 tests 15 trained runs on one set: decoding it once per run cost a third of that.)
+ * pass. (Table 5 tests the demo's 15 trained runs on one set: decoding it again for each run took
+ * about a quarter of each run's test.)
  */
 export async function predictRecordsEach(models: readonly Dgiqa[], records: readonly SampleRecord[], o: PredictOptions): Promise<Predictions[]> {
   const t0 = performance.now();
