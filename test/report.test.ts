@@ -394,11 +394,11 @@ test('the pairs criterion: clean scored better than its distorted version, at le
   const pairs = [{ clean: 0, level: 1 }, { clean: 0, level: 3 }, { clean: 0, level: 5 }, { clean: 1, level: 1 }, { clean: 1, level: 3 }, { clean: 1, level: 5 }];
   const panel = (scorer: DensityPanel['scorer'], subset: string): DensityPanel => ({ dataset: 'synth-B', subset, scorer, clean, distorted, pairs, ...densitySeparation(clean, distorted) });
   // DGIQA (higher is better): 0.8 > 0.7, 0.8 > 0.5, 0.6 < 0.65, 0.6 > 0.2: 3 of 4
-  assert.deepEqual(cleanAbovePct(panel('dgiqa', 'haze')), { pct: 75, n: 4 });
+  assert.deepEqual(cleanAbovePct(panel('dgiqa', 'haze')), { pct: 75, above: 3, n: 4 });
   // NIQE (lower is better): 1 of 4
-  assert.deepEqual(cleanAbovePct(panel('niqe', 'haze')), { pct: 25, n: 4 });
+  assert.deepEqual(cleanAbovePct(panel('niqe', 'haze')), { pct: 25, above: 1, n: 4 });
   // a set without levels counts every pair: 0.8 < 0.9 and 0.6 > 0.1 join them, 4 of 6
-  assert.deepEqual(cleanAbovePct({ ...panel('dgiqa', 'x'), pairs: pairs.map((p) => ({ ...p, level: null })) }), { pct: (100 * 4) / 6, n: 6 });
+  assert.deepEqual(cleanAbovePct({ ...panel('dgiqa', 'x'), pairs: pairs.map((p) => ({ ...p, level: null })) }), { pct: (100 * 4) / 6, above: 4, n: 6 });
   // the table's pooled row counts every pair of the dataset's subsets
   const t = densityTable('demo', [panel('dgiqa', 'haze'), { ...panel('dgiqa', 'blur'), distorted: [0.9, 0.1, 0.1, 0.1, 0.1, 0.1] }]);
   const pooledRow = t.rows.find((r) => r.subset === 'all (Fig. 2)')!;

@@ -116,7 +116,7 @@ export const HIGHER_IS_BETTER: Readonly<Record<DensityScorer, boolean>> = { dgiq
  * `minLevel` and worse where the set has levels (the embedded benchmark), of every pair where it has
  * none (the real sets). null: the panel was saved without its pairing (an older kit).
  */
-export function cleanAbovePct(panel: DensityPanel, minLevel = 3): { pct: number; n: number } | null {
+export function cleanAbovePct(panel: DensityPanel, minLevel = 3): { pct: number; above: number; n: number } | null {
   if (!panel.pairs) return null;
   let above = 0;
   let n = 0;
@@ -127,7 +127,7 @@ export function cleanAbovePct(panel: DensityPanel, minLevel = 3): { pct: number;
     n++;
     if (HIGHER_IS_BETTER[panel.scorer] ? c > d : c < d) above++;
   });
-  return n === 0 ? null : { pct: (100 * above) / n, n };
+  return n === 0 ? null : { pct: (100 * above) / n, above, n };
 }
 
 /** Figs. 2 and 8: every scorer of the profile on every natural-distortion set. */

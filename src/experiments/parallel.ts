@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setting } from '../settings/index.js';
 import { tf } from '../backend/tf.js';
 import { onDeviceBackend } from '../backend/select.js';
-import { readResult } from './results.js';
+import { savedOrPending } from './results.js';
 import { trainAndTest, type CrossTestEntry, type RunResult, type RunSpec } from './run.js';
 import type { Profile, ProfileName } from './profiles.js';
 import type { Benchmark } from './datasets.js';
@@ -58,13 +58,7 @@ export interface Job<R> {
 
 /** `trainAndTest` for every spec, `parallel` at a time; results in the specs' order. */
 export async function trainAndTestAll(specs: RunSpec[], parallel = trainingParallelism()): Promise<RunResult[]> {
-  const results: (RunResult | undefined)[] = new Array(specs.length);
-  const pending: number[] = [];
-  for (const [i, spec] of specs.entries()) {
-    const saved = await readResult<RunResult>(join(spec.dir, 'result.json'));
-    if (saved) results[i] = saved;
-    else pending.push(i);
-  }
+  const { saved: results, pending } = await savedOrPending<RunResult>(specs.map((s) => join(s.dir, 'result.json')));
   const done = await runJobs(pending.map((i): Job<RunResult> => ({ task: { kind: 'run', spec: specs[i]! }, label: specs[i]!.label, local: () => trainAndTest(specs[i]!) })), parallel);
   pending.forEach((i, k) => (results[i] = done[k]));
   return results as RunResult[];

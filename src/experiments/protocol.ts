@@ -12,7 +12,7 @@ import { DISTORTIONS } from '../data/synth/index.js';
 import { resolveTrainConfig, trainsOnOnnx } from '../train/index.js';
 import { datasetTrain } from './profiles.js';
 import type { Profile } from './profiles.js';
-import { readResult, resultPath, writeResult } from './results.js';
+import { readResult, resultPath, savedOrPending, writeResult } from './results.js';
 import { loadRunModel, runModelConfig, testModel, testModels, trainAndTest } from './run.js';
 import type { CrossTestEntry, RunResult, RunSpec } from './run.js';
 import { runJobs, trainAndTestAll, trainingParallelism } from './parallel.js';
@@ -263,14 +263,8 @@ export async function ablationCrossTest(profile: Profile, spec: RunSpec, v: { na
 
 /** ablationCrossTest for several runs, `b` decoded once for all of them (testModels). */
 export async function ablationCrossTestsOf(profile: Profile, entries: readonly CrossTestEntry[], a: Benchmark, b: Benchmark): Promise<RunResult[]> {
-  const fileOf = (e: CrossTestEntry): string => join(e.spec.dir, `test-${b.id}.json`);
-  const out: RunResult[] = new Array(entries.length);
-  const todo: number[] = [];
-  for (const [i, e] of entries.entries()) {
-    const saved = await readResult<RunResult>(fileOf(e));
-    if (saved) out[i] = saved;
-    else todo.push(i);
-  }
+  const fileOf = (e: CrossTestEntry): string => crossTestFile(e, b);
+  const { saved: out, pending: todo } = await savedOrPending<RunResult>(entries.map(fileOf));
   const models: Dgiqa[] = [];
   try {
     for (const i of todo) models.push(await loadRunModel(entries[i]!.spec.dir, profile, entries[i]!.variant.model));
@@ -283,8 +277,11 @@ export async function ablationCrossTestsOf(profile: Profile, entries: readonly C
   } finally {
     for (const m of models) m.dispose();
   }
-  return out;
+  return out as RunResult[];
 }
+
+/** Where a run's Table 5 test on `b` is saved: beside the run. */
+const crossTestFile = (e: CrossTestEntry, b: Benchmark): string => join(e.spec.dir, `test-${b.id}.json`);
 
 /** At most this many models in one pass of ablationCrossTestsOf (the demo model is 7 MB; the paper's 220 MB). */
 const CROSS_TEST_GROUP = 8;
@@ -297,13 +294,7 @@ const CROSS_TEST_GROUP = 8;
  * TensorFlow.js and give other numbers than the main thread. Saved tests are read back.
  */
 export async function ablationCrossTests(profile: Profile, entries: CrossTestEntry[], a: Benchmark, b: Benchmark): Promise<RunResult[]> {
-  const out: RunResult[] = new Array(entries.length);
-  const pending: number[] = [];
-  for (const [i, e] of entries.entries()) {
-    const saved = await readResult<RunResult>(join(e.spec.dir, `test-${b.id}.json`));
-    if (saved) out[i] = saved;
-    else pending.push(i);
-  }
+  const { saved: out, pending } = await savedOrPending<RunResult>(entries.map((e) => crossTestFile(e, b)));
   const lanes = trainsOnOnnx() ? trainingParallelism() : 1;
   const groupCount = Math.max(Math.min(lanes, pending.length), Math.ceil(pending.length / CROSS_TEST_GROUP));
   const groups = Array.from({ length: groupCount }, (_, g) => pending.filter((_, k) => k % groupCount === g));
@@ -317,7 +308,7 @@ export async function ablationCrossTests(profile: Profile, entries: CrossTestEnt
   });
   const done = await runJobs(jobs, lanes);
   groups.forEach((g, k) => g.forEach((i, j) => (out[i] = done[k]![j]!)));
-  return out;
+  return out as RunResult[];
 }
 
 /** Tables 4 and 5 (and the RGB-only model): each variant trained on the first splits of the ablation set, tested there and across datasets. */

@@ -55,7 +55,7 @@ export function densityByDataset(panels: ResultPanel[]): PlotPanel[] {
 }
 
 export function densityTable(profile: string, panels: ResultPanel[]): CourseTable {
-  type Above = { pct: number; n: number } | null;
+  type Above = ReturnType<typeof cleanAbovePct>;
   const row = (dataset: string, subset: string, scorer: ResultPanel['scorer'], clean: number[], distorted: number[], above: Above): TableRow => {
     const s = densitySeparation(clean, distorted);
     return {
@@ -69,8 +69,9 @@ export function densityTable(profile: string, panels: ResultPanel[]): CourseTabl
   const pooledAbove = (dataset: string, scorer: ResultPanel['scorer']): Above => {
     const parts = panels.filter((p) => p.dataset === dataset && p.scorer === scorer).map((p) => cleanAbovePct(p));
     if (parts.length === 0 || parts.some((x) => x === null)) return null;
+    const above = parts.reduce((a, x) => a + x!.above, 0);
     const n = parts.reduce((a, x) => a + x!.n, 0);
-    return { pct: parts.reduce((a, x) => a + (x!.pct * x!.n) / 100, 0) * (100 / n), n };
+    return { pct: (100 * above) / n, above, n };
   };
   const rows = [
     ...ordered(panels).map((p) => row(p.dataset, p.subset, p.scorer, p.clean, p.distorted, cleanAbovePct(p))),
