@@ -3,14 +3,14 @@
 // messages, and clean shutdown of the decode workers.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import {
-  IMAGENET_MEAN, IMAGENET_STD, Prefetcher, evalCrops, normalizeValue, resizeBilinear, shortSideSize, trainCrop,
+  IMAGENET_MEAN, IMAGENET_STD, Prefetcher, evalCrops, evalSeedOf, normalizeValue, resizeBilinear, shortSideSize, trainCrop,
 } from '../src/data/pipeline/index.js';
 import type { CropBatch, CropInfo, LoaderOptions, SampleRecord } from '../src/data/pipeline/index.js';
 import type { HostBatch } from '../src/train/trainer.js';
@@ -238,8 +238,29 @@ describe('evaluation crops (official inference script)', () => {
     const records = [coordRecord(), { image: path('photo.jpg'), depth: path('depth8.png') }];
     const batches = await collect(records, { mode: 'eval', crops: 4, seed: 5, workers: 0 });
     assert.deepEqual(batches.map((b) => [b.n, b.cropsPerImage, b.indices]), [[4, 4, [0]], [4, 4, [1]]]);
-    // Same seed, same index: the loader's crops are evalCrops' first 4.
+    // Same seed, same image: the loader's crops are evalCrops' first 4.
     assert.deepEqual(batches[0]!.crops, d.crops.slice(0, 4));
+  });
+
+  test("an image's crops follow its file name, not its place in the list; cropKey borrows another file's", async () => {
+    mkdirSync(path('elsewhere'), { recursive: true });
+    copyFileSync(path('coord.png'), path('elsewhere/coord.png'));
+    copyFileSync(path('coord.png'), path('renamed.png'));
+    const a = coordRecord();
+    const other = { image: path('photo.jpg'), depth: path('depth8.png') };
+    const windows = async (records: SampleRecord[]): Promise<CropInfo[][]> =>
+      (await collect(records, { mode: 'eval', crops: 4, seed: 5, workers: 0 })).map((b) => b.crops);
+    const alone = (await windows([a]))[0]!;
+    // first or second in a list, or the same name in another folder: the same windows
+    assert.deepEqual((await windows([other, a]))[1], alone);
+    assert.deepEqual((await windows([{ ...a, image: path('elsewhere/coord.png') }]))[0], alone);
+    assert.deepEqual((await evalCrops(a, { seed: 5, crops: 4 })).crops, alone);
+    // the same pixels under another name: other windows, unless its cropKey names coord.png
+    const renamed = { ...a, image: path('renamed.png') };
+    assert.notDeepEqual((await windows([renamed]))[0], alone);
+    assert.deepEqual((await windows([{ ...renamed, cropKey: path('coord.png') }]))[0], alone);
+    assert.equal(evalSeedOf(5, 'x/coord.png'), evalSeedOf(5, 'C:\\data\\coord.png'));
+    assert.notEqual(evalSeedOf(5, 'coord.png'), evalSeedOf(6, 'coord.png'));
   });
 
   test('resizeBilinear matches the per-pixel reference on a 3-channel plane', () => {

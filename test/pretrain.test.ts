@@ -248,11 +248,48 @@ describe('appearance pretext', () => {
     }
   });
 
+  test("the change task adds each statistic's change, input minus clean, before the scale; blur lowers fine energy", async () => {
+    const [scene] = renderPretrainScenes(0, 1, 128);
+    const blurred = await distortScene(scene!, { name: 'gaussian_blur', position: 3, value: 2.5 }, 0);
+    const crops = [{ scene: 0, x: 0, y: 0, flip: false }, { scene: 0, x: 0, y: 0, flip: false }];
+    const plain = makeBatch([scene!], crops, 128, 8, { appearance: true, inputs: [scene!.rgb, blurred] });
+    const b = makeBatch([scene!], crops, 128, 8, { appearance: true, changes: true, inputs: [scene!.rgb, blurred] });
+    const s = APPEARANCE_STATS.length;
+    const k = targetChannels(true, true);
+    assert.equal(k, 1 + 3 * s);
+    assert.equal(b.channels, k);
+    let fineDrop = 0;
+    for (let i = 0; i < 2; i++) {
+      for (let q = 0; q < 64; q++) {
+        const o = (i * 64 + q) * k, p = (i * 64 + q) * plain.channels;
+        // depth and the two sets of statistics are the appearance task's
+        for (let c = 0; c <= 2 * s; c++) assert.equal(b.target[o + c], plain.target[p + c]);
+        for (let c = 0; c < s; c++) {
+          const change = b.target[o + 1 + 2 * s + c]!;
+          assert.ok(Math.abs(change - (b.target[o + 1 + c]! - b.target[o + 1 + s + c]!)) < 1e-6);
+          // a clean input has not moved
+          if (i === 0) assert.equal(change, 0);
+        }
+        if (i === 1) fineDrop += b.target[o + 1 + 2 * s]!;
+      }
+    }
+    assert.ok(fineDrop / 64 < -1, `mean change of log fine energy under blur: ${fineDrop / 64}`);
+    // the scale standardises the change channels too
+    const scale = channelScale([b]);
+    assert.equal(scale.mean.length, k - 1);
+    const z = makeBatch([scene!], crops, 128, 8, { appearance: true, changes: true, inputs: [scene!.rgb, blurred], scale });
+    const v = Array.from({ length: 128 }, (_, i) => z.target[i * k + 1 + 2 * s]!);
+    const mean = v.reduce((a, x) => a + x, 0) / v.length;
+    assert.ok(Math.abs(mean) < 1e-3, `standardised fine change: mean ${mean}`);
+  });
+
   test('an unknown task is refused by name', () => {
-    assert.throws(() => resolvePretrainConfig({ task: 'colour' }), /"task" must be one of depth, appearance, got "colour"/);
-    assert.throws(() => parsePretrainArgs(['--task', 'colour']), /--task must be one of depth, appearance/);
+    assert.throws(() => resolvePretrainConfig({ task: 'colour' }), /"task" must be one of depth, appearance, change, got "colour"/);
+    assert.throws(() => parsePretrainArgs(['--task', 'colour']), /--task must be one of depth, appearance, change/);
     assert.equal(parsePretrainArgs(['--task', 'depth']).out, 'data/pretrained/demo-swin-depth.safetensors');
-    assert.equal(parsePretrainArgs([]).out, 'data/pretrained/demo-swin-appearance.safetensors');
+    assert.equal(parsePretrainArgs(['--task', 'change']).out, 'data/pretrained/demo-swin-change.safetensors');
+    assert.equal(parsePretrainArgs([]).out, 'data/pretrained/demo-swin-change.safetensors');
+    assert.equal(parsePretrainArgs(['--task', 'appearance']).out, 'data/pretrained/demo-swin-appearance.safetensors');
   });
 });
 

@@ -15,7 +15,7 @@ import { modelFromCheckpoint } from '../weights/checkpoint.js';
 import { parseCheckpoint, parseSafetensors } from '../weights/formats.js';
 import { inputBatch, nhwcSlice } from '../weights/inputs.js';
 import { CROP_SIZE, EVAL_CROPS, EVAL_SHORT_SIDE } from '../data/pipeline/constants.js';
-import { drawEvalCrops, evalView, sampleSeed, writeCrop } from '../data/pipeline/crops.js';
+import { drawEvalCrops, evalSeedOf, evalView, writeCrop } from '../data/pipeline/crops.js';
 import type { CropInfo, View } from '../data/pipeline/crops.js';
 import { minMax, resizeBilinear } from '../data/pipeline/planes.js';
 import type { Plane } from '../data/pipeline/planes.js';
@@ -117,7 +117,7 @@ export interface ImageScore {
 }
 
 /** One image scored as the official inference does; the crops and their scores come back for display. */
-async function scoreImage(model: Dgiqa, image: Blob, depthFile: Blob | null, crops: number, seed: number): Promise<ImageScore> {
+async function scoreImage(model: Dgiqa, image: File, depthFile: Blob | null, crops: number, seed: number): Promise<ImageScore> {
   const rgb = await decodePlane(image, 3);
   let depth: Plane | null = null;
   if (depthFile) {
@@ -129,7 +129,8 @@ async function scoreImage(model: Dgiqa, image: Blob, depthFile: Blob | null, cro
   const { min, max } = depth ? minMax(depth.data) : { min: 0, max: 0 };
   const view = evalView({ rgb, depth, depthMin: min, depthMax: max }, EVAL_SHORT_SIDE);
   const size = model.config.imgSize;
-  const windows = drawEvalCrops(new Rng(sampleSeed(seed, 0)), view.rgb.width, view.rgb.height, size, crops);
+  // the windows the CLI and the notebooks draw for a file of this name (evalSeedOf)
+  const windows = drawEvalCrops(new Rng(evalSeedOf(seed, image.name)), view.rgb.width, view.rgb.height, size, crops);
   const rgbOut = new Float32Array(crops * size * size * 3);
   const depthOut = new Float32Array(crops * size * size * 3);
   windows.forEach((c, i) => writeCrop(view, c, size, rgbOut, depthOut, i));

@@ -6,8 +6,10 @@ import { PRETRAIN_DEFAULTS, PRETRAIN_TASKS, pretrain, resolvePretrainConfig } fr
 import type { PretrainTask } from '../pretrain/index.js';
 import type { EpochRecord } from '../pretrain/index.js';
 
-/** where each task's backbone goes by default (the demo course reads the appearance one) */
-const DEFAULT_OUT: Record<PretrainTask, string> = { depth: 'data/pretrained/demo-swin-depth.safetensors', appearance: 'data/pretrained/demo-swin-appearance.safetensors' };
+/** where each task's backbone goes by default (the demo course reads the change one) */
+const DEFAULT_OUT: Record<PretrainTask, string> = {
+  depth: 'data/pretrained/demo-swin-depth.safetensors', appearance: 'data/pretrained/demo-swin-appearance.safetensors', change: 'data/pretrained/demo-swin-change.safetensors',
+};
 const DEFAULT_RUN_DIR = 'runs/pretrain';
 
 const USAGE = `usage: dgiqa pretrain [--task T] [--out FILE] [--scenes N] [--epochs E] [--seed S] [--run-dir DIR] [--resume]
@@ -15,10 +17,13 @@ const USAGE = `usage: dgiqa pretrain [--task T] [--out FILE] [--scenes N] [--epo
 Self-supervised pretraining of the ${PRETRAIN_DEFAULTS.model} model's Swin backbone on renders of both synthetic
 families, on seeds disjoint from the benchmark's, with no quality label. Prints per-epoch loss and
 held-out correlation, the file's SHA-256.
-  --task     appearance (default): a clean or randomly distorted crop; predict per cell its depth and
-             band energies, brightness, contrast and colour of the input and of the clean crop.
+  --task     change (default): a clean or randomly distorted crop; predict per cell its depth, the
+             band energies, brightness, contrast and colour of the input and of the clean crop, and
+             how far each moved (input minus clean).
+             appearance: the same without the changes as targets of their own.
              depth: a clean crop; predict its depth (standardised log depth on the stage-3 grid)
-  --out      backbone weights in timm's Swin layout (default ${DEFAULT_OUT.appearance}; --task depth: ${DEFAULT_OUT.depth})
+  --out      backbone weights in timm's Swin layout (default ${DEFAULT_OUT.change}; --task appearance:
+             ${DEFAULT_OUT.appearance}; --task depth: ${DEFAULT_OUT.depth})
   --scenes   scenes rendered, ${Math.round(PRETRAIN_DEFAULTS.heldOutFraction * 100)} % held out (default ${PRETRAIN_DEFAULTS.scenes})
   --epochs   passes over the training scenes (default ${PRETRAIN_DEFAULTS.numEpochs})
   --seed     seed of scenes, crops and initialisation (default ${PRETRAIN_DEFAULTS.seed})

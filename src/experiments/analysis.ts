@@ -102,7 +102,7 @@ export function gradCam(model: Dgiqa, rgb: tf.Tensor4D, depth: tf.Tensor4D | und
 /** Grad-CAM of one image on its first evaluation crop. */
 export async function gradCamFor(model: Dgiqa, item: BenchItem, profile: Profile): Promise<{ heat: number[][]; crop: Float32Array; size: number }> {
   const s = profile.cropSize;
-  const crops = await evalCrops({ image: item.image, depth: item.depth }, { seed: 0, index: 0, crops: 1, size: s, evalShortSide: profile.evalShortSide });
+  const crops = await evalCrops({ image: item.image, depth: item.depth }, { seed: 0, crops: 1, size: s, evalShortSide: profile.evalShortSide });
   const rgb = tf.tensor4d(crops.rgb.subarray(0, s * s * 3), [1, s, s, 3]);
   const depth = model.config.useDepth ? tf.tensor4d(crops.depth.subarray(0, s * s * 3), [1, s, s, 3]) : undefined;
   const heat = gradCam(model, rgb, depth);

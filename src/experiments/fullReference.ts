@@ -1,6 +1,7 @@
 // DGIQA-FR (appendix C.3, Table 6): the same trunk on the reference and the distorted image, the score
 // sigmoid(W (F_ref - F_dist) + b). Reference and distorted crops are aligned: both loaders use the same
-// seed, order and per-index crop windows, and a reference has its distorted images' size.
+// seed and order, the same windows (training: per index; evaluation: per distorted image's name, the
+// reference's cropKey), and a reference has its distorted images' size.
 import { join } from 'node:path';
 import { tf } from '../backend/index.js';
 import { DgiqaFr } from '../model/index.js';
@@ -31,7 +32,8 @@ export interface FrRow {
   test: number;
 }
 
-const refsOf = (items: BenchItem[]): SampleRecord[] => items.map((i) => ({ image: (i.reference as { image: string }).image, depth: (i.reference as { depth: string }).depth, score01: i.score01 }));
+// each reference cropped where its distorted image is (cropKey: the windows follow that image's name)
+const refsOf = (items: BenchItem[]): SampleRecord[] => items.map((i) => ({ image: (i.reference as { image: string }).image, depth: (i.reference as { depth: string }).depth, score01: i.score01, cropKey: i.image }));
 
 /** Distorted and reference batches of one loader configuration, in lockstep. */
 async function* aligned(items: BenchItem[], opts: LoaderOptions): AsyncGenerator<{ dist: CropBatch; ref: CropBatch }> {

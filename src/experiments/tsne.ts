@@ -59,7 +59,7 @@ export async function tsnePanel(profile: Profile, spec: TsneSpec): Promise<TsneP
   try {
     const s = profile.cropSize;
     for (const item of items) {
-      const c = await evalCrops({ image: item.image, depth: item.depth }, { seed: 0, index: 0, crops: 1, size: s, evalShortSide: profile.evalShortSide });
+      const c = await evalCrops({ image: item.image, depth: item.depth }, { seed: 0, crops: 1, size: s, evalShortSide: profile.evalShortSide });
       features.push(tf.tidy(() => Array.from(model.features(tf.tensor4d(c.rgb, [1, s, s, 3]), model.config.useDepth ? tf.tensor4d(c.depth, [1, s, s, 3]) : undefined).pooled.dataSync())));
     }
   } finally {

@@ -13,7 +13,10 @@
 // undistorted; predicting the two sets of statistics makes the features carry both, with no quality
 // label and no distortion level as a target (levels only set how strong the input's distortion is,
 // drawn from a continuous range between the table's mildest and strongest values). The depth target
-// of the depth pretext stays as channel 0, so the backbone keeps its geometry.
+// of the depth pretext stays as channel 0, so the backbone keeps its geometry. The `change` task
+// (src/pretrain/scenes.ts, makeBatch) adds, per cell, each statistic of the input minus the clean
+// crop's as five more targets: implied by the ten, but standardised on their own they weigh as much,
+// so the features carry how far an image moved from its clean version, whatever the scene.
 import { distortionsOf, DISTORTIONS, type Distortion, type RgbImage, type SynthFamily } from '../data/synth/index.js';
 import { convolveSeparable, gaussianKernel } from '../data/synth/image.js';
 import { Rng, deriveSeed } from '../util/rng.js';

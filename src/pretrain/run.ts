@@ -146,6 +146,7 @@ function batchesOf<T>(items: readonly T[], size: number): T[][] {
 const TASK_TEXT: Record<PretrainConfig['task'], string> = {
   depth: 'self-supervised depth pretext: per stage-3 cell the mean of log depth, standardised per crop, predicted from the clean RGB crop (LayerNorm + Linear head on stages 3 and 4, discarded); loss MSE',
   appearance: 'self-supervised depth and appearance pretext: the crop is shown clean (1 in 8) or with one distortion of the synthetic table (any type, strength uniform between its mildest and strongest values); per stage-3 cell the head predicts the standardised log depth and five statistics (fine and mid band energy, mean luma, log luma spread, chroma) of the input and of the clean crop (LayerNorm + Linear head on stages 3 and 4, discarded); loss MSE; no quality label and no distortion level is a target',
+  change: 'self-supervised depth, appearance and change pretext: as the appearance task (the crop clean, 1 in 8, or with one distortion of the synthetic table at a strength uniform between its mildest and strongest values; per stage-3 cell the standardised log depth and five statistics of the input and of the clean crop), plus, per cell, each statistic of the input minus that of the clean crop, standardised on its own (LayerNorm + Linear head on stages 3 and 4, discarded); loss MSE; no quality label and no distortion level is a target',
 };
 
 /** The batch of `crops`; for the appearance task each crop's scene is shown distorted as draw `stream` (an epoch, or 'held-out') says. */
@@ -155,7 +156,8 @@ async function batchFor(scenes: readonly PretrainScene[], crops: readonly Crop[]
     const s = scenes[crop.scene] as PretrainScene;
     return distortScene(s, drawDistortion(c.seed, stream, crop.scene), stream);
   }));
-  const task: BatchTask = scale ? { appearance: true, inputs, scale } : { appearance: true, inputs };
+  const changes = c.task === 'change';
+  const task: BatchTask = scale ? { appearance: true, changes, inputs, scale } : { appearance: true, changes, inputs };
   return makeBatch(scenes, crops, cropSize, grid, task);
 }
 
@@ -217,7 +219,7 @@ async function pretrainLocked(o: PretrainOptions): Promise<PretrainResult> {
   const heldOut = heldOutCount(c);
   const trainIds = Array.from({ length: c.scenes - heldOut }, (_, i) => i);
   const heldOutIds = Array.from({ length: heldOut }, (_, i) => c.scenes - heldOut + i);
-  const model = new DepthPretrainModel(mc, c.seed, targetChannels(c.task === 'appearance'));
+  const model = new DepthPretrainModel(mc, c.seed, targetChannels(c.task !== 'depth', c.task === 'change'));
   const optimizer = new AdamW(model.store.trainableByName(), { weightDecay: c.weightDecay });
   try {
     if (state.epoch > 0) {
@@ -232,7 +234,7 @@ async function pretrainLocked(o: PretrainOptions): Promise<PretrainResult> {
     const grid = model.grid;
     const firstCrops = epochCrops(trainIds, c.renderSize, mc.imgSize, c.seed, 0);
     let scale: ChannelScale | undefined;
-    if (c.task === 'appearance') {
+    if (c.task !== 'depth') {
       const raw = await Promise.all(batchesOf(firstCrops.slice(0, SCALE_CROPS), c.batchSize).map((b) => batchFor(scenes, b, c, mc.imgSize, grid, 0)));
       scale = channelScale(raw);
     }

@@ -109,6 +109,8 @@ export interface ChannelScale {
 /** What a batch's targets are: the depth channel alone, or depth and the appearance statistics. */
 export interface BatchTask {
   appearance: boolean;
+  /** also each statistic's change, input minus clean (the `change` task; needs appearance) */
+  changes?: boolean;
   /** per crop, the scene-sized 8-bit input shown to the backbone (a distorted render); absent: the clean render */
   inputs?: readonly Uint8Array[];
   /** standardisation of channels 1.. (absent: raw statistics, to estimate it) */
@@ -116,8 +118,8 @@ export interface BatchTask {
 }
 
 /** Target channels per cell: log depth, then the input's and the clean crop's statistics. */
-export function targetChannels(appearance: boolean): number {
-  return appearance ? 1 + 2 * APPEARANCE_STATS.length : 1;
+export function targetChannels(appearance: boolean, changes = false): number {
+  return appearance ? 1 + (changes ? 3 : 2) * APPEARANCE_STATS.length : 1;
 }
 
 /**
@@ -129,7 +131,7 @@ export function makeBatch(scenes: readonly PretrainScene[], crops: readonly Crop
   if (cropSize % grid !== 0) throw new Error(`pretrain: crop ${cropSize} px does not split into ${grid}x${grid} cells`);
   if (task.inputs && task.inputs.length !== crops.length) throw new Error(`pretrain: ${task.inputs.length} inputs for ${crops.length} crops`);
   const count = crops.length;
-  const k = targetChannels(task.appearance);
+  const k = targetChannels(task.appearance, task.changes === true);
   const cells = grid * grid;
   const rgb = new Float32Array(count * cropSize * cropSize * 3);
   const target = new Float32Array(count * cells * k);
@@ -167,6 +169,15 @@ export function makeBatch(scenes: readonly PretrainScene[], crops: readonly Crop
     if (task.appearance) {
       cellStats(shown, cropSize, grid, target, base + 1, k);
       cellStats(clean, cropSize, grid, target, base + 1 + APPEARANCE_STATS.length, k);
+      if (task.changes) {
+        // how far the input's statistics moved from the clean crop's, a target of its own: as channels
+        // 1-10 they are implied, but standardised on their own they weigh as much as the statistics
+        const n = APPEARANCE_STATS.length;
+        for (let q = 0; q < cells; q++) {
+          const o = base + q * k + 1;
+          for (let s2 = 0; s2 < n; s2++) target[o + 2 * n + s2] = (target[o + s2] as number) - (target[o + n + s2] as number);
+        }
+      }
       if (task.scale) {
         for (let q = 0; q < cells; q++) {
           for (let ch = 1; ch < k; ch++) {

@@ -38,7 +38,7 @@ export async function insideBatch(profile: Profile, n = 4): Promise<InsideBatch>
   const rgb = new Float32Array(n * s * s * 3);
   const depth = new Float32Array(n * s * s * 3);
   for (const [i, item] of items.entries()) {
-    const c = await evalCrops({ image: item.image, depth: item.depth }, { seed: 0, index: 0, crops: 1, size: s, evalShortSide: profile.evalShortSide });
+    const c = await evalCrops({ image: item.image, depth: item.depth }, { seed: 0, crops: 1, size: s, evalShortSide: profile.evalShortSide });
     rgb.set(c.rgb.subarray(0, s * s * 3), i * s * s * 3);
     depth.set(c.depth.subarray(0, s * s * 3), i * s * s * 3);
   }

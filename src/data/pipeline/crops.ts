@@ -34,6 +34,21 @@ export function sampleSeed(seed: number, index: number): number {
   return h >>> 0;
 }
 
+/**
+ * The seed of one image's evaluation crops, from the evaluation seed and the image's file name (its
+ * last path component): not its place in a list, so an image scores the same alone, in a folder or in
+ * a whole dataset, and in a browser that only knows the file's name. `key`, another file's path, stands
+ * in where two files must share windows (a reference cropped where its distorted version was). FNV-1a over the
+ * name's UTF-16 code units, then `sampleSeed`.
+ */
+export function evalSeedOf(seed: number, image: string, key?: string): number {
+  const path = key ?? image;
+  const name = path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return sampleSeed(seed, h);
+}
+
 /** Per-channel affine maps v -> v * SCALE[c] + BIAS[c], i.e. (v / 255 - mean) / std. */
 const SCALE = IMAGENET_STD.map((s) => 1 / (255 * s));
 const BIAS = IMAGENET_MEAN.map((m, c) => -m / IMAGENET_STD[c]!);

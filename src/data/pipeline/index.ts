@@ -9,7 +9,7 @@ export { decodeDepth, decodeRgb } from './decode.js';
 export { minMax, resizeBilinear, roundHalfEven, shortSideSize } from './planes.js';
 export type { Plane, Samples } from './planes.js';
 export {
-  SAMPLE_DEFAULTS, drawEvalCrops, drawTrainCrop, evalView, loadView, normalizeValue, resizeView, runJob, sampleSeed,
+  SAMPLE_DEFAULTS, drawEvalCrops, drawTrainCrop, evalSeedOf, evalView, loadView, normalizeValue, resizeView, runJob, sampleSeed,
   trainView, writeCrop,
 } from './sample.js';
 export type { CropInfo, SampleJob, SampleRecord, SampleResult, View } from './sample.js';

@@ -5,8 +5,8 @@
 //   for await (const batch of loader) { ... tf.tensor4d(batch.rgb, [batch.n, 224, 224, 3]) ... }
 //
 // Order: training shuffles the records with the seed (shuffle: false keeps the given order);
-// evaluation keeps the given order. Every sample's crops are a function of (seed, its index in
-// `records`) only. Backpressure: at most `queueSize` batches are decoded ahead of the one the
+// evaluation keeps the given order. A training sample's crop is a function of (seed, its index in
+// `records`) only; an evaluation sample's of (seed, its file name) only (evalSeedOf). Backpressure: at most `queueSize` batches are decoded ahead of the one the
 // consumer holds. Shutdown: workers are terminated when iteration ends, breaks or throws; a loader
 // abandoned mid-way leaves only idle (unref'd) workers, which do not keep the process alive.
 import { Rng } from '../../util/rng.js';
@@ -14,7 +14,7 @@ import type { BadInput } from '../records.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_QUEUE_BATCHES } from './constants.js';
 import { DecodePool, InlineExecutor, defaultWorkers } from './pool.js';
 import type { SampleExecutor } from './pool.js';
-import { SAMPLE_DEFAULTS, sampleSeed } from './sample.js';
+import { SAMPLE_DEFAULTS, evalSeedOf, sampleSeed } from './sample.js';
 import type { CropInfo, SampleJob, SampleRecord, SampleResult } from './sample.js';
 
 export interface LoaderOptions {
@@ -330,7 +330,7 @@ export class Prefetcher implements AsyncIterable<CropBatch> {
       mode: o.mode,
       image: r.image,
       depth: r.depth,
-      seed: sampleSeed(o.seed, index),
+      seed: o.mode === 'eval' ? evalSeedOf(o.seed, r.image, r.cropKey) : sampleSeed(o.seed, index),
       size: o.size,
       hflip: o.hflip,
       vflip: o.vflip,

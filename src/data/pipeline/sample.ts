@@ -11,7 +11,7 @@ import type { CropInfo, View } from './crops.js';
 import { decodeDepth, decodeRgb, oneLine } from './decode.js';
 import { minMax, resizeBilinear } from './planes.js';
 
-export { drawEvalCrops, drawTrainCrop, evalView, normalizeValue, resizeView, sampleSeed, trainView, writeCrop } from './crops.js';
+export { drawEvalCrops, drawTrainCrop, evalSeedOf, evalView, normalizeValue, resizeView, sampleSeed, trainView, writeCrop } from './crops.js';
 export type { CropInfo, View } from './crops.js';
 
 /** What the pipeline needs of a record: absolute paths, and the label when there is one. */
@@ -20,6 +20,8 @@ export interface SampleRecord {
   /** The depth map (PNG, 8- or 16-bit; any size: it is resized to the image). */
   depth: string | undefined;
   score01?: number;
+  /** Whose file name seeds the evaluation crops (default this image's; evalSeedOf): a reference cropped where its distorted version is. */
+  cropKey?: string;
 }
 
 /** Everything that decides a sample's crops (and nothing else: not the batch, not the worker). */
@@ -28,7 +30,7 @@ export interface SampleJob {
   mode: 'train' | 'eval' | 'check';
   image: string;
   depth: string | undefined;
-  /** Seed of this sample's random numbers: `sampleSeed(seed, recordIndex)`. */
+  /** Seed of this sample's random numbers: `sampleSeed(seed, recordIndex)` in training, `evalSeedOf(seed, image)` in evaluation. */
   seed: number;
   /** Crop side (224). */
   size: number;

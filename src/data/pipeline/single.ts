@@ -1,9 +1,12 @@
 // One image's crops, on the calling thread: what a notebook cell shows, or a one-off prediction.
-import { SAMPLE_DEFAULTS, runJob, sampleSeed } from './sample.js';
+import { SAMPLE_DEFAULTS, evalSeedOf, runJob, sampleSeed } from './sample.js';
 import type { SampleRecord, SampleResult } from './sample.js';
 
 export interface SingleOptions {
-  /** Seed and the record's index (the crops equal what a loader with this seed gives that record). */
+  /**
+   * Seed, and the record's index for a training crop (the crops equal what a loader with this seed
+   * gives that record; evaluation crops follow the image's file name, not an index)
+   */
   seed?: number;
   index?: number;
   size?: number;
@@ -32,7 +35,7 @@ export function evalCrops(record: SampleRecord, opts: SingleOptions & { crops?: 
     mode: 'eval',
     image: record.image,
     depth: record.depth,
-    seed: sampleSeed(opts.seed ?? 0, opts.index ?? 0),
+    seed: evalSeedOf(opts.seed ?? 0, record.image, record.cropKey),
     size: opts.size ?? SAMPLE_DEFAULTS.size,
     crops: opts.crops ?? SAMPLE_DEFAULTS.crops,
     evalShortSide: opts.evalShortSide ?? SAMPLE_DEFAULTS.evalShortSide,
