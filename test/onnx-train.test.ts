@@ -60,6 +60,7 @@ describe('training steps on ONNX Runtime', () => {
     // the graph's own check against the traced step: gradients within 1e-4 of the largest
     const check = engines[0]!.built[0]!.check;
     assert.ok(check.grad <= 1e-4, `gradient gap ${check.grad}`);
+    assert.ok(check.gradNorm <= 1e-4, `gradient norm gap ${check.gradNorm}`);
     assert.ok(check.bn <= 1e-5, `BatchNorm statistics gap ${check.bn}`);
     for (const e of engines) e.sync();
     assert.equal(runs[0]!.optimizer.t, 3);

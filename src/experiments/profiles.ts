@@ -114,8 +114,8 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = Object.freeze({
     tsne: [{ figure: 'fig07', model: 'split0', train: 'synth-A', test: 'synth-A' }, { figure: 'fig14', model: 'split0', train: 'synth-A', test: 'synth-B' }],
   },
   // the embedded benchmark on a 2-core CPU: the demo model from the kit's change-pretrained
-  // backbones (data/pretrained/README.md; the appearance-pretrained ones gave the numbers below). The course keeps its trainings few: 3 splits (the first 3 also
-  // train every ablation variant and lambda, for intervals), lambdas 0 and 0.5 (1 cut), DGIQA-FR on
+  // backbones (data/pretrained/README.md; the appearance-pretrained ones gave the numbers below). The
+  // course keeps its trainings few: 3 splits (the first 3 also train every ablation variant and lambda, for intervals), lambdas 0 and 0.5 (1 cut), DGIQA-FR on
   // synth-A only. Each training is 3 epochs of batch 16 (a step is overhead-bound here: batch 16 runs
   // 1.4x the images/s of batch 8, so 3 epochs cost about what 2 of batch 8 did); the new layers learn at
   // 3e-3 and the backbones at 0.03 x that, to keep the pretrained features through a short fine-tune.

@@ -37,9 +37,9 @@ export function sampleSeed(seed: number, index: number): number {
 /**
  * The seed of one image's evaluation crops, from the evaluation seed and the image's file name (its
  * last path component): not its place in a list, so an image scores the same alone, in a folder or in
- * a whole dataset, and in a browser that only knows the file's name. `key`, another file's path, stands
- * in where two files must share windows (a reference cropped where its distorted version was). FNV-1a over the
- * name's UTF-16 code units, then `sampleSeed`.
+ * a whole dataset, and in a browser that only knows the file's name. `key`, another file's path,
+ * stands in where two files must share windows (a reference cropped where its distorted version
+ * was). FNV-1a over the name's UTF-16 code units, then `sampleSeed`.
  */
 export function evalSeedOf(seed: number, image: string, key?: string): number {
   const path = key ?? image;

@@ -6,8 +6,8 @@
 //
 // Order: training shuffles the records with the seed (shuffle: false keeps the given order);
 // evaluation keeps the given order. A training sample's crop is a function of (seed, its index in
-// `records`) only; an evaluation sample's of (seed, its file name) only (evalSeedOf). Backpressure: at most `queueSize` batches are decoded ahead of the one the
-// consumer holds. Shutdown: workers are terminated when iteration ends, breaks or throws; a loader
+// `records`) only; an evaluation sample's of (seed, its file name) only (evalSeedOf).
+// Backpressure: at most `queueSize` batches are decoded ahead of the one the consumer holds. Shutdown: workers are terminated when iteration ends, breaks or throws; a loader
 // abandoned mid-way leaves only idle (unref'd) workers, which do not keep the process alive.
 import { Rng } from '../../util/rng.js';
 import type { BadInput } from '../records.js';
