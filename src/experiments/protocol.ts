@@ -263,8 +263,7 @@ export async function ablationCrossTest(profile: Profile, spec: RunSpec, v: { na
 
 /** ablationCrossTest for several runs, `b` decoded once for all of them (testModels). */
 export async function ablationCrossTestsOf(profile: Profile, entries: readonly CrossTestEntry[], a: Benchmark, b: Benchmark): Promise<RunResult[]> {
-  const fileOf = (e: CrossTestEntry): string => crossTestFile(e, b);
-  const { saved: out, pending: todo } = await savedOrPending<RunResult>(entries.map(fileOf));
+  const { saved: out, pending: todo } = await savedOrPending<RunResult>(entries.map((e) => crossTestFile(e, b)));
   const models: Dgiqa[] = [];
   try {
     for (const i of todo) models.push(await loadRunModel(entries[i]!.spec.dir, profile, entries[i]!.variant.model));

@@ -28,16 +28,16 @@ export async function readResult<T>(path: string): Promise<T | undefined> {
   return JSON.parse(await readFile(path, 'utf8')) as T;
 }
 
-/**
- * Write a result atomically with its header. Returns it as readResult will read it back (JSON: a NaN
- * becomes null), so a result just computed and one read from disk are the same value.
- */
 /** The saved results of these files (undefined where none) and the indices still to compute. */
 export async function savedOrPending<T>(files: readonly string[]): Promise<{ saved: (T | undefined)[]; pending: number[] }> {
   const saved = await Promise.all(files.map((f) => readResult<T>(f)));
   return { saved, pending: saved.flatMap((r, i) => (r === undefined ? [i] : [])) };
 }
 
+/**
+ * Write a result atomically with its header. Returns it as readResult will read it back (JSON: a NaN
+ * becomes null), so a result just computed and one read from disk are the same value.
+ */
 export async function writeResult<T extends object>(path: string, kind: string, profile: Profile, data: string, body: T): Promise<T & ResultHeader> {
   mkdirSync(dirname(path), { recursive: true });
   const header: ResultHeader = { kind, profile: profile.name, data, environment: await describeEnvironment(), createdWith: 'dgiqa kit' };

@@ -37,12 +37,11 @@ export function sampleSeed(seed: number, index: number): number {
 /**
  * The seed of one image's evaluation crops, from the evaluation seed and the image's file name (its
  * last path component): not its place in a list, so an image scores the same alone, in a folder or in
- * a whole dataset, and in a browser that only knows the file's name. `key`, another file's path,
- * stands in where two files must share windows (a reference cropped where its distorted version
- * was). FNV-1a over the name's UTF-16 code units, then `sampleSeed`.
+ * a whole dataset, and in a browser that only knows the file's name. Two files share windows where
+ * the caller passes the same path for both (a reference cropped where its distorted version was:
+ * SampleRecord.cropKey). FNV-1a over the name's UTF-16 code units, then `sampleSeed`.
  */
-export function evalSeedOf(seed: number, image: string, key?: string): number {
-  const path = key ?? image;
+export function evalSeedOf(seed: number, path: string): number {
   const name = path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
   let h = 0x811c9dc5;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;

@@ -330,7 +330,7 @@ export class Prefetcher implements AsyncIterable<CropBatch> {
       mode: o.mode,
       image: r.image,
       depth: r.depth,
-      seed: o.mode === 'eval' ? evalSeedOf(o.seed, r.image, r.cropKey) : sampleSeed(o.seed, index),
+      seed: o.mode === 'eval' ? evalSeedOf(o.seed, r.cropKey ?? r.image) : sampleSeed(o.seed, index),
       size: o.size,
       hflip: o.hflip,
       vflip: o.vflip,

@@ -30,7 +30,7 @@ export interface SampleJob {
   mode: 'train' | 'eval' | 'check';
   image: string;
   depth: string | undefined;
-  /** Seed of this sample's random numbers: `sampleSeed(seed, recordIndex)` in training, `evalSeedOf(seed, image)` in evaluation. */
+  /** Seed of this sample's random numbers: `sampleSeed(seed, recordIndex)` in training, `evalSeedOf(seed, cropKey ?? image)` in evaluation. */
   seed: number;
   /** Crop side (224). */
   size: number;

@@ -35,7 +35,7 @@ export function evalCrops(record: SampleRecord, opts: SingleOptions & { crops?: 
     mode: 'eval',
     image: record.image,
     depth: record.depth,
-    seed: evalSeedOf(opts.seed ?? 0, record.image, record.cropKey),
+    seed: evalSeedOf(opts.seed ?? 0, record.cropKey ?? record.image),
     size: opts.size ?? SAMPLE_DEFAULTS.size,
     crops: opts.crops ?? SAMPLE_DEFAULTS.crops,
     evalShortSide: opts.evalShortSide ?? SAMPLE_DEFAULTS.evalShortSide,
