@@ -271,7 +271,7 @@ export async function ablationCrossTestsOf(profile: Profile, entries: readonly C
     const tested = models.length > 0 ? await testModels(models, labels, { profile, test: b.items }) : [];
     for (const [k, i] of todo.entries()) {
       const { within } = entries[i]!;
-      out[i] = await writeResult(fileOf(entries[i]!), 'run', profile, `${dataLabel(a)} -> ${dataLabel(b)}`, { ...tested[k]!, trainSeconds: within.trainSeconds, pretrained: within.pretrained, trainConfig: within.trainConfig });
+      out[i] = await writeResult(crossTestFile(entries[i]!, b), 'run', profile, `${dataLabel(a)} -> ${dataLabel(b)}`, { ...tested[k]!, trainSeconds: within.trainSeconds, pretrained: within.pretrained, trainConfig: within.trainConfig });
     }
   } finally {
     for (const m of models) m.dispose();
