@@ -14,6 +14,7 @@ import {
 } from '../src/data/pipeline/index.js';
 import type { CropBatch, CropInfo, LoaderOptions, SampleRecord } from '../src/data/pipeline/index.js';
 import type { HostBatch } from '../src/train/trainer.js';
+import { epochSamples } from '../src/train/index.js';
 
 const W = 300;
 const H = 260;
@@ -185,6 +186,25 @@ describe('normalization and training crops', () => {
     const batch = a[Math.floor(k / 3)]!;
     const off = (k % 3) * S * S * 3;
     assert.ok(bytesOf(batch.rgb.subarray(off, off + S * S * 3)).equals(bytesOf(one.rgb)));
+  });
+
+  test('cropsPerImage k: an epoch shows each image k times, each copy with a crop and flips of its own', async () => {
+    // Two records (the coordinate image under two labels, so each sample says whose copy it is) at cropsPerImage 3.
+    const a = coordRecord();
+    const b: SampleRecord = { ...coordRecord(), score01: 0.25 };
+    const samples = epochSamples([a, b], 3);
+    assert.deepEqual(samples.map((r) => r.score01), [0.75, 0.25, 0.75, 0.25, 0.75, 0.25]);
+    assert.deepEqual(epochSamples([a, b], 1), [a, b]);
+    const batches = await collect(samples, { batchSize: 6, seed: 11, workers: 0 });
+    const crops = batches.flatMap((x) => x.crops);
+    const labels = batches.flatMap((x) => Array.from(x.labels));
+    assert.equal(crops.length, 6);
+    assert.deepEqual(labels.filter((l) => l === 0.75).length, 3);
+    // the three copies of one image are three different windows (positions or flips)
+    const keyOf = (c: CropInfo): string => `${c.x},${c.y},${c.hflip},${c.vflip}`;
+    const ofA = batches.flatMap((x) => x.indices.map((i, k) => ({ i, c: x.crops[k]! }))).filter((e) => e.i % 2 === 0).map((e) => keyOf(e.c));
+    assert.equal(ofA.length, 3);
+    assert.equal(new Set(ofA).size, 3, `copies of one image got the same crop: ${ofA.join(' | ')}`);
   });
 
   test('an image under 224 on a side is upscaled (smaller side 224) and flagged', async () => {

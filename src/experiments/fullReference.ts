@@ -11,7 +11,7 @@ import { DecodePool, Prefetcher, defaultWorkers } from '../data/pipeline/index.j
 import type { CropBatch, LoaderOptions, SampleRecord } from '../data/pipeline/index.js';
 import { computeMetrics } from '../eval/index.js';
 import type { Metrics } from '../eval/index.js';
-import { fit, resolveTrainConfig } from '../train/index.js';
+import { epochSamples, fit, resolveTrainConfig } from '../train/index.js';
 import type { HostBatch } from '../train/index.js';
 import { seedFor } from '../util/rng.js';
 import { openBenchmark } from './datasets.js';
@@ -132,11 +132,11 @@ export async function frSplit(profile: Profile, id: string, k: number): Promise<
   const pool = new DecodePool(Math.max(1, defaultWorkers()));
   try {
     const batches = async function* (epoch: number): AsyncGenerator<HostBatch> {
-      for await (const { dist, ref } of aligned(train, { mode: 'train', batchSize: config.batchSize, seed: seedFor(config.seed, epoch), size: profile.cropSize, trainShortSide: profile.trainShortSide, pool })) {
+      for await (const { dist, ref } of aligned(epochSamples(train, config.cropsPerImage), { mode: 'train', batchSize: config.batchSize, seed: seedFor(config.seed, epoch), size: profile.cropSize, trainShortSide: profile.trainShortSide, pool })) {
         yield { rgb: dist.rgb, depth: dist.depth, labels: dist.labels, n: dist.n, size: dist.size, ref: { rgb: ref.rgb, depth: ref.depth } };
       }
     };
-    const { model } = await fit({ runDir: join(dir, 'run'), config, batches, imagesPerEpoch: train.length, resume: true, meta: { label: profile.fullReferenceSplits > 1 ? `${id} DGIQA-FR split ${k}` : `${id} DGIQA-FR`, fullReference: true, data: id } });
+    const { model } = await fit({ runDir: join(dir, 'run'), config, batches, imagesPerEpoch: train.length * config.cropsPerImage, resume: true, meta: { label: profile.fullReferenceSplits > 1 ? `${id} DGIQA-FR split ${k}` : `${id} DGIQA-FR`, fullReference: true, data: id } });
     const pred = await predictFr(model, parts.test, profile, pool);
     model.dispose();
     const metrics = computeMetrics(pred, parts.test.map((t) => t.score01));

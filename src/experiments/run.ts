@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { settingOn } from '../settings/index.js';
 import { configFrom, resolveConfig, PRESETS } from '../model/index.js';
 import type { Dgiqa } from '../model/index.js';
-import { fit, readLog, resolveTrainConfig } from '../train/index.js';
+import { epochSamples, fit, readLog, resolveTrainConfig } from '../train/index.js';
 import type { FitOptions, HostBatch } from '../train/index.js';
 import { DecodePool, Prefetcher, defaultWorkers } from '../data/pipeline/index.js';
 import { epochSkipOptions } from '../data/check/index.js';
@@ -119,12 +119,13 @@ export async function trainAndTest(spec: RunSpec): Promise<RunResult> {
   const pool = new DecodePool(Math.max(1, defaultWorkers()));
   try {
     const t0 = performance.now();
+    const samples = epochSamples(spec.train, config.cropsPerImage);
     const batches = (epoch: number): AsyncIterable<HostBatch> =>
-      new Prefetcher(spec.train, { mode: 'train', batchSize: config.batchSize, seed: seedFor(seed, epoch), size: p.cropSize, trainShortSide: p.trainShortSide, pool, ...epochSkipOptions(spec.dir, checkCacheDir()) });
+      new Prefetcher(samples, { mode: 'train', batchSize: config.batchSize, seed: seedFor(seed, epoch), size: p.cropSize, trainShortSide: p.trainShortSide, pool, ...epochSkipOptions(spec.dir, checkCacheDir()) });
     const runDir = join(spec.dir, 'run');
     const val = spec.val ?? [];
     const evaluate = val.length > 0 ? selectBest(runDir, val, p, pool) : undefined;
-    const fitted = await fit({ runDir, config, batches, imagesPerEpoch: spec.train.length, resume: spec.resume ?? true, evaluate, meta: { label: spec.label, data: spec.data, trainImages: spec.train.length, valImages: val.length } });
+    const fitted = await fit({ runDir, config, batches, imagesPerEpoch: samples.length, resume: spec.resume ?? true, evaluate, meta: { label: spec.label, data: spec.data, trainImages: spec.train.length, valImages: val.length } });
     const trainSeconds = (performance.now() - t0) / 1000;
     let model = fitted.model;
     let selection: RunResult['selection'];

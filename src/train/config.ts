@@ -29,7 +29,10 @@ export interface TrainConfig {
   weightDecay: number;
   /** weight of the consistency loss (paper Eq. 6; swept in appendix A.2) */
   lambda: number;
-  /** random 224 crops per image per epoch (each with its own flips) */
+  /**
+   * random crops per image per epoch, each with its own position and flips: the epoch shows every
+   * training image this many times, shuffled apart (epochSamples)
+   */
   cropsPerImage: number;
   /** crops averaged at evaluation (official inference script: 20) */
   evalCrops: number;
@@ -77,4 +80,12 @@ export function resolveTrainConfig(overrides: Record<string, unknown> = {}, sour
   if (!(c.backboneLrScale >= 0 && c.backboneLrScale <= 1)) throw new Error(`${source}: "backboneLrScale" must be in [0, 1], got ${c.backboneLrScale}`);
   if (c.lambda < 0 || c.weightDecay < 0) throw new Error(`${source}: lambda and weightDecay must be >= 0`);
   return c;
+}
+
+/**
+ * One epoch's samples: every training item `cropsPerImage` times. The loader draws each sample's crop
+ * and flips from its position in this list, so the copies get crops of their own.
+ */
+export function epochSamples<T>(items: readonly T[], cropsPerImage: number): T[] {
+  return Array.from({ length: cropsPerImage }, () => items).flat();
 }

@@ -3,7 +3,7 @@ export type { AdamWOptions } from './adamw.js';
 export { cosineLr } from './schedule.js';
 export { trainStep, lossTerms, hflip } from './step.js';
 export type { StepBatch, StepResult } from './step.js';
-export { TRAIN_DEFAULTS, resolveTrainConfig } from './config.js';
+export { TRAIN_DEFAULTS, resolveTrainConfig, epochSamples } from './config.js';
 export type { TrainConfig } from './config.js';
 export { fit } from './trainer.js';
 export { readLog } from './runFolder.js';
