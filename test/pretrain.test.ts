@@ -19,7 +19,7 @@ import { deriveSeed } from '../src/util/rng.js';
 import { loadPretrainedBackbones, readSafetensors } from '../src/weights/index.js';
 import { parsePretrainArgs } from '../src/cli/pretrain.js';
 import {
-  APPEARANCE_STATS, DepthPretrainModel, cellStats, channelScale, distortScene, drawDistortion, evaluateDepth, makeBatch, pretrain,
+  APPEARANCE_STATS, STRUCTURE_STATS, DepthPretrainModel, cellStats, channelScale, distortScene, drawDistortion, evaluateDepth, makeBatch, pretrain,
   pretrainSceneSeed, pretrainStep, renderPretrainScene, renderPretrainScenes, resolvePretrainConfig, strengthAt, targetChannels,
 } from '../src/pretrain/index.js';
 import { DISTORTIONS } from '../src/data/synth/index.js';
@@ -283,9 +283,56 @@ describe('appearance pretext', () => {
     assert.ok(Math.abs(mean) < 1e-3, `standardised fine change: mean ${mean}`);
   });
 
+  test('structure statistics by hand: a flat cell, vertical stripes; the structure task appends them to every set', async () => {
+    const n = APPEARANCE_STATS.length + STRUCTURE_STATS.length;
+    const img = (f: (r: number, c: number) => number): Uint8Array => {
+      const a = new Uint8Array(16 * 16 * 3);
+      for (let r = 0; r < 16; r++) for (let c = 0; c < 16; c++) a.fill(f(r, c), 3 * (r * 16 + c), 3 * (r * 16 + c) + 3);
+      return a;
+    };
+    const out = new Float32Array(n);
+    cellStats(img(() => 90), 16, 1, out, 0, n, true);
+    assert.equal(out[5], 1, 'every pixel of a constant cell is flat');
+    assert.equal(out[6], 0, 'no gradient: no direction');
+    // columns alternating 0 and 255: luma steps of 1 across, none down; only the last column (no right
+    // neighbour) counts as flat; 15 x 15 horizontal and diagonal steps, 15 x 14 antidiagonal ones, over 256 pixels
+    cellStats(img((_, c) => (c % 2) * 255), 16, 1, out, 0, n, true);
+    assert.equal(out[5], 16 / 256);
+    const f = 1e-6;
+    const expected = Math.hypot(Math.log((225 / 256 + f) / f), Math.log((225 / 256 + f) / (210 / 256 + f)));
+    assert.ok(Math.abs(out[6]! - expected) < 1e-4 * expected, `anisotropy ${out[6]}, expected ${expected}`);
+    // without the flag only the five statistics are written
+    const five = new Float32Array(n).fill(-7);
+    cellStats(img(() => 90), 16, 1, five, 0, n);
+    assert.deepEqual([five[5], five[6]], [-7, -7]);
+
+    // in a batch: 1 + 3 x 7 channels; the first five of each set are the change task's; a 10 px
+    // pixelation raises the input's flat share, and its change, in most cells
+    const [scene] = renderPretrainScenes(0, 1, 128);
+    const blocky = await distortScene(scene!, { name: 'pixelate', position: 4, value: 10 }, 0);
+    const crops = [{ scene: 0, x: 0, y: 0, flip: false }];
+    const change = makeBatch([scene!], crops, 128, 8, { appearance: true, changes: true, inputs: [blocky] });
+    const b = makeBatch([scene!], crops, 128, 8, { appearance: true, changes: true, structure: true, inputs: [blocky] });
+    const k = targetChannels(true, true, true);
+    assert.equal(k, 1 + 3 * n);
+    assert.equal(b.channels, k);
+    const s = APPEARANCE_STATS.length;
+    let raised = 0;
+    for (let q = 0; q < 64; q++) {
+      const o = q * k, p = q * change.channels;
+      assert.equal(b.target[o], change.target[p]);
+      for (let set = 0; set < 3; set++) for (let c = 0; c < s; c++) assert.equal(b.target[o + 1 + set * n + c], change.target[p + 1 + set * s + c]);
+      const flatIn = b.target[o + 1 + 5]!, flatClean = b.target[o + 1 + n + 5]!;
+      assert.ok(Math.abs(b.target[o + 1 + 2 * n + 5]! - (flatIn - flatClean)) < 1e-6);
+      if (flatIn > flatClean) raised++;
+    }
+    assert.ok(raised > 48, `pixelation raised the flat share in ${raised} of 64 cells`);
+  });
+
   test('an unknown task is refused by name', () => {
-    assert.throws(() => resolvePretrainConfig({ task: 'colour' }), /"task" must be one of depth, appearance, change, got "colour"/);
-    assert.throws(() => parsePretrainArgs(['--task', 'colour']), /--task must be one of depth, appearance, change/);
+    assert.throws(() => resolvePretrainConfig({ task: 'colour' }), /"task" must be one of depth, appearance, change, structure, got "colour"/);
+    assert.throws(() => parsePretrainArgs(['--task', 'colour']), /--task must be one of depth, appearance, change, structure/);
+    assert.equal(parsePretrainArgs(['--task', 'structure']).out, 'data/pretrained/demo-swin-structure.safetensors');
     assert.equal(parsePretrainArgs(['--task', 'depth']).out, 'data/pretrained/demo-swin-depth.safetensors');
     assert.equal(parsePretrainArgs(['--task', 'change']).out, 'data/pretrained/demo-swin-change.safetensors');
     assert.equal(parsePretrainArgs([]).out, 'data/pretrained/demo-swin-change.safetensors');

@@ -9,6 +9,7 @@ import type { EpochRecord } from '../pretrain/index.js';
 /** where each task's backbone goes by default (the demo course reads the change one) */
 const DEFAULT_OUT: Record<PretrainTask, string> = {
   depth: 'data/pretrained/demo-swin-depth.safetensors', appearance: 'data/pretrained/demo-swin-appearance.safetensors', change: 'data/pretrained/demo-swin-change.safetensors',
+  structure: 'data/pretrained/demo-swin-structure.safetensors',
 };
 const DEFAULT_RUN_DIR = 'runs/pretrain';
 
@@ -20,10 +21,13 @@ held-out correlation, the file's SHA-256.
   --task     change (default): a clean or randomly distorted crop; predict per cell its depth, the
              band energies, brightness, contrast and colour of the input and of the clean crop, and
              how far each moved (input minus clean).
+             structure: the change task with two statistics of local structure more per cell
+             (share of flat neighbours: blocks; gradient anisotropy: directional blur).
              appearance: the same without the changes as targets of their own.
              depth: a clean crop; predict its depth (standardised log depth on the stage-3 grid)
-  --out      backbone weights in timm's Swin layout (default ${DEFAULT_OUT.change}; --task appearance:
-             ${DEFAULT_OUT.appearance}; --task depth: ${DEFAULT_OUT.depth})
+  --out      backbone weights in timm's Swin layout (default ${DEFAULT_OUT.change}; --task structure:
+             ${DEFAULT_OUT.structure}; --task appearance: ${DEFAULT_OUT.appearance};
+             --task depth: ${DEFAULT_OUT.depth})
   --scenes   scenes rendered, ${Math.round(PRETRAIN_DEFAULTS.heldOutFraction * 100)} % held out (default ${PRETRAIN_DEFAULTS.scenes})
   --epochs   passes over the training scenes (default ${PRETRAIN_DEFAULTS.numEpochs})
   --seed     seed of scenes, crops and initialisation (default ${PRETRAIN_DEFAULTS.seed})

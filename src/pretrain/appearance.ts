@@ -17,12 +17,27 @@
 // (src/pretrain/scenes.ts, makeBatch) adds, per cell, each statistic of the input minus the clean
 // crop's as five more targets: implied by the ten, but standardised on their own they weigh as much,
 // so the features carry how far an image moved from its clean version, whatever the scene.
+// The `structure` task adds two statistics of local structure to each set (STRUCTURE_STATS):
+//     flat       = share of pixels whose right and lower neighbours hold the same bytes (to 1 level):
+//                  pixelation, JPEG blocks, quantization
+//     anisotropy = |(log Ex/Ey, log Ed1/Ed2)|, the luma gradient energies across and along the axes
+//                  and diagonals: a directional blur (motion) at any angle
+// Why: the five statistics above barely move under those distortions (a 10 px pixelation keeps its
+// cell's band energy in the block edges), and the change-pretrained demo models scored pixelation,
+// JPEG and motion blur nearly flat even at their strongest levels (data/pretrained/README.md).
 import { distortionsOf, DISTORTIONS, type Distortion, type RgbImage, type SynthFamily } from '../data/synth/index.js';
 import { convolveSeparable, gaussianKernel } from '../data/synth/image.js';
 import { Rng, deriveSeed } from '../util/rng.js';
 
 /** Statistics per cell and image, in the order of the header comment. */
 export const APPEARANCE_STATS: readonly string[] = ['fine', 'mid', 'light', 'spread', 'chroma'];
+/** The `structure` task's two more statistics per cell and image, after APPEARANCE_STATS. */
+export const STRUCTURE_STATS: readonly string[] = ['flat', 'anisotropy'];
+
+/** Statistics per cell in one set (input, clean or change). */
+export function statsPerSet(structure: boolean): number {
+  return APPEARANCE_STATS.length + (structure ? STRUCTURE_STATS.length : 0);
+}
 
 /** Share of inputs left clean (the quality model meets pristine images too). */
 export const CLEAN_SHARE = 1 / 8;
@@ -85,10 +100,10 @@ export async function distortScene(
 
 /**
  * The statistics of one crop (interleaved 8-bit RGB, side `size`), per cell of a grid x grid:
- * writes grid * grid * APPEARANCE_STATS.length values to `out` at `offset`, cell-major, with `stride`
+ * writes grid * grid * statsPerSet(structure) values to `out` at `offset`, cell-major, with `stride`
  * values between cells (so the caller can interleave other channels).
  */
-export function cellStats(rgb: Uint8Array, size: number, grid: number, out: Float32Array, offset: number, stride: number): void {
+export function cellStats(rgb: Uint8Array, size: number, grid: number, out: Float32Array, offset: number, stride: number, structure = false): void {
   const n = size * size;
   const y = new Float32Array(n);
   const chroma = new Float32Array(n);
@@ -123,6 +138,44 @@ export function cellStats(rgb: Uint8Array, size: number, grid: number, out: Floa
       out[o + 2] = mean;
       out[o + 3] = Math.log(Math.sqrt(Math.max(0, sq / per - mean * mean)) + SPREAD_FLOOR);
       out[o + 4] = col / per;
+      if (structure) {
+        out[o + 5] = flatShare(rgb, size, cx * cell, cy * cell, cell);
+        out[o + 6] = anisotropy(y, size, cx * cell, cy * cell, cell);
+      }
     }
   }
+}
+
+/** Share of a cell's pixels whose right and lower neighbours (where inside the crop) differ by at most 1 in every byte. */
+function flatShare(rgb: Uint8Array, size: number, x0: number, y0: number, cell: number): number {
+  const same = (a: number, b: number): boolean =>
+    Math.abs((rgb[a] as number) - (rgb[b] as number)) <= 1 && Math.abs((rgb[a + 1] as number) - (rgb[b + 1] as number)) <= 1 && Math.abs((rgb[a + 2] as number) - (rgb[b + 2] as number)) <= 1;
+  let flat = 0;
+  for (let r = y0; r < y0 + cell; r++) {
+    for (let c = x0; c < x0 + cell; c++) {
+      const i = 3 * (r * size + c);
+      if ((c + 1 >= size || same(i, i + 3)) && (r + 1 >= size || same(i, i + 3 * size))) flat++;
+    }
+  }
+  return flat / (cell * cell);
+}
+
+/** Length of (log Ex/Ey, log Ed1/Ed2) over a cell's luma: 0 for isotropic structure, large for a directional blur. */
+function anisotropy(y: Float32Array, size: number, x0: number, y0: number, cell: number): number {
+  let ex = 0, ey = 0, d1 = 0, d2 = 0;
+  // differences inside the crop only: the last column/row of the crop has no right/lower neighbour
+  for (let r = y0; r < Math.min(y0 + cell, size - 1); r++) {
+    for (let c = x0; c < Math.min(x0 + cell, size - 1); c++) {
+      const i = r * size + c;
+      const v = y[i] as number;
+      ex += ((y[i + 1] as number) - v) ** 2;
+      ey += ((y[i + size] as number) - v) ** 2;
+      d1 += ((y[i + size + 1] as number) - v) ** 2;
+      if (c > 0) d2 += ((y[i + size - 1] as number) - v) ** 2;
+    }
+  }
+  const per = cell * cell;
+  const a = Math.log((ex / per + ENERGY_FLOOR) / (ey / per + ENERGY_FLOOR));
+  const b = Math.log((d1 / per + ENERGY_FLOOR) / (d2 / per + ENERGY_FLOOR));
+  return Math.hypot(a, b);
 }

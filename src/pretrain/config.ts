@@ -2,15 +2,16 @@
 // validation (unknown keys and out-of-range values fail, naming the source), as src/model/config.ts.
 import { mergeStrict } from '../util/options.js';
 
-export type PretrainTask = 'depth' | 'appearance' | 'change';
-export const PRETRAIN_TASKS: readonly PretrainTask[] = ['depth', 'appearance', 'change'];
+export type PretrainTask = 'depth' | 'appearance' | 'change' | 'structure';
+export const PRETRAIN_TASKS: readonly PretrainTask[] = ['depth', 'appearance', 'change', 'structure'];
 
 export interface PretrainConfig {
   /**
    * the pretext: `depth` predicts a clean crop's depth (src/pretrain/depthTask.ts); `appearance`
    * shows a crop clean or randomly distorted and predicts its depth plus per-cell statistics of the
    * input and of the clean crop (src/pretrain/appearance.ts): features that see distortions;
-   * `change` the same plus, as targets of their own, how each statistic moved (input minus clean)
+   * `change` the same plus, as targets of their own, how each statistic moved (input minus clean);
+   * `structure` the change task with two statistics of local structure more (flat share, anisotropy)
    */
   task: PretrainTask;
   /** model preset whose Swin backbone is pretrained (its imgSize is the crop side) */

@@ -3,7 +3,7 @@
 // in timm's layout for src/weights/backbone.ts's loadPretrainedBackbones.
 export { PRETRAIN_DEFAULTS, PRETRAIN_TASKS, resolvePretrainConfig, heldOutCount } from './config.js';
 export type { PretrainConfig, PretrainTask } from './config.js';
-export { APPEARANCE_STATS, cellStats, drawDistortion, distortScene, strengthAt } from './appearance.js';
+export { APPEARANCE_STATS, STRUCTURE_STATS, cellStats, statsPerSet, drawDistortion, distortScene, strengthAt } from './appearance.js';
 export type { AppliedDistortion } from './appearance.js';
 export { sceneSlot, pretrainSceneSeed, renderPretrainScene, renderPretrainScenes, epochCrops, centreCrops, makeBatch, channelScale, targetChannels, pearson } from './scenes.js';
 export type { PretrainScene, Crop, PretrainBatch, BatchTask, ChannelScale } from './scenes.js';

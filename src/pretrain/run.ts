@@ -147,6 +147,7 @@ const TASK_TEXT: Record<PretrainConfig['task'], string> = {
   depth: 'self-supervised depth pretext: per stage-3 cell the mean of log depth, standardised per crop, predicted from the clean RGB crop (LayerNorm + Linear head on stages 3 and 4, discarded); loss MSE',
   appearance: 'self-supervised depth and appearance pretext: the crop is shown clean (1 in 8) or with one distortion of the synthetic table (any type, strength uniform between its mildest and strongest values); per stage-3 cell the head predicts the standardised log depth and five statistics (fine and mid band energy, mean luma, log luma spread, chroma) of the input and of the clean crop (LayerNorm + Linear head on stages 3 and 4, discarded); loss MSE; no quality label and no distortion level is a target',
   change: 'self-supervised depth, appearance and change pretext: as the appearance task (the crop clean, 1 in 8, or with one distortion of the synthetic table at a strength uniform between its mildest and strongest values; per stage-3 cell the standardised log depth and five statistics of the input and of the clean crop), plus, per cell, each statistic of the input minus that of the clean crop, standardised on its own (LayerNorm + Linear head on stages 3 and 4, discarded); loss MSE; no quality label and no distortion level is a target',
+  structure: 'self-supervised depth, appearance, change and structure pretext: as the change task, with two more statistics per cell in each of the input, clean and change sets: the share of pixels whose right and lower neighbours hold the same bytes (to one level), and the anisotropy of the luma gradient energies (length of log horizontal/vertical and log diagonal/antidiagonal ratios) (LayerNorm + Linear head on stages 3 and 4, discarded); loss MSE; no quality label and no distortion level is a target',
 };
 
 /** The batch of `crops`; for the appearance task each crop's scene is shown distorted as draw `stream` (an epoch, or 'held-out') says. */
@@ -156,8 +157,9 @@ async function batchFor(scenes: readonly PretrainScene[], crops: readonly Crop[]
     const s = scenes[crop.scene] as PretrainScene;
     return distortScene(s, drawDistortion(c.seed, stream, crop.scene), stream);
   }));
-  const changes = c.task === 'change';
-  const task: BatchTask = scale ? { appearance: true, changes, inputs, scale } : { appearance: true, changes, inputs };
+  const structure = c.task === 'structure';
+  const changes = c.task === 'change' || structure;
+  const task: BatchTask = scale ? { appearance: true, changes, structure, inputs, scale } : { appearance: true, changes, structure, inputs };
   return makeBatch(scenes, crops, cropSize, grid, task);
 }
 
@@ -219,7 +221,7 @@ async function pretrainLocked(o: PretrainOptions): Promise<PretrainResult> {
   const heldOut = heldOutCount(c);
   const trainIds = Array.from({ length: c.scenes - heldOut }, (_, i) => i);
   const heldOutIds = Array.from({ length: heldOut }, (_, i) => c.scenes - heldOut + i);
-  const model = new DepthPretrainModel(mc, c.seed, targetChannels(c.task !== 'depth', c.task === 'change'));
+  const model = new DepthPretrainModel(mc, c.seed, targetChannels(c.task !== 'depth', c.task === 'change' || c.task === 'structure', c.task === 'structure'));
   const optimizer = new AdamW(model.store.trainableByName(), { weightDecay: c.weightDecay });
   try {
     if (state.epoch > 0) {

@@ -5,7 +5,7 @@
 import { normalizeValue } from '../data/pipeline/index.js';
 import { makeScene, renderScene, type SynthFamily } from '../data/synth/index.js';
 import { Rng, deriveSeed } from '../util/rng.js';
-import { APPEARANCE_STATS, cellStats } from './appearance.js';
+import { cellStats, statsPerSet } from './appearance.js';
 
 /** One rendered scene as the benchmark would store it: 8-bit RGB, plus log of the z-depth in metres. */
 export interface PretrainScene {
@@ -111,15 +111,17 @@ export interface BatchTask {
   appearance: boolean;
   /** also each statistic's change, input minus clean (the `change` task; needs appearance) */
   changes?: boolean;
+  /** also the two structure statistics in each set (the `structure` task; needs appearance) */
+  structure?: boolean;
   /** per crop, the scene-sized 8-bit input shown to the backbone (a distorted render); absent: the clean render */
   inputs?: readonly Uint8Array[];
   /** standardisation of channels 1.. (absent: raw statistics, to estimate it) */
   scale?: ChannelScale;
 }
 
-/** Target channels per cell: log depth, then the input's and the clean crop's statistics. */
-export function targetChannels(appearance: boolean, changes = false): number {
-  return appearance ? 1 + (changes ? 3 : 2) * APPEARANCE_STATS.length : 1;
+/** Target channels per cell: log depth, then the input's and the clean crop's statistics (and their changes). */
+export function targetChannels(appearance: boolean, changes = false, structure = false): number {
+  return appearance ? 1 + (changes ? 3 : 2) * statsPerSet(structure) : 1;
 }
 
 /**
@@ -131,7 +133,9 @@ export function makeBatch(scenes: readonly PretrainScene[], crops: readonly Crop
   if (cropSize % grid !== 0) throw new Error(`pretrain: crop ${cropSize} px does not split into ${grid}x${grid} cells`);
   if (task.inputs && task.inputs.length !== crops.length) throw new Error(`pretrain: ${task.inputs.length} inputs for ${crops.length} crops`);
   const count = crops.length;
-  const k = targetChannels(task.appearance, task.changes === true);
+  const structure = task.structure === true;
+  const k = targetChannels(task.appearance, task.changes === true, structure);
+  const n = statsPerSet(structure);
   const cells = grid * grid;
   const rgb = new Float32Array(count * cropSize * cropSize * 3);
   const target = new Float32Array(count * cells * k);
@@ -167,12 +171,11 @@ export function makeBatch(scenes: readonly PretrainScene[], crops: readonly Crop
     const base = b * cells * k;
     for (let q = 0; q < cells; q++) target[base + q * k] = depth[q] as number;
     if (task.appearance) {
-      cellStats(shown, cropSize, grid, target, base + 1, k);
-      cellStats(clean, cropSize, grid, target, base + 1 + APPEARANCE_STATS.length, k);
+      cellStats(shown, cropSize, grid, target, base + 1, k, structure);
+      cellStats(clean, cropSize, grid, target, base + 1 + n, k, structure);
       if (task.changes) {
         // how far the input's statistics moved from the clean crop's, a target of its own: as channels
         // 1-10 they are implied, but standardised on their own they weigh as much as the statistics
-        const n = APPEARANCE_STATS.length;
         for (let q = 0; q < cells; q++) {
           const o = base + q * k + 1;
           for (let s2 = 0; s2 < n; s2++) target[o + 2 * n + s2] = (target[o + s2] as number) - (target[o + n + s2] as number);
