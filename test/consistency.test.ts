@@ -90,7 +90,7 @@ function definedCounts(): Record<string, Set<number>> {
   for (const n of PROFILE_NAMES) {
     const p = PROFILES[n];
     splits.add(p.splits).add(p.ablationSplits);
-    crops.add(p.evalCrops).add(p.valCrops);
+    crops.add(p.evalCrops).add(p.ablationCrossCrops).add(p.valCrops);
     for (const c of p.cropCounts) crops.add(c);
     px.add(p.cropSize).add(p.evalShortSide);
     if (p.trainShortSide > 0) px.add(p.trainShortSide);

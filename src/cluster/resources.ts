@@ -87,7 +87,8 @@ export function entryResources(profile: Profile, e: PlanEntry, options: Resource
   } else {
     // a Fig. 6 entry scores with its own crop count (its id ends in crops-N: plan.ts)
     const sweep = e.experiment === 'fig6' ? Number(/crops-(\d+)$/.exec(e.id)?.[1]) : NaN;
-    gflop = scoringGflop(testImages, Number.isInteger(sweep) ? sweep : profile.evalCrops, forward);
+    const crops = Number.isInteger(sweep) ? sweep : e.experiment === 'table5' ? profile.ablationCrossCrops : profile.evalCrops;
+    gflop = scoringGflop(testImages, crops, forward);
   }
   const hours = gflop / (tflops * 1e3) / 3600;
   const padded = Math.ceil(hours * 60 * RESOURCE_DEFAULTS.timeFactor + RESOURCE_DEFAULTS.startMinutes);

@@ -268,7 +268,7 @@ export async function ablationCrossTestsOf(profile: Profile, entries: readonly C
   try {
     for (const i of todo) models.push(await loadRunModel(entries[i]!.spec.dir, profile, entries[i]!.variant.model));
     const labels = todo.map((i) => `${entries[i]!.variant.name}: ${a.id} -> ${b.id}`);
-    const tested = models.length > 0 ? await testModels(models, labels, { profile, test: b.items }) : [];
+    const tested = models.length > 0 ? await testModels(models, labels, { profile, test: b.items }, undefined, profile.ablationCrossCrops) : [];
     for (const [k, i] of todo.entries()) {
       const { within } = entries[i]!;
       out[i] = await writeResult(crossTestFile(entries[i]!, b), 'run', profile, `${dataLabel(a)} -> ${dataLabel(b)}`, { ...tested[k]!, trainSeconds: within.trainSeconds, pretrained: within.pretrained, trainConfig: within.trainConfig });

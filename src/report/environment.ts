@@ -25,6 +25,7 @@ export function profilesTable(): CourseTable {
     ['crop size (px)', (p) => p.cropSize],
     ['training', (p) => Object.entries(p.train).map(([k, v]) => `${k} ${String(v)}`).join(', ') || 'the train defaults (TRAIN_DEFAULTS)'],
     ['evaluation crops', (p) => p.evalCrops],
+    ['evaluation crops, Table 5\'s tests on another set', (p) => p.ablationCrossCrops],
     ['splits (Table 2)', (p) => p.splits],
     ['protocol datasets', (p) => p.protocol.join(', ')],
     ['cross-dataset pairs', (p) => p.cross.map(([a, b]) => `${a} -> ${b}`).join(', ')],
