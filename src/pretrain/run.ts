@@ -150,6 +150,11 @@ const TASK_TEXT: Record<PretrainConfig['task'], string> = {
   structure: 'self-supervised depth, appearance, change and structure pretext: as the change task, with two more statistics per cell in each of the input, clean and change sets: the share of pixels whose right and lower neighbours hold the same bytes (to one level), and the anisotropy of the luma gradient energies (length of log horizontal/vertical and log diagonal/antidiagonal ratios) (LayerNorm + Linear head on stages 3 and 4, discarded); loss MSE; no quality label and no distortion level is a target',
 };
 
+/** Which target sets a task adds to the appearance statistics: the changes (change, structure) and the structure statistics (structure). */
+function targetsOf(task: PretrainConfig['task']): { changes: boolean; structure: boolean } {
+  return { changes: task === 'change' || task === 'structure', structure: task === 'structure' };
+}
+
 /** The batch of `crops`; for the appearance task each crop's scene is shown distorted as draw `stream` (an epoch, or 'held-out') says. */
 async function batchFor(scenes: readonly PretrainScene[], crops: readonly Crop[], c: PretrainConfig, cropSize: number, grid: number, stream: number | string, scale?: ChannelScale): Promise<PretrainBatch> {
   if (c.task === 'depth') return makeBatch(scenes, crops, cropSize, grid);
@@ -157,8 +162,7 @@ async function batchFor(scenes: readonly PretrainScene[], crops: readonly Crop[]
     const s = scenes[crop.scene] as PretrainScene;
     return distortScene(s, drawDistortion(c.seed, stream, crop.scene), stream);
   }));
-  const structure = c.task === 'structure';
-  const changes = c.task === 'change' || structure;
+  const { changes, structure } = targetsOf(c.task);
   const task: BatchTask = scale ? { appearance: true, changes, structure, inputs, scale } : { appearance: true, changes, structure, inputs };
   return makeBatch(scenes, crops, cropSize, grid, task);
 }
@@ -221,7 +225,7 @@ async function pretrainLocked(o: PretrainOptions): Promise<PretrainResult> {
   const heldOut = heldOutCount(c);
   const trainIds = Array.from({ length: c.scenes - heldOut }, (_, i) => i);
   const heldOutIds = Array.from({ length: heldOut }, (_, i) => c.scenes - heldOut + i);
-  const model = new DepthPretrainModel(mc, c.seed, targetChannels(c.task !== 'depth', c.task === 'change' || c.task === 'structure', c.task === 'structure'));
+  const model = new DepthPretrainModel(mc, c.seed, targetChannels(c.task !== 'depth', targetsOf(c.task).changes, targetsOf(c.task).structure));
   const optimizer = new AdamW(model.store.trainableByName(), { weightDecay: c.weightDecay });
   try {
     if (state.epoch > 0) {
