@@ -6,3 +6,5 @@ export { predictRecords, predictRecordsEach, resolveEngine } from './predict.js'
 export type { Engine, PredictOptions, Predictions } from './predict.js';
 export { meanInterval, pairedComparison } from './intervals.js';
 export type { Interval, PairedComparison } from './intervals.js';
+export { fitRidge, predictRidge } from './ridge.js';
+export type { RidgeModel } from './ridge.js';

@@ -12,3 +12,5 @@ export type { PretrainStepResult, HeldOutScore } from './depthTask.js';
 export { backboneToTimm, kitToTimmSwinName } from './export.js';
 export { pretrain, pretrainLr } from './run.js';
 export type { PretrainOptions, PretrainResult, EpochRecord } from './run.js';
+export { probeReport, backboneFeatures } from './probe.js';
+export type { ProbeRow, ProbeReport, ProbeDistortion } from './probe.js';
