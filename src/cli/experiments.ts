@@ -47,8 +47,9 @@ function intArg(value: string | undefined, name: string, fallback: number): numb
   return n;
 }
 
-// the probe's defaults: 2 crops keep a 720-image set near a minute on the demo model; alpha 10 gave
-// the best test SROCC of 1, 10 and 100 for the change backbone on synth-A split 2 (its card)
+// the probe's defaults: 2 crops keep a 720-image set near half a minute on the demo model; alpha 10
+// ranked best of 1, 10 and 100 for the change backbone on synth-A split 2 (a first probe on half of
+// its training images)
 const PROBE_CROPS = 2;
 const PROBE_ALPHA = 10;
 

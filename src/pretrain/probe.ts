@@ -3,15 +3,15 @@
 // deviation over space of its four stage maps, averaged over evaluation crops; a ridge regression
 // fitted on a split's training images predicts the test images' labels. Reported: test SROCC over
 // all, and per distortion across scenes and within each scene (the levels of one scene ranked).
-// Why: a quality model fine-tuned briefly can only use what the backbone already separates; the probe
-// measures that without training a head (the pretrained card compares its backbones with it).
+// Why: what the features separate before any head is trained is what a model on frozen backbones
+// can build on; the pretrained card compares its backbones with it, and with what fine-tuning makes of them.
 import { tf } from '../backend/tf.js';
 import { evalCrops } from '../data/pipeline/index.js';
 import { fitRidge, predictRidge, srocc } from '../eval/index.js';
 import { evalCtx } from '../model/index.js';
 import type { Dgiqa } from '../model/index.js';
 
-/** One image for the probe: its features, label, distortion and scene (reference) where known, and its side. */
+/** One image for the probe: its features, label, distortion and scene (reference) where known, and which part of the split holds it. */
 export interface ProbeRow {
   features: number[];
   label: number;
