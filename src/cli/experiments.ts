@@ -14,7 +14,8 @@ import { ENGINE_USAGE, chooseEngine, engineLine } from './engine.js';
 import { loadModel, loadPretrainedBackbones } from '../weights/index.js';
 import { backboneFeatures, probeReport } from '../pretrain/index.js';
 import type { ProbeRow } from '../pretrain/index.js';
-import { openBenchmark, pretrainedFor, profileFrom, resultPath, runCross, runModelConfig, runProtocol, splitsFor, trainAndTest } from '../experiments/index.js';
+import { compareRecipes, defaultRecipeSplits, openBenchmark, pretrainedFor, profileFrom, resultPath, runCross, runModelConfig, runProtocol, splitsFor, trainAndTest } from '../experiments/index.js';
+import type { Interval, PairedComparison } from '../eval/index.js';
 import type { Benchmark, Profile } from '../experiments/index.js';
 import { badSummary, setSkipBad, skipBadDefault, writeBadReport } from '../data/check/index.js';
 import { ENV } from '../settings/index.js';
@@ -187,5 +188,53 @@ export async function probeCommand(args: string[]): Promise<number> {
   } finally {
     model.dispose();
   }
+  return 0;
+}
+
+/** A JSON object given on the command line, or a one-line error naming the flag. */
+function jsonObject(text: string, flag: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new Error(`--${flag} must be a JSON object, got "${text}" (not JSON)`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`--${flag} must be a JSON object, got "${text}"`);
+  return v as Record<string, unknown>;
+}
+
+const intervalText = (i: Interval): string => `${i.mean.toFixed(3)} [${i.lo.toFixed(3)}, ${i.hi.toFixed(3)}]`;
+const diffText = (d: PairedComparison): string => `${d.meanDiff >= 0 ? '+' : ''}${d.meanDiff.toFixed(3)} [${d.lo.toFixed(3)}, ${d.hi.toFixed(3)}], p ${Number.isFinite(d.p) ? d.p.toFixed(3) : '-'}${d.significant ? ', significant' : ', not significant'}`;
+
+/** dgiqa recipe --train JSON [--pretrained FILE] [--model JSON] [--dataset D] [--splits K,...]: a candidate recipe against the profile's (src/experiments/recipe.ts). */
+export async function recipeCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { ...common, train: { type: 'string' }, pretrained: { type: 'string' }, model: { type: 'string' }, dataset: { type: 'string' }, splits: { type: 'string' }, 'allow-protocol-splits': { type: 'boolean', default: false } }, strict: true });
+  if (values.help || values.train === undefined) {
+    process.stdout.write(`usage: dgiqa recipe --train JSON [--pretrained FILE] [--model JSON] [--dataset ID] [--splits K,...] [--allow-protocol-splits] [--profile P] ${SKIP_BAD_USAGE}
+  Trains the profile's recipe and a candidate on the same splits and compares them split by split:
+  test and validation SROCC, each recipe's mean with its 95% interval, and the candidate minus the
+  baseline (paired t interval, p). Runs are saved (results/<profile>/recipe/<dataset>/<key>/, with
+  recipe.json) and a rerun reuses them.
+  --train      training overrides on the profile's, e.g. '{"numEpochs":6,"backboneLrScale":0}'
+  --pretrained the candidate's backbone weights (timm layout); the baseline keeps the profile's
+  --model      model overrides on the profile's preset, e.g. '{"depthCar":false}'
+  --dataset    default: the profile's first protocol dataset
+  --splits     default: the three after the protocol's (Table 2's test parts play no part in the
+               choice); a protocol split is refused unless --allow-protocol-splits. Last line: JSON.\n`);
+    return values.help ? 0 : 1;
+  }
+  const recipe = { train: jsonObject(values.train, 'train'), ...(values.pretrained === undefined ? {} : { pretrained: values.pretrained }), ...(values.model === undefined ? {} : { model: jsonObject(values.model, 'model') }) };
+  const splits = values.splits === undefined ? undefined : values.splits.split(',').map((k) => intArg(k.trim(), 'splits', 0));
+  const { profile } = await start(values.profile, values['skip-bad']);
+  const dataset = values.dataset ?? profile.protocol[0];
+  if (dataset === undefined) throw new Error(`profile ${profile.name} has no protocol dataset; pass --dataset`);
+  const r = await compareRecipes(profile, dataset, recipe, splits ?? defaultRecipeSplits(profile), { allowProtocolSplits: values['allow-protocol-splits'] });
+  r.splits.forEach((k, i) => {
+    const arm = (a: typeof r.baseline): string => `test ${a.test[i]!.toFixed(3)} (val ${a.val[i]!.toFixed(3)}, epoch ${a.epochs[i]}, ${Math.round(a.trainSeconds[i]!)} s)`;
+    process.stderr.write(`split ${k}: baseline ${arm(r.baseline)}; candidate ${arm(r.candidate)}\n`);
+  });
+  process.stderr.write(`test SROCC: baseline ${intervalText(r.baseline.testMean)}, candidate ${intervalText(r.candidate.testMean)}; candidate - baseline ${diffText(r.testDiff)}\n`);
+  process.stderr.write(`validation SROCC: baseline ${intervalText(r.baseline.valMean)}, candidate ${intervalText(r.candidate.valMean)}; candidate - baseline ${diffText(r.valDiff)}\n`);
+  print(r);
   return 0;
 }

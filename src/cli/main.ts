@@ -18,7 +18,7 @@ import { pretrainCommand } from './pretrain.js';
 import { planCommand } from './plan.js';
 import { jobCommand } from './job.js';
 import { statusCommand } from './status.js';
-import { crossCommand, evalCommand, probeCommand, protocolCommand, trainCommand } from './experiments.js';
+import { crossCommand, evalCommand, probeCommand, protocolCommand, recipeCommand, trainCommand } from './experiments.js';
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -37,6 +37,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   cross: { run: crossCommand, help: 'cross-dataset tests (Table 3): train on all of one set, test on another' },
   pretrain: { run: pretrainCommand, help: 'self-supervised pretraining (appearance or depth) of the demo Swin backbone on renders disjoint from the benchmark (resumable)' },
   probe: { run: probeCommand, help: 'what a Swin backbone\'s features say about quality: a ridge probe on a split, per distortion (pretrainings compared)' },
+  recipe: { run: recipeCommand, help: 'a training recipe against the profile\'s, on splits outside Table 2\'s: paired test and validation SROCC (choosing a recipe without its test parts)' },
   synth: { run: synthCommand, help: 'generate the embedded synthetic benchmark (with true depth)' },
   depth: { run: depthCommand, help: 'precompute depth maps for a dataset (resumable)' },
   forward: { run: forwardCommand, help: 'run a checkpoint on a safetensors input batch (parity check of a port)' },

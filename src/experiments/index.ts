@@ -19,6 +19,8 @@ export { runTsnePanels, tsnePanel, tsneFile, tsneCaption, crossFirstTest } from 
 export type { TsnePanel, TsnePoint } from './tsne.js';
 export { runFullReference, frDataset, frSplit, frSplitDir, frResultFile } from './fullReference.js';
 export { coursePlan, trainCourse } from './course.js';
+export { compareRecipes, recipeSpecs, checkRecipe, defaultRecipeSplits } from './recipe.js';
+export type { Recipe, RecipeArm, RecipeComparison } from './recipe.js';
 export type { CoursePlan, CourseTrainings } from './course.js';
 export type { FrRow } from './fullReference.js';
 export { planOf, planTotals, planSummary, datasetImages } from './plan.js';
