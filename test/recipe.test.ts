@@ -91,6 +91,7 @@ describe('dgiqa recipe', () => {
     await bad(['--train', '{"bogus":1}', '--splits', '2'], /unknown key "bogus"/);
     await bad(['--train', '{}', '--splits', 'two'], /--splits must be a non-negative integer/);
     await bad(['--splits', '2'], /usage: dgiqa recipe/);
+    await bad(['--train', '{"lr":0.003}', '--splits', '2'], /the candidate trains exactly as the profile smoke's recipe does/);
     await bad(['--train', '{}', '--splits', '2', '--pretrained', join(scratch, 'none.safetensors')], /none\.safetensors: no such file/);
   });
 });

@@ -100,6 +100,10 @@ export async function recipeSpecs(profile: Profile, dataset: string, recipe: Rec
   checkRecipe(profile, candidate, splits, allowProtocolSplits);
   const b = await openBenchmark(dataset, profile);
   const all = await splitsFor(profile, b, Math.max(profile.splits, Math.max(...splits) + 1));
+  // the same settings would be the same folders, trained twice at once
+  if (keyOf(armSettings(profile, dataset, candidate)) === keyOf(armSettings(profile, dataset, { train: {} }))) {
+    throw new Error(`recipe: the candidate trains exactly as the profile ${profile.name}'s recipe does; change a training setting, the backbones or the model`);
+  }
   const arm = async (r: Recipe, name: string): Promise<RunSpec[]> => {
     const settings = armSettings(profile, dataset, r);
     const dir = resultPath(profile, 'recipe', dataset, keyOf(settings));
