@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { readSafetensors } from '../src/weights/index.js';
 import { Rng } from '../src/util/rng.js';
 import { lockFolder, LOCK_FILE } from '../src/util/lock.js';
-import { initBackend, tf, trainingMemoryProblem } from '../src/backend/index.js';
+import { initBackend, tf, trainingMemoryProblem, wasmHeapExhausted, wasmStepTooBig } from '../src/backend/index.js';
 import { fit, resolveTrainConfig } from '../src/train/index.js';
 import type { HostBatch } from '../src/train/index.js';
 import { writeFileAtomic, removeStaleTemporaries } from '../src/util/atomic.js';
@@ -203,6 +203,17 @@ describe('memory the backend cannot give', () => {
     assert.equal(existsSync(join(dir, LOCK_FILE)), false, 'the lock is released');
     assert.equal(trainingMemoryProblem('wasm', 1.7e6, 'demo'), undefined);
     assert.equal(trainingMemoryProblem('tensorflow', 102.9e6, 'paper'), undefined);
+  });
+  it('a step that outgrows the wasm heap is told apart from other failures, and named in one line', () => {
+    // what the demo model's ONNX training at batch 32 threw (tfjs-backend-wasm 4.22, disposeData after Aborted())
+    assert.equal(wasmHeapExhausted(Object.assign(new Error('memory access out of bounds'), { name: 'RuntimeError' })), true);
+    assert.equal(wasmHeapExhausted(new Error('Aborted(). Build with -sASSERTIONS for more info.')), true);
+    assert.equal(wasmHeapExhausted(new Error('Cannot enlarge memory arrays to size 4294967296 bytes')), true);
+    assert.equal(wasmHeapExhausted(new Error('runs/x: non-finite loss at epoch 1, step 3')), false);
+    assert.equal(wasmHeapExhausted(new Error("ENOENT: no such file or directory, open 'a.png'")), false);
+    const m = wasmStepTooBig('runs/x/run', 32, 128, Object.assign(new Error('memory access out of bounds'), { name: 'RuntimeError' }));
+    assert.equal(m.includes('\n'), false);
+    assert.match(m, /^runs\/x\/run: a training step of batch 32 at 128 px outgrew the wasm backend's 4 GB heap \(memory access out of bounds\); use a smaller batchSize/);
   });
 });
 

@@ -6,7 +6,7 @@ export type { BackendName, BackendInfo } from './select.js';
 export { registerWasmGradKernels, registerGradientFixes, WASM_GRAD_KERNELS } from './wasm/index.js';
 export { backendMemory } from './memory.js';
 export type { BackendMemory } from './memory.js';
-export { WASM_TRAIN_STATE_LIMIT, trainingMemoryProblem } from './limits.js';
+export { WASM_TRAIN_STATE_LIMIT, trainingMemoryProblem, wasmHeapExhausted, wasmStepTooBig } from './limits.js';
 export { profileKernels, formatProfile } from './profile.js';
 export type { KernelProfile, KernelTime } from './profile.js';
 export { machinePeak } from './peak.js';

@@ -9,3 +9,19 @@ export function trainingMemoryProblem(backend: string, params: number, what: str
   if (backend !== 'wasm' || 16 * params <= WASM_TRAIN_STATE_LIMIT) return undefined;
   return `training ${what} (${(params / 1e6).toFixed(1)}M parameters: ${((16 * params) / 1e9).toFixed(2)} GB of weights, AdamW state and gradients before activations) does not fit the wasm backend's 4 GB heap; train it on the tensorflow (GPU) backend`;
 }
+
+/**
+ * True for the errors the wasm backend throws when a step's tensors outgrow its heap (Emscripten's
+ * abort: "memory access out of bounds", "Aborted()", a failed grow). The module is unusable after it,
+ * so the process can only stop, with a message that says what to change.
+ */
+export function wasmHeapExhausted(err: unknown): boolean {
+  const m = err instanceof Error ? err.message : String(err);
+  return /memory access out of bounds|^Aborted\(|Cannot enlarge memory|Out of memory/i.test(m);
+}
+
+/** The one-line message for a training step that outgrew the wasm heap. */
+export function wasmStepTooBig(where: string, batch: number, size: number, cause: unknown): string {
+  const why = cause instanceof Error ? cause.message : String(cause);
+  return `${where}: a training step of batch ${batch} at ${size} px outgrew the wasm backend's 4 GB heap (${why}); use a smaller batchSize (the demo profile's 16 fits) or train on the tensorflow (GPU) backend`;
+}

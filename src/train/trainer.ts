@@ -4,7 +4,7 @@
 // All randomness is a function of (seed, epoch, step), so a run resumed from the checkpoint of epoch k
 // replays epochs k+1... exactly as the uninterrupted run would have.
 import { mkdirSync } from 'node:fs';
-import { tf, backendInfo, trainingMemoryProblem } from '../backend/index.js';
+import { tf, backendInfo, trainingMemoryProblem, wasmHeapExhausted, wasmStepTooBig } from '../backend/index.js';
 import { Dgiqa, configFrom, modelCost } from '../model/index.js';
 import type { DgiqaConfig } from '../model/index.js';
 import { loadPretrainedBackbones } from '../weights/index.js';
@@ -201,7 +201,14 @@ async function trainEpochs(o: FitOptions, run: RunFolder, { model, optimizer, en
       lr = cosineLr(epoch + Math.min(inEpoch++, stepsPerEpoch) / stepsPerEpoch, c.lr, tMax, c.minLr);
       // batches already trained on before a stop are drawn (the order and crops stay the same) and passed over
       if (inEpoch <= partial.batches) continue;
-      const r = await stepOn(engine, hb, { lr, lambda: c.lambda, seed: seedFor(c.seed, epoch, step) });
+      let r: StepResult;
+      try {
+        r = await stepOn(engine, hb, { lr, lambda: c.lambda, seed: seedFor(c.seed, epoch, step) });
+      } catch (err) {
+        // both engines run tfjs steps on wasm (the ONNX one records its graph from one); the checkpoint before stays
+        if (tf.getBackend() === 'wasm' && wasmHeapExhausted(err)) throw new Error(wasmStepTooBig(dir, hb.n, hb.size, err));
+        throw err;
+      }
       faultPoint('step');
       if (!Number.isFinite(r.loss) || !r.gradsFinite) {
         const what = Number.isFinite(r.loss) ? 'non-finite gradient' : 'non-finite loss';
