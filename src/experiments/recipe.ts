@@ -63,13 +63,25 @@ export function defaultRecipeSplits(profile: Profile): number[] {
   return [profile.splits, profile.splits + 1, profile.splits + 2];
 }
 
-/** The settings a recipe trains with in full, so that a changed profile never reuses an old run. */
-function armSettings(profile: Profile, dataset: string, recipe: Recipe): Record<string, unknown> {
-  const start = pretrainedFor(recipe.pretrained === undefined ? profile : { ...profile, pretrained: recipe.pretrained });
-  return { train: { ...profile.train, ...datasetTrain(profile, dataset), ...recipe.train }, pretrained: start, model: runModelConfig(profile, recipe.model), cropSize: profile.cropSize, evalCrops: profile.evalCrops, valCrops: profile.valCrops, trainShortSide: profile.trainShortSide, evalShortSide: profile.evalShortSide };
+const keyOf = (settings: Record<string, unknown>): string => createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 12);
+
+/** One side of a comparison: the profile it trains under, its overrides, and its settings in full and their key. */
+interface Arm {
+  name: string;
+  recipe: Recipe;
+  profile: Profile;
+  trainOverrides: Record<string, unknown>;
+  /** everything the runs train and test with, hashed into the folder's key so that a changed profile never reuses an old run */
+  settings: Record<string, unknown>;
+  key: string;
 }
 
-const keyOf = (settings: Record<string, unknown>): string => createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 12);
+function planArm(profile: Profile, dataset: string, recipe: Recipe, name: string): Arm {
+  const p = recipe.pretrained === undefined ? profile : { ...profile, pretrained: recipe.pretrained };
+  const trainOverrides = { ...datasetTrain(profile, dataset), ...recipe.train };
+  const settings = { train: { ...profile.train, ...trainOverrides }, pretrained: pretrainedFor(p), model: runModelConfig(profile, recipe.model), cropSize: profile.cropSize, evalCrops: profile.evalCrops, valCrops: profile.valCrops, trainShortSide: profile.trainShortSide, evalShortSide: profile.evalShortSide };
+  return { name, recipe, profile: p, trainOverrides, settings, key: keyOf(settings) };
+}
 
 /** Checks a candidate before any data is read; the first problem is thrown, in one line. */
 export function checkRecipe(profile: Profile, recipe: Recipe, splits: readonly number[], allowProtocolSplits = false): void {
@@ -100,22 +112,22 @@ export async function recipeSpecs(profile: Profile, dataset: string, recipe: Rec
   checkRecipe(profile, candidate, splits, allowProtocolSplits);
   const b = await openBenchmark(dataset, profile);
   const all = await splitsFor(profile, b, Math.max(profile.splits, Math.max(...splits) + 1));
+  const baseline = planArm(profile, dataset, { train: {} }, 'baseline');
+  const other = planArm(profile, dataset, candidate, 'candidate');
   // the same settings would be the same folders, trained twice at once
-  if (keyOf(armSettings(profile, dataset, candidate)) === keyOf(armSettings(profile, dataset, { train: {} }))) {
+  if (other.key === baseline.key) {
     throw new Error(`recipe: the candidate trains exactly as the profile ${profile.name}'s recipe does; change a training setting, the backbones or the model`);
   }
-  const arm = async (r: Recipe, name: string): Promise<RunSpec[]> => {
-    const settings = armSettings(profile, dataset, r);
-    const dir = resultPath(profile, 'recipe', dataset, keyOf(settings));
+  const specsOf = async (a: Arm): Promise<RunSpec[]> => {
+    const dir = resultPath(profile, 'recipe', dataset, a.key);
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'recipe.json'), JSON.stringify({ name, overrides: r, settings }, null, 1) + '\n');
-    const p = r.pretrained === undefined ? profile : { ...profile, pretrained: r.pretrained };
+    await writeFile(join(dir, 'recipe.json'), JSON.stringify({ name: a.name, overrides: a.recipe, settings: a.settings }, null, 1) + '\n');
     return splits.map((k): RunSpec => {
       const parts = applySplit(b.items, all[k]!);
-      return { profile: p, dir: join(dir, splitDir(k)), train: parts.train, val: parts.val, test: parts.test, label: `${dataset} split ${k} (${name})`, data: b.id, seed: k, trainOverrides: { ...datasetTrain(profile, dataset), ...r.train }, ...(r.model ? { model: r.model } : {}) };
+      return { profile: a.profile, dir: join(dir, splitDir(k)), train: parts.train, val: parts.val, test: parts.test, label: `${dataset} split ${k} (${a.name})`, data: b.id, seed: k, trainOverrides: a.trainOverrides, ...(a.recipe.model ? { model: a.recipe.model } : {}) };
     });
   };
-  return { baseline: await arm({ train: {} }, 'baseline'), candidate: await arm(candidate, 'candidate') };
+  return { baseline: await specsOf(baseline), candidate: await specsOf(other) };
 }
 
 function armOf(dir: string, runs: readonly RunResult[]): RecipeArm {
