@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf, initBackend } from '../src/backend/index.js';
-import { AdamW, cosineLr, fit, resolveTrainConfig } from '../src/train/index.js';
+import { AdamW, cosineLr, fit, rankLoss, resolveTrainConfig } from '../src/train/index.js';
 import type { HostBatch } from '../src/train/index.js';
 import { readSafetensors } from '../src/weights/index.js';
 import { Rng } from '../src/util/rng.js';
@@ -81,6 +81,32 @@ describe('cosine schedule', () => {
   it('the train config refuses unknown keys', () => {
     assert.throws(() => resolveTrainConfig({ learningRate: 1 }), /unknown key "learningRate"/);
     assert.throws(() => resolveTrainConfig({ numEpochs: 0 }), /numEpochs/);
+    assert.throws(() => resolveTrainConfig({ rankWeight: -1 }), /rankWeight/);
+    assert.equal(resolveTrainConfig({}).rankWeight, 0); // the paper's loss unless asked
+  });
+  it('the ranking loss: its value against a loop over pairs, zero for scores in the labels\' order, and its gradient', () => {
+    const scores = [0.3, 0.9, 0.5, 0.1];
+    const labels = [0.2, 0.4, 0.8, 0.1];
+    let want = 0;
+    for (const [i, p] of scores.entries()) for (const [j, q] of scores.entries()) want += Math.max(0, -(p - q) * (labels[i]! - labels[j]!));
+    want /= scores.length ** 2;
+    assert.ok(want > 0);
+    const before = tf.memory().numTensors;
+    const y = tf.tensor1d(labels);
+    const s0 = tf.tensor1d(scores);
+    const inOrder = tf.tensor1d(labels.map((l) => 2 * l + 1));
+    const got = rankLoss(s0, y);
+    assert.ok(Math.abs(got.dataSync()[0]! - want) < 1e-7, `${got.dataSync()[0]} vs ${want}`);
+    // any increasing map of the labels is in order: no loss
+    const none = rankLoss(inOrder, y);
+    assert.equal(none.dataSync()[0], 0);
+    // gradient: pairs scored the wrong way push each score towards its label's rank. Image 1 is scored
+    // above image 2 (0.9 > 0.5) but labelled below it (0.4 < 0.8): its score must go down, image 2's up
+    const grad = tf.grad((s: tf.Tensor) => rankLoss(s as tf.Tensor1D, y))(s0);
+    const g = grad.dataSync();
+    assert.ok(g[1]! > 0 && g[2]! < 0, `gradient ${Array.from(g).join(', ')}`);
+    tf.dispose([y, s0, inOrder, got, none, grad]);
+    assert.equal(tf.memory().numTensors, before, 'no tensor outlives the calls');
   });
 });
 
@@ -150,6 +176,37 @@ describe('fit', () => {
     assert.ok([...opt.keys()].every((k) => !k.includes('backbone.')), 'no optimizer state for frozen parameters');
     one.model.dispose();
     three.model.dispose();
+    assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
+  });
+
+  it('backboneFrozenEpochs 1: the backbones hold still in epoch 1 and move in epoch 2; resumed after epoch 1, the run ends as the whole one', async () => {
+    const before = tf.memory().numTensors;
+    const cfg = (more: Record<string, unknown>) => resolveTrainConfig({ model: 'demo', numEpochs: 2, batchSize: 2, lr: 1e-3, minLr: 1e-5, lambda: 0.5, seed: 7, logEvery: 1, ...more });
+    const isBackbone = (name: string): boolean => name.startsWith('backbone.') || name.startsWith('depth_backbone.');
+    // the start: the same seed, backbones frozen for a whole epoch
+    const still = await fit({ config: resolveTrainConfig({ ...cfg({ backboneLrScale: 0 }), numEpochs: 1 }), imagesPerEpoch: 6, quiet: true, runDir: join(base, 'lp-still'), batches: batchesOf(6, 128) });
+    const two = cfg({ backboneLrScale: 0.5, backboneFrozenEpochs: 1 });
+    const dir = join(base, 'lp-crashed');
+    await assert.rejects(fit({ config: two, imagesPerEpoch: 6, quiet: true, runDir: dir, batches: batchesOf(6, 128, { epoch: 1, batch: 1 }) }), /simulated crash/);
+    const start = (await readSafetensors(join(base, 'lp-still', 'model.safetensors'))).tensors;
+    const afterOne = (await readSafetensors(join(dir, 'model.safetensors'))).tensors;
+    let compared = 0;
+    for (const [name, t] of start) {
+      if (!isBackbone(name)) continue;
+      compared++;
+      assert.deepEqual(afterOne.get(name)?.data, t.data, `${name} moved in the frozen epoch`);
+    }
+    assert.ok(compared > 50, `${compared} backbone tensors compared`);
+    const resumed = await fit({ config: two, imagesPerEpoch: 6, quiet: true, runDir: dir, batches: batchesOf(6, 128), resume: true });
+    const whole = await fit({ config: two, imagesPerEpoch: 6, quiet: true, runDir: join(base, 'lp-whole'), batches: batchesOf(6, 128) });
+    const end = (await readSafetensors(join(dir, 'model.safetensors'))).tensors;
+    const wholeEnd = (await readSafetensors(join(base, 'lp-whole', 'model.safetensors'))).tensors;
+    assert.notDeepEqual(end.get('backbone.patch_embed.proj.weight')?.data, start.get('backbone.patch_embed.proj.weight')?.data, 'the backbone moved in epoch 2');
+    for (const name of ['fc.weight', 'backbone.patch_embed.proj.weight', 'depth_backbone.layers.3.blocks.1.mlp.fc2.weight']) {
+      assert.deepEqual(end.get(name)?.data, wholeEnd.get(name)?.data, name);
+    }
+    assert.throws(() => cfg({ backboneFrozenEpochs: 2 }), /backboneFrozenEpochs.*from 0 to numEpochs - 1/);
+    for (const r of [still, resumed, whole]) r.model.dispose();
     assert.equal(tf.memory().numTensors, before, 'no tensors left behind');
   });
 

@@ -131,7 +131,7 @@ export class BenchRunner {
     }
     this.optimizer ??= new AdamW(this.model.store.trainableByName());
     this.engine ??= await createStepEngine(this.trainEngine, this.model, this.optimizer, this.trainThreads);
-    await this.engine.step({ rgb: this.rgb, depth: this.depth, labels: this.labels }, { lr: BENCH_LR, lambda: BENCH_LAMBDA, seed: this.steps });
+    await this.engine.step({ rgb: this.rgb, depth: this.depth, labels: this.labels }, { lr: BENCH_LR, lambda: BENCH_LAMBDA, rank: 0, seed: this.steps });
   }
 
   /** ONNX Runtime's threads for the training step, once it ran there */

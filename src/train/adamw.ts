@@ -23,18 +23,24 @@ export class AdamW {
    * lrScales: a multiplier of the learning rate per parameter name (absent: 1), as PyTorch's parameter
    * groups with their own lr; the weight decay scales with it, as there (decay = 1 - lr_group * wd)
    */
-  constructor(readonly params: Map<string, tf.Variable>, opts: Partial<AdamWOptions> = {}, readonly lrScales: ReadonlyMap<string, number> = new Map()) {
+  private readonly lrScales = new Map<string, number>();
+
+  constructor(readonly params: Map<string, tf.Variable>, opts: Partial<AdamWOptions> = {}, lrScales: ReadonlyMap<string, number> = new Map()) {
     this.opts = { ...ADAMW_DEFAULTS, ...opts };
-    for (const [name, s] of lrScales) {
-      if (!params.has(name)) throw new Error(`AdamW: a learning-rate scale for "${name}", which is not a parameter`);
-      if (!(s >= 0) || !Number.isFinite(s)) throw new Error(`AdamW: the learning-rate scale of "${name}" must be a finite number >= 0, got ${s}`);
-    }
+    for (const [name, s] of lrScales) this.setScale(name, s);
     // A variable shares its initial tensor's data: that tensor must still be released (tidy does).
     const zeros = (p: tf.Variable): tf.Variable => tf.tidy(() => tf.variable(tf.zerosLike(p), false));
     for (const [name, p] of params) {
       this.m.set(name, zeros(p));
       this.v.set(name, zeros(p));
     }
+  }
+
+  /** Sets a parameter's learning-rate multiplier from the next step on (a schedule that frees the backbones after some epochs). */
+  setScale(name: string, s: number): void {
+    if (!this.params.has(name)) throw new Error(`AdamW: a learning-rate scale for "${name}", which is not a parameter`);
+    if (!(s >= 0) || !Number.isFinite(s)) throw new Error(`AdamW: the learning-rate scale of "${name}" must be a finite number >= 0, got ${s}`);
+    this.lrScales.set(name, s);
   }
 
   /** The learning-rate multiplier of a parameter (1 unless lrScales names it). */

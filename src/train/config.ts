@@ -25,10 +25,22 @@ export interface TrainConfig {
    * 1 a pretrained backbone keeps its features while the new layers after it learn
    */
   backboneLrScale: number;
+  /**
+   * epochs at the start in which the backbones do not move (their rate is 0, then backboneLrScale x
+   * lr): the new layers learn on fixed features first, so their first, random-headed gradients do not
+   * reach the pretrained features (linear probing then fine-tuning, Kumar et al., ICLR 2022). Not in
+   * the paper; 0 trains everything from the first step
+   */
+  backboneFrozenEpochs: number;
   /** decoupled weight decay of AdamW */
   weightDecay: number;
   /** weight of the consistency loss (paper Eq. 6; swept in appendix A.2) */
   lambda: number;
+  /**
+   * weight of an in-batch ranking loss added to the paper's (step.ts, rankLoss): not in the paper,
+   * whose loss is MSE plus lambda times the consistency term; 0 keeps the paper's loss
+   */
+  rankWeight: number;
   /**
    * random crops per image per epoch, each with its own position and flips: the epoch shows every
    * training image this many times, shuffled apart (epochSamples)
@@ -54,8 +66,10 @@ export const TRAIN_DEFAULTS: Readonly<TrainConfig> = Object.freeze({
   lr: 2e-5, // assumption: TReS's and MANIQA's order of magnitude for Swin/ViT fine-tuning
   minLr: 1e-7, // assumption: a small floor so the schedule never stops learning entirely
   backboneLrScale: 1, // paper: one learning rate (per kind of dataset) for the whole model
+  backboneFrozenEpochs: 0, // paper: the whole model trains from the first step
   weightDecay: 1e-5, // assumption: MANIQA's AdamW weight decay
   lambda: 0.5, // assumption: the middle of the paper's Fig. 11 sweep
+  rankWeight: 0, // paper: MSE and the consistency term only
   cropsPerImage: 1,
   evalCrops: 20, // official inference script (README: 20 crops)
   evalResize: 384, // official inference script
@@ -78,7 +92,10 @@ export function resolveTrainConfig(overrides: Record<string, unknown> = {}, sour
   if (!(c.lr > 0) || c.minLr < 0 || c.minLr > c.lr) throw new Error(`${source}: need 0 <= minLr <= lr and lr > 0`);
   if (!(c.tMaxFraction > 0 && c.tMaxFraction <= 1)) throw new Error(`${source}: "tMaxFraction" must be in (0, 1], got ${c.tMaxFraction}`);
   if (!(c.backboneLrScale >= 0 && c.backboneLrScale <= 1)) throw new Error(`${source}: "backboneLrScale" must be in [0, 1], got ${c.backboneLrScale}`);
-  if (c.lambda < 0 || c.weightDecay < 0) throw new Error(`${source}: lambda and weightDecay must be >= 0`);
+  if (!Number.isInteger(c.backboneFrozenEpochs) || c.backboneFrozenEpochs < 0 || c.backboneFrozenEpochs >= c.numEpochs) {
+    throw new Error(`${source}: "backboneFrozenEpochs" must be an integer from 0 to numEpochs - 1 (${c.numEpochs - 1}), got ${c.backboneFrozenEpochs}; backboneLrScale 0 freezes the backbones for the whole run`);
+  }
+  if (c.lambda < 0 || c.weightDecay < 0 || c.rankWeight < 0) throw new Error(`${source}: lambda, rankWeight and weightDecay must be >= 0`);
   return c;
 }
 

@@ -9,7 +9,7 @@ import { setting } from '../settings/index.js';
 import type { AdamW } from './adamw.js';
 import { OnnxTrainStep } from './onnxEngine.js';
 import { trainStep } from './step.js';
-import type { StepBatch, StepResult } from './step.js';
+import type { StepBatch, StepOptions, StepResult } from './step.js';
 
 export type TrainEngineName = 'onnx' | 'tfjs';
 
@@ -17,7 +17,7 @@ export interface StepEngine {
   readonly name: TrainEngineName;
   /** ONNX Runtime's threads; null for TensorFlow.js */
   readonly threads: number | null;
-  step(batch: StepBatch, opts: { lr: number; lambda: number; seed: number }): Promise<StepResult>;
+  step(batch: StepBatch, opts: StepOptions): Promise<StepResult>;
   /** brings the model's and optimizer's tensors up to date (before a checkpoint or an evaluation) */
   sync(): void;
   dispose(): Promise<void>;
@@ -49,7 +49,7 @@ class TfjsEngine implements StepEngine {
   readonly name = 'tfjs';
   readonly threads = null;
   constructor(private readonly model: Dgiqa, private readonly optimizer: AdamW) {}
-  async step(batch: StepBatch, opts: { lr: number; lambda: number; seed: number }): Promise<StepResult> {
+  async step(batch: StepBatch, opts: StepOptions): Promise<StepResult> {
     return trainStep(this.model, this.optimizer, batch, opts);
   }
   sync(): void {}

@@ -1,8 +1,8 @@
 export { AdamW, ADAMW_DEFAULTS } from './adamw.js';
 export type { AdamWOptions } from './adamw.js';
 export { cosineLr } from './schedule.js';
-export { trainStep, lossTerms, hflip } from './step.js';
-export type { StepBatch, StepResult } from './step.js';
+export { trainStep, lossTerms, rankLoss, hflip } from './step.js';
+export type { StepBatch, StepOptions, StepResult } from './step.js';
 export { TRAIN_DEFAULTS, resolveTrainConfig, epochSamples } from './config.js';
 export type { TrainConfig } from './config.js';
 export { fit } from './trainer.js';

@@ -16,7 +16,7 @@ import type { KernelCall } from '../onnx/index.js';
 import { Rng } from '../util/rng.js';
 import type { AdamW } from './adamw.js';
 import { lossTerms } from './step.js';
-import type { StepBatch, StepResult } from './step.js';
+import type { StepBatch, StepOptions, StepResult } from './step.js';
 
 type Ort = Awaited<ReturnType<typeof loadOnnxRuntime>>;
 type Session = Awaited<ReturnType<Ort['InferenceSession']['create']>>;
@@ -76,7 +76,7 @@ function flatLayout(optimizer: AdamW): FlatParam[] {
 }
 
 /** Traces one step of `model` on `batch` and writes it, with AdamW, as an ONNX graph. */
-function buildGraph(model: Dgiqa, optimizer: AdamW, flat: FlatParam[], batch: StepBatch, lambda: number, seed: number): BuiltGraph {
+function buildGraph(model: Dgiqa, optimizer: AdamW, flat: FlatParam[], batch: StepBatch, weights: { lambda: number; rank: number }, seed: number): BuiltGraph {
   const total = flat.reduce((a, p) => a + p.size, 0);
   const byKey = new Map<string, FlatParam>(flat.map((p) => [valueKey(p.variable), p]));
   const others = new Map<string, tf.Variable>();
@@ -95,7 +95,7 @@ function buildGraph(model: Dgiqa, optimizer: AdamW, flat: FlatParam[], batch: St
   const keys = { loss: '', mse: '', consistency: '' };
   const values = { mse: NaN, consistency: NaN };
   const trace = traceKernels(() => tf.variableGrads(() => {
-    const t = lossTerms(model, batch, lambda, ctx);
+    const t = lossTerms(model, batch, weights, ctx);
     keys.mse = valueKey(t.mse);
     keys.consistency = valueKey(t.consistency);
     values.mse = t.mse.dataSync()[0];
@@ -307,13 +307,14 @@ export class OnnxTrainStep {
     this.stale = false;
   }
 
-  async step(batch: StepBatch, opts: { lr: number; lambda: number; seed: number }): Promise<StepResult> {
-    const key = `${batch.rgb.shape[0]}:${opts.lambda}`;
+  async step(batch: StepBatch, opts: StepOptions): Promise<StepResult> {
+    // grouped rates are graph inputs of their own shape: a run whose backbones start frozen changes it
+    const key = `${batch.rgb.shape[0]}:${opts.lambda}:${opts.rank}:${this.optimizer.grouped}`;
     let graph = this.graphs.get(key);
     if (!graph) {
       this.sync(); // the trace runs the model's own step on its current weights
       const t0 = performance.now();
-      const built = buildGraph(this.model, this.optimizer, this.flat, batch, opts.lambda, opts.seed);
+      const built = buildGraph(this.model, this.optimizer, this.flat, batch, opts, opts.seed);
       const session = await this.ort.InferenceSession.create(built.bytes, {
         intraOpNumThreads: this.threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
       });

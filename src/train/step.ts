@@ -1,5 +1,6 @@
 // One optimisation step: MSE to the labels plus lambda times the consistency loss (MSE between the
-// scores of an image and of its horizontal flip, applied to RGB and depth alike; paper Eq. 6).
+// scores of an image and of its horizontal flip, applied to RGB and depth alike; paper Eq. 6), plus,
+// where a config asks for it, an in-batch ranking loss (not in the paper).
 import { tf } from '../backend/index.js';
 import { DgiqaFr } from '../model/index.js';
 import type { Dgiqa } from '../model/index.js';
@@ -63,22 +64,52 @@ export function hflip(x: tf.Tensor4D): tf.Tensor4D {
   return tf.reverse(x, 2);
 }
 
+/** What one step needs besides its batch: the rate, the loss weights, the seed of its dropout draws. */
+export interface StepOptions {
+  lr: number;
+  /** weight of the consistency loss (paper Eq. 6) */
+  lambda: number;
+  /** weight of the in-batch ranking loss (rankLoss; 0: the paper's loss) */
+  rank: number;
+  seed: number;
+}
+
+/**
+ * In-batch ranking loss: the mean over ordered pairs (i, j) of relu(-(p_i - p_j)(y_i - y_j)), zero for a
+ * pair scored in its labels' order and growing with the label gap of a pair scored the wrong way. MSE
+ * alone weighs every image on its own; this weighs the order across images, which SROCC scores.
+ */
+export function rankLoss(scores: tf.Tensor1D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const pairs = (x: tf.Tensor1D): tf.Tensor => tf.sub(tf.reshape(x, [-1, 1]), tf.reshape(x, [1, -1]));
+    return tf.mean(tf.relu(tf.neg(tf.mul(pairs(scores), pairs(labels))))) as tf.Scalar;
+  });
+}
+
 /** The training loss for a batch (scalar tensors), in training mode. */
-export function lossTerms(model: Dgiqa, batch: StepBatch, lambda: number, ctx: Ctx): { loss: tf.Scalar; mse: tf.Scalar; consistency: tf.Scalar } {
+export function lossTerms(model: Dgiqa, batch: StepBatch, weights: { lambda: number; rank: number }, ctx: Ctx): { loss: tf.Scalar; mse: tf.Scalar; consistency: tf.Scalar } {
+  const t = paperTerms(model, batch, weights.lambda, ctx);
+  if (weights.rank === 0) return t;
+  return { ...t, loss: tf.add(t.loss, tf.mul(rankLoss(t.scores, batch.labels), weights.rank)) as tf.Scalar };
+}
+
+/** The paper's loss (Eq. 6) and the scores it was computed from. */
+function paperTerms(model: Dgiqa, batch: StepBatch, lambda: number, ctx: Ctx): { loss: tf.Scalar; mse: tf.Scalar; consistency: tf.Scalar; scores: tf.Tensor1D } {
   if (batch.ref) {
     // DGIQA-FR (appendix C.3): MSE of sigmoid(W (F_ref - F_dist) + b) to the label
     const fr = new DgiqaFr(model).forward(batch.ref, { rgb: batch.rgb, depth: batch.depth }, ctx);
     const mse = tf.losses.meanSquaredError(batch.labels, fr) as tf.Scalar;
-    return { loss: mse, mse, consistency: tf.scalar(0) };
+    return { loss: mse, mse, consistency: tf.scalar(0), scores: fr };
   }
   if (lambda === 0) {
-    const mse = tf.losses.meanSquaredError(batch.labels, model.forward(batch.rgb, batch.depth, ctx).scores) as tf.Scalar;
-    return { loss: mse, mse, consistency: tf.scalar(0) };
+    const scores = model.forward(batch.rgb, batch.depth, ctx).scores;
+    const mse = tf.losses.meanSquaredError(batch.labels, scores) as tf.Scalar;
+    return { loss: mse, mse, consistency: tf.scalar(0), scores };
   }
   const [scores, flipped] = withFlipped(model, batch.rgb, batch.depth, ctx);
   const mse = tf.losses.meanSquaredError(batch.labels, scores) as tf.Scalar;
   const consistency = tf.losses.meanSquaredError(scores, flipped) as tf.Scalar;
-  return { loss: tf.add(mse, tf.mul(consistency, lambda)) as tf.Scalar, mse, consistency };
+  return { loss: tf.add(mse, tf.mul(consistency, lambda)) as tf.Scalar, mse, consistency, scores };
 }
 
 /**
@@ -106,12 +137,12 @@ function withFlipped(model: Dgiqa, rgb: tf.Tensor4D, depth: tf.Tensor4D | undefi
 }
 
 /** Compute gradients, update with AdamW at `lr`, commit BatchNorm statistics. Leaks nothing. */
-export async function trainStep(model: Dgiqa, optimizer: AdamW, batch: StepBatch, opts: { lr: number; lambda: number; seed: number }): Promise<StepResult> {
+export async function trainStep(model: Dgiqa, optimizer: AdamW, batch: StepBatch, opts: StepOptions): Promise<StepResult> {
   const ctx: Ctx = { training: true, rng: new Rng(opts.seed), bnUpdates: [] };
   const trainable = [...optimizer.params.values()]; // the optimizer's: frozen parameters get no gradient
   let terms: tf.Scalar[] = [];
   const { value, grads } = tf.variableGrads(() => {
-    const t = lossTerms(model, batch, opts.lambda, ctx);
+    const t = lossTerms(model, batch, opts, ctx);
     // kept past the gradient's scope and read after it: reads are asynchronous (WebGPU in Node)
     terms = [tf.keep(t.mse), tf.keep(t.consistency)];
     return t.loss;

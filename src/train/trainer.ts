@@ -17,7 +17,7 @@ import type { TrainConfig } from './config.js';
 import { Progress } from './progress.js';
 import { RunFolder } from './runFolder.js';
 import type { RunState } from './runFolder.js';
-import type { StepBatch, StepResult } from './step.js';
+import type { StepBatch, StepOptions, StepResult } from './step.js';
 import { noteProgress } from '../util/progress.js';
 import { faultPoint } from '../util/faults.js';
 import { lockFolder } from '../util/lock.js';
@@ -159,7 +159,7 @@ async function freshModel(modelConfig: DgiqaConfig, c: TrainConfig, quiet: boole
 }
 
 /** One optimizer step on a host batch; its tensors live only for the step. */
-async function stepOn(engine: StepEngine, hb: HostBatch, opts: { lr: number; lambda: number; seed: number }): Promise<StepResult> {
+async function stepOn(engine: StepEngine, hb: HostBatch, opts: StepOptions): Promise<StepResult> {
   const batch: StepBatch = tf.tidy(() => ({
     rgb: tf.tensor4d(hb.rgb, [hb.n, hb.size, hb.size, 3]),
     depth: hb.depth ? tf.tensor4d(hb.depth, [hb.n, hb.size, hb.size, 3]) : undefined,
@@ -190,6 +190,8 @@ async function trainEpochs(o: FitOptions, run: RunFolder, { model, optimizer, en
     // annealed per step at the fractional epoch: short runs get the whole curve, and at whole
     // epochs the rate equals PyTorch's CosineAnnealingLR stepped per epoch
     let lr = cosineLr(epoch, c.lr, tMax, c.minLr);
+    // the backbones' rate in this epoch (a function of the epoch alone, so a resumed run gets the same)
+    for (const name of optimizer.params.keys()) if (isBackbone(name)) optimizer.setScale(name, epoch < c.backboneFrozenEpochs ? 0 : c.backboneLrScale);
     const progress = new Progress(`${runName}, epoch ${epoch + 1}/${c.numEpochs}`, o.imagesPerEpoch);
     // a run stopped inside this epoch goes on from where it stopped, with its sums so far
     const partial = run.state.partial ?? { batches: 0, seen: 0, sum: 0, seconds: 0 };
@@ -203,7 +205,7 @@ async function trainEpochs(o: FitOptions, run: RunFolder, { model, optimizer, en
       if (inEpoch <= partial.batches) continue;
       let r: StepResult;
       try {
-        r = await stepOn(engine, hb, { lr, lambda: c.lambda, seed: seedFor(c.seed, epoch, step) });
+        r = await stepOn(engine, hb, { lr, lambda: c.lambda, rank: c.rankWeight, seed: seedFor(c.seed, epoch, step) });
       } catch (err) {
         // both engines run tfjs steps on wasm (the ONNX one records its graph from one); the checkpoint before stays
         if (tf.getBackend() === 'wasm' && wasmHeapExhausted(err)) throw new Error(wasmStepTooBig(dir, hb.n, hb.size, err));
