@@ -61,7 +61,7 @@ forEachBackend((backend) => `stacked lanes vs two forwards (${backend})`, () => 
       const depth = tf.tensor4d(Float32Array.from({ length: rgb.size }, () => r.normal()), shape);
       const labels = tf.tensor1d([0.2, 0.7, 0.5]);
       const lambda = 0.7;
-      const stacked = run(model, 21, (ctx) => lossTerms(model, { rgb, depth, labels }, { lambda, rank: 0 }, ctx));
+      const stacked = run(model, 21, (ctx) => lossTerms(model, { rgb, depth, labels }, lambda, ctx));
       // what lossTerms did before the lanes: two forwards sharing one ctx
       const sequential = run(model, 21, (ctx) => {
         const scores = model.forward(rgb, depth, ctx).scores;
@@ -71,7 +71,7 @@ forEachBackend((backend) => `stacked lanes vs two forwards (${backend})`, () => 
         return { loss: tf.add(mse, tf.mul(consistency, lambda)) as tf.Scalar, mse, consistency };
       });
       // a different seed gives different dropout masks: the comparison below can tell them apart
-      const reseeded = run(model, 22, (ctx) => lossTerms(model, { rgb, depth, labels }, { lambda, rank: 0 }, ctx));
+      const reseeded = run(model, 22, (ctx) => lossTerms(model, { rgb, depth, labels }, lambda, ctx));
       assert.ok(Math.abs(reseeded.values.get('loss')![0]! - sequential.values.get('loss')![0]!) > 1e-5, 'dropout masks matter');
 
       assert.ok(stacked.rng.sameState(sequential.rng), 'ctx.rng left where two forwards leave it');

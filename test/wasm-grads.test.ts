@@ -543,7 +543,7 @@ describe('the whole model, wasm vs cpu', () => {
       const depth = tf.neg(x) as tf.Tensor4D;
       const labels = tf.tensor1d([0.2, 0.7]);
       const ctx: Ctx = { training: true, rng: new Rng(3), bnUpdates: [] };
-      const { value, grads: g } = tf.variableGrads(() => lossTerms(model, { rgb: x, depth, labels }, { lambda: 1, rank: 0 }, ctx).loss, model.store.trainable());
+      const { value, grads: g } = tf.variableGrads(() => lossTerms(model, { rgb: x, depth, labels }, 1, ctx).loss, model.store.trainable());
       const out = new Map<string, Float32Array>([['loss', Float32Array.from(value.dataSync())]]);
       for (const [name, v] of model.store.vars) if (g[v.name]) out.set(name, Float32Array.from(g[v.name]!.dataSync()));
       tf.dispose([value, x, depth, labels, ...Object.values(g)]);

@@ -84,7 +84,7 @@ describe('webgpu backend (Dawn)', () => {
     // the same seeded dropout masks and batch statistics on each backend
     const gradients = async (): Promise<{ loss: number; grads: Map<string, Float32Array> }> => {
       const ctx: Ctx = { training: true, rng: new Rng(7), bnUpdates: [] };
-      const { value, grads } = tf.variableGrads(() => lossTerms(model, batch, { lambda: 0.5, rank: 0 }, ctx).loss, vars.map(([, v]) => v));
+      const { value, grads } = tf.variableGrads(() => lossTerms(model, batch, 0.5, ctx).loss, vars.map(([, v]) => v));
       const out = new Map<string, Float32Array>();
       for (const [name, v] of vars) out.set(name, (await grads[v.name].data()) as Float32Array);
       const loss = (await value.data())[0];

@@ -95,7 +95,7 @@ function buildGraph(model: Dgiqa, optimizer: AdamW, flat: FlatParam[], batch: St
   const keys = { loss: '', mse: '', consistency: '' };
   const values = { mse: NaN, consistency: NaN };
   const trace = traceKernels(() => tf.variableGrads(() => {
-    const t = lossTerms(model, batch, weights, ctx);
+    const t = lossTerms(model, batch, weights.lambda, ctx, weights.rank);
     keys.mse = valueKey(t.mse);
     keys.consistency = valueKey(t.consistency);
     values.mse = t.mse.dataSync()[0];

@@ -86,11 +86,11 @@ export function rankLoss(scores: tf.Tensor1D, labels: tf.Tensor1D): tf.Scalar {
   });
 }
 
-/** The training loss for a batch (scalar tensors), in training mode. */
-export function lossTerms(model: Dgiqa, batch: StepBatch, weights: { lambda: number; rank: number }, ctx: Ctx): { loss: tf.Scalar; mse: tf.Scalar; consistency: tf.Scalar } {
-  const t = paperTerms(model, batch, weights.lambda, ctx);
-  if (weights.rank === 0) return t;
-  return { ...t, loss: tf.add(t.loss, tf.mul(rankLoss(t.scores, batch.labels), weights.rank)) as tf.Scalar };
+/** The training loss for a batch (scalar tensors), in training mode: Eq. 6, plus `rank` times rankLoss where asked. */
+export function lossTerms(model: Dgiqa, batch: StepBatch, lambda: number, ctx: Ctx, rank = 0): { loss: tf.Scalar; mse: tf.Scalar; consistency: tf.Scalar } {
+  const t = paperTerms(model, batch, lambda, ctx);
+  if (rank === 0) return t;
+  return { ...t, loss: tf.add(t.loss, tf.mul(rankLoss(t.scores, batch.labels), rank)) as tf.Scalar };
 }
 
 /** The paper's loss (Eq. 6) and the scores it was computed from. */
@@ -142,7 +142,7 @@ export async function trainStep(model: Dgiqa, optimizer: AdamW, batch: StepBatch
   const trainable = [...optimizer.params.values()]; // the optimizer's: frozen parameters get no gradient
   let terms: tf.Scalar[] = [];
   const { value, grads } = tf.variableGrads(() => {
-    const t = lossTerms(model, batch, opts, ctx);
+    const t = lossTerms(model, batch, opts.lambda, ctx, opts.rank);
     // kept past the gradient's scope and read after it: reads are asynchronous (WebGPU in Node)
     terms = [tf.keep(t.mse), tf.keep(t.consistency)];
     return t.loss;
