@@ -76,7 +76,7 @@ function flatLayout(optimizer: AdamW): FlatParam[] {
 }
 
 /** Traces one step of `model` on `batch` and writes it, with AdamW, as an ONNX graph. */
-function buildGraph(model: Dgiqa, optimizer: AdamW, flat: FlatParam[], batch: StepBatch, weights: { lambda: number; rank: number }, seed: number): BuiltGraph {
+function buildGraph(model: Dgiqa, optimizer: AdamW, flat: FlatParam[], batch: StepBatch, opts: StepOptions): BuiltGraph {
   const total = flat.reduce((a, p) => a + p.size, 0);
   const byKey = new Map<string, FlatParam>(flat.map((p) => [valueKey(p.variable), p]));
   const others = new Map<string, tf.Variable>();
@@ -90,12 +90,12 @@ function buildGraph(model: Dgiqa, optimizer: AdamW, flat: FlatParam[], batch: St
   const external = new Set<string>([...byKey.keys(), ...others.keys(), ...batchKeys.keys()]);
 
   // one real step on tfjs, recorded (its update is not applied: the graph's first step is the step)
-  const ctx = { training: true, rng: new Rng(seed), bnUpdates: [] as Array<{ name: string; mean: tf.Tensor; variance: tf.Tensor }> };
+  const ctx = { training: true, rng: new Rng(opts.seed), bnUpdates: [] as Array<{ name: string; mean: tf.Tensor; variance: tf.Tensor }> };
   const trainable = flat.map((p) => p.variable);
   const keys = { loss: '', mse: '', consistency: '' };
   const values = { mse: NaN, consistency: NaN };
   const trace = traceKernels(() => tf.variableGrads(() => {
-    const t = lossTerms(model, batch, weights.lambda, ctx, weights.rank);
+    const t = lossTerms(model, batch, opts.lambda, ctx, opts.rank);
     keys.mse = valueKey(t.mse);
     keys.consistency = valueKey(t.consistency);
     values.mse = t.mse.dataSync()[0];
@@ -314,7 +314,7 @@ export class OnnxTrainStep {
     if (!graph) {
       this.sync(); // the trace runs the model's own step on its current weights
       const t0 = performance.now();
-      const built = buildGraph(this.model, this.optimizer, this.flat, batch, opts, opts.seed);
+      const built = buildGraph(this.model, this.optimizer, this.flat, batch, opts);
       const session = await this.ort.InferenceSession.create(built.bytes, {
         intraOpNumThreads: this.threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
       });
