@@ -17,7 +17,7 @@ import { AdamW } from '../src/train/index.js';
 import { SYNTH_DEFAULT_SEED, makeScene, renderScene } from '../src/data/synth/index.js';
 import { deriveSeed } from '../src/util/rng.js';
 import { loadPretrainedBackbones, readSafetensors } from '../src/weights/index.js';
-import { parsePretrainArgs } from '../src/cli/pretrain.js';
+import { parsePretrainArgs, pretrainModel } from '../src/cli/pretrain.js';
 import {
   APPEARANCE_STATS, STRUCTURE_STATS, DepthPretrainModel, cellStats, channelScale, distortScene, drawDistortion, evaluateDepth, makeBatch, pretrain,
   pretrainSceneSeed, pretrainStep, renderPretrainScene, renderPretrainScenes, resolvePretrainConfig, strengthAt, targetChannels,
@@ -350,10 +350,22 @@ describe('dgiqa pretrain flags', () => {
       [['--scenes', '1e3'], /--scenes must be an integer/],
       [['--seed', '-1'], /--seed needs a value|--seed must be/],
       [['--out', '--resume'], /--out needs a value/],
+      [['--model', '{embedDim: 24}'], /--model must be a JSON object, got "\{embedDim: 24\}" \(not JSON\)/],
+      [['--model', '[24]'], /--model must be a JSON object/],
     ];
     for (const [args, message] of cases) {
       assert.throws(() => parsePretrainArgs(args), (err: Error) => message.test(err.message) && !err.message.includes('\n'), args.join(' '));
     }
+  });
+
+  test('--model widens the backbone; a key the model does not know is refused by the flag', () => {
+    const args = parsePretrainArgs(['--model', '{"embedDim":24}']);
+    assert.deepEqual(args.model, { embedDim: 24 });
+    assert.equal(parsePretrainArgs([]).model, undefined);
+    const wide = pretrainModel('demo', args.model!);
+    assert.equal(wide.embedDim, 24);
+    assert.equal(wide.imgSize, pretrainModel('demo', {}).imgSize);
+    assert.throws(() => pretrainModel('demo', { embedDims: 24 }), /dgiqa pretrain --model/);
   });
 
   test('the command exits 1 with one line on stderr', async () => {

@@ -11,6 +11,7 @@ import { computeMetrics, predictRecords } from '../eval/index.js';
 import type { Engine } from '../eval/index.js';
 import { Dgiqa, configFrom, resolveConfig } from '../model/index.js';
 import { ENGINE_USAGE, chooseEngine, engineLine } from './engine.js';
+import { jsonObject } from './args.js';
 import { loadModel, loadPretrainedBackbones } from '../weights/index.js';
 import { backboneFeatures, probeReport } from '../pretrain/index.js';
 import type { ProbeRow } from '../pretrain/index.js';
@@ -189,18 +190,6 @@ export async function probeCommand(args: string[]): Promise<number> {
     model.dispose();
   }
   return 0;
-}
-
-/** A JSON object given on the command line, or a one-line error naming the flag. */
-function jsonObject(text: string, flag: string): Record<string, unknown> {
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    throw new Error(`--${flag} must be a JSON object, got "${text}" (not JSON)`);
-  }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error(`--${flag} must be a JSON object, got "${text}"`);
-  return v as Record<string, unknown>;
 }
 
 const intervalText = (i: Interval): string => `${i.mean.toFixed(3)} [${i.lo.toFixed(3)}, ${i.hi.toFixed(3)}]`;

@@ -5,6 +5,9 @@ import { initBackend } from '../backend/index.js';
 import { PRETRAIN_DEFAULTS, PRETRAIN_TASKS, pretrain, resolvePretrainConfig } from '../pretrain/index.js';
 import type { PretrainTask } from '../pretrain/index.js';
 import type { EpochRecord } from '../pretrain/index.js';
+import { PRESETS, resolveConfig } from '../model/index.js';
+import type { DgiqaConfig } from '../model/index.js';
+import { jsonObject } from './args.js';
 
 /** where each task's backbone goes by default (the demo course reads the change one) */
 const DEFAULT_OUT: Record<PretrainTask, string> = {
@@ -31,6 +34,8 @@ held-out correlation, the file's SHA-256.
   --scenes   scenes rendered, ${Math.round(PRETRAIN_DEFAULTS.heldOutFraction * 100)} % held out (default ${PRETRAIN_DEFAULTS.scenes})
   --epochs   passes over the training scenes (default ${PRETRAIN_DEFAULTS.numEpochs})
   --seed     seed of scenes, crops and initialisation (default ${PRETRAIN_DEFAULTS.seed})
+  --model    overrides on the ${PRETRAIN_DEFAULTS.model} preset's backbone, e.g. '{"embedDim":24}' (a wider
+             backbone; the quality model that loads it needs the same overrides)
   --run-dir  checkpoint folder, one per run (default ${DEFAULT_RUN_DIR})
   --resume   continue the checkpoint in --run-dir (a killed run ends as an uninterrupted one would)`;
 
@@ -40,6 +45,8 @@ interface PretrainArgs {
   resume: boolean;
   help: boolean;
   overrides: Record<string, number | string>;
+  /** --model: overrides on the preset's architecture (undefined: the preset as it is) */
+  model?: Record<string, unknown>;
 }
 
 /** Flags to options; anything unknown or malformed is a one-line error naming the flag. */
@@ -71,9 +78,10 @@ export function parsePretrainArgs(args: string[]): PretrainArgs {
       case '--scenes': out.overrides.scenes = integer(2); break;
       case '--epochs': out.overrides.numEpochs = integer(1); break;
       case '--seed': out.overrides.seed = integer(0); break;
+      case '--model': out.model = jsonObject(value(), 'model'); break;
       case '--resume': out.resume = true; break;
       case '--help': case '-h': out.help = true; break;
-      default: throw new Error(`unknown option "${flag}" (known: --task, --out, --scenes, --epochs, --seed, --run-dir, --resume, --help)`);
+      default: throw new Error(`unknown option "${flag}" (known: --task, --out, --scenes, --epochs, --seed, --model, --run-dir, --resume, --help)`);
     }
   }
   if (!outGiven) out.out = DEFAULT_OUT[(out.overrides.task as PretrainTask | undefined) ?? PRETRAIN_DEFAULTS.task];
@@ -83,6 +91,13 @@ export function parsePretrainArgs(args: string[]): PretrainArgs {
 const epochLine = (r: EpochRecord, of: number): string =>
   `epoch ${r.epoch}/${of}: train loss ${r.trainLoss.toFixed(4)}, held-out loss ${r.heldOutLoss.toFixed(4)}, held-out correlation ${r.heldOutPearson.toFixed(4)}${r.heldOutChannels.length > 1 ? ` (per channel ${r.heldOutChannels.map((v) => v.toFixed(2)).join(" ")})` : ""} (lr ${r.lr.toExponential(2)}, step ${r.step}, ${r.seconds.toFixed(1)} s)`;
 
+/** The preset's architecture with --model's overrides; an unknown key or a bad value fails, naming the flag. */
+export function pretrainModel(preset: string, overrides: Record<string, unknown>): DgiqaConfig {
+  const base = PRESETS[preset];
+  if (!base) throw new Error(`unknown model preset "${preset}"`);
+  return resolveConfig({ ...base, ...overrides }, 'dgiqa pretrain --model');
+}
+
 export async function pretrainCommand(args: string[]): Promise<number> {
   const opts = parsePretrainArgs(args);
   if (opts.help) {
@@ -90,11 +105,12 @@ export async function pretrainCommand(args: string[]): Promise<number> {
     return 0;
   }
   const config = resolvePretrainConfig(opts.overrides, 'dgiqa pretrain');
+  const modelConfig = opts.model === undefined ? undefined : pretrainModel(config.model, opts.model);
   const t0 = Date.now();
   const backend = await initBackend();
   process.stderr.write(`${backend.message}\n`);
   const result = await pretrain({
-    config, runDir: resolve(opts.runDir), out: resolve(opts.out), resume: opts.resume,
+    config, runDir: resolve(opts.runDir), out: resolve(opts.out), resume: opts.resume, ...(modelConfig ? { modelConfig } : {}),
     onLog: (line) => process.stderr.write(line + '\n'),
     onEpoch: (r) => process.stdout.write(epochLine(r, config.numEpochs) + '\n'),
   });
