@@ -16,6 +16,7 @@ import { initBackend, tf, trainingMemoryProblem, wasmHeapExhausted, wasmStepTooB
 import { fit, resolveTrainConfig } from '../src/train/index.js';
 import type { HostBatch } from '../src/train/index.js';
 import { writeFileAtomic, removeStaleTemporaries } from '../src/util/atomic.js';
+import { releaseAll } from '../src/util/release.js';
 import { gradsAreFinite } from '../src/train/step.js';
 
 const CHILD = fileURLToPath(new URL('./support/trainChild.js', import.meta.url));
@@ -214,6 +215,20 @@ describe('memory the backend cannot give', () => {
     const m = wasmStepTooBig('runs/x/run', 32, 128, Object.assign(new Error('memory access out of bounds'), { name: 'RuntimeError' }));
     assert.equal(m.includes('\n'), false);
     assert.match(m, /^runs\/x\/run: a training step of batch 32 at 128 px outgrew the wasm backend's 4 GB heap \(memory access out of bounds\); use a smaller batchSize/);
+  });
+  it('a failed run releases everything, and a release that throws does not replace the run\'s error', async () => {
+    // after a wasm abort, disposing tensors throws "memory access out of bounds": the run's own
+    // message (which names the run and what to change) must be the one reported
+    const done: string[] = [];
+    const dead = Object.assign(new Error('memory access out of bounds'), { name: 'RuntimeError' });
+    const first = await releaseAll([
+      () => { done.push('engine'); throw dead; },
+      async () => { done.push('optimizer'); await Promise.reject(new Error('second')); },
+      () => { done.push('model'); },
+    ]);
+    assert.deepEqual(done, ['engine', 'optimizer', 'model']);
+    assert.equal(first, dead);
+    assert.equal(await releaseAll([() => done.push('again')]), undefined);
   });
 });
 

@@ -23,5 +23,5 @@ export function wasmHeapExhausted(err: unknown): boolean {
 /** The one-line message for a training step that outgrew the wasm heap. */
 export function wasmStepTooBig(where: string, batch: number, size: number, cause: unknown): string {
   const why = cause instanceof Error ? cause.message : String(cause);
-  return `${where}: a training step of batch ${batch} at ${size} px outgrew the wasm backend's 4 GB heap (${why}); use a smaller batchSize (the demo profile's 16 fits) or train on the tensorflow (GPU) backend`;
+  return `${where}: a training step of batch ${batch} at ${size} px outgrew the wasm backend's 4 GB heap (${why}); use a smaller batchSize or model (the demo preset fits at batch 16) or train on the tensorflow (GPU) backend`;
 }

@@ -9,6 +9,7 @@ import { Dgiqa, configFrom, modelCost } from '../model/index.js';
 import type { DgiqaConfig } from '../model/index.js';
 import { loadPretrainedBackbones } from '../weights/index.js';
 import { seedFor } from '../util/rng.js';
+import { releaseAll } from '../util/release.js';
 import { AdamW } from './adamw.js';
 import { cosineLr } from './schedule.js';
 import { chooseTrainEngine, createStepEngine } from './engine.js';
@@ -90,9 +91,8 @@ async function fitLocked(o: FitOptions): Promise<FitResult> {
   try {
     epochs = await trainEpochs(o, run, { model, optimizer, engine });
   } catch (err) {
-    await engine.dispose();
-    optimizer.dispose();
-    model.dispose();
+    // the run's error is the one reported: after a wasm abort the disposals throw as well
+    await releaseAll([() => engine.dispose(), () => optimizer.dispose(), () => model.dispose()]);
     throw err;
   }
   await engine.dispose();
@@ -140,8 +140,7 @@ async function startTraining(o: FitOptions, run: RunFolder, backend: string): Pr
     if (!o.quiet) process.stderr.write(`training step: ${engine.name === 'onnx' ? `ONNX Runtime, ${engine.threads} threads` : `TensorFlow.js (${backend})`} (${choice.why})\n`);
     return { model, optimizer, engine };
   } catch (err) {
-    optimizer.dispose();
-    model.dispose();
+    await releaseAll([() => optimizer.dispose(), () => model.dispose()]);
     throw err;
   }
 }
